@@ -1,0 +1,583 @@
+//! Classifying one post: which rules fire, each label's score, and the
+//! decision per label set. Pure functions over a compiled [`Rulebook`].
+
+use crate::normalize::is_word_char;
+use crate::rulebook::compile::{Conditions, Matcher};
+use crate::rulebook::{Mode, Rulebook};
+
+/// Scores within this distance are equal, so that weights like 0.1 + 0.2
+/// tie with 0.3.
+const SCORE_EPSILON: f64 = 1e-9;
+
+/// One phrase found in the normalised text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    /// Pattern index in the rulebook's automaton.
+    pub pattern: u32,
+    /// Byte range in the normalised text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The decision for one label set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetVerdict {
+    /// Score of every label of the set, in file order.
+    pub scores: Vec<f64>,
+    /// The labels given (indices into the set's labels), in file order for
+    /// `many` sets; at most one for `one` sets.
+    pub labels: Vec<usize>,
+    /// A `one` set that gave its fallback.
+    pub fallback: bool,
+    /// Labels that tied for the best score in a `one` set (empty: no tie).
+    pub tied: Vec<usize>,
+}
+
+/// Everything decided about one post.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Verdict {
+    /// Indices of the rules that fired, ascending.
+    pub fired: Vec<usize>,
+    /// One entry per label set, in rulebook order.
+    pub sets: Vec<SetVerdict>,
+}
+
+/// Buffers reused from one post to the next, so classifying allocates
+/// nothing per post once warmed up. One per thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub normalized: String,
+    pub hits: Vec<Hit>,
+    present: Vec<bool>,
+    regex_hits: Vec<bool>,
+    word_starts: Vec<usize>,
+    signals: Signals,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Signals {
+    mentions: u32,
+    hashtags: u32,
+    letters: u32,
+    upper: u32,
+    exclaim_run: u32,
+    question_run: u32,
+}
+
+impl Rulebook {
+    /// Classifies `text`, allocating fresh buffers. For many posts, prefer
+    /// [`Rulebook::classify_into`].
+    pub fn classify(&self, text: &str) -> Verdict {
+        let mut scratch = Scratch::default();
+        let mut verdict = Verdict::default();
+        self.classify_into(text, &mut scratch, &mut verdict);
+        verdict
+    }
+
+    /// Classifies `text` into `verdict`, reusing `scratch` and `verdict`'s
+    /// buffers. After the call, `scratch.normalized` holds the normalised text
+    /// and `scratch.hits` every phrase found in it.
+    pub fn classify_into(&self, text: &str, scratch: &mut Scratch, verdict: &mut Verdict) {
+        self.normalizer
+            .normalize_into(text, &mut scratch.normalized);
+        self.find(text, scratch);
+        verdict.fired.clear();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if fires(&rule.cond, &self.matcher, scratch) {
+                verdict.fired.push(i);
+            }
+        }
+        self.decide(verdict);
+    }
+
+    fn find(&self, raw: &str, s: &mut Scratch) {
+        let m = &self.matcher;
+        s.hits.clear();
+        s.present.clear();
+        s.present.resize(m.patterns.len(), false);
+        let text = s.normalized.as_str();
+        if let Some(ac) = &m.automaton {
+            for hit in ac.find_overlapping_iter(text) {
+                let p = &m.patterns[hit.pattern().as_usize()];
+                if p.left_boundary
+                    && text[..hit.start()]
+                        .chars()
+                        .next_back()
+                        .is_some_and(is_word_char)
+                {
+                    continue;
+                }
+                if p.right_boundary && text[hit.end()..].chars().next().is_some_and(is_word_char) {
+                    continue;
+                }
+                s.present[hit.pattern().as_usize()] = true;
+                s.hits.push(Hit {
+                    pattern: hit.pattern().as_u32(),
+                    start: hit.start(),
+                    end: hit.end(),
+                });
+            }
+        }
+        s.regex_hits.clear();
+        if let Some(set) = &m.regexes {
+            s.regex_hits.resize(set.len(), false);
+            for i in set.matches(text).into_iter() {
+                s.regex_hits[i] = true;
+            }
+        }
+        s.word_starts.clear();
+        if m.needs_positions && !s.hits.is_empty() {
+            let mut prev_word = false;
+            for (i, c) in text.char_indices() {
+                let w = is_word_char(c);
+                if w && !prev_word {
+                    s.word_starts.push(i);
+                }
+                prev_word = w;
+            }
+        }
+        s.signals = Signals::default();
+        if m.needs_mention_count || m.needs_hashtag_count {
+            s.signals.mentions = count_distinct_sigils(raw, '@');
+            s.signals.hashtags = count_sigils(raw, '#');
+        }
+        if m.needs_caps {
+            let (letters, upper) = caps_counts(raw);
+            s.signals.letters = letters;
+            s.signals.upper = upper;
+        }
+        if m.needs_runs {
+            s.signals.exclaim_run = longest_run(raw, &['!', '！']);
+            s.signals.question_run = longest_run(raw, &['?', '？']);
+        }
+    }
+
+    fn decide(&self, verdict: &mut Verdict) {
+        verdict
+            .sets
+            .resize_with(self.sets.len(), SetVerdict::default);
+        for (set, sv) in self.sets.iter().zip(verdict.sets.iter_mut()) {
+            sv.scores.clear();
+            sv.scores.resize(set.labels.len(), 0.0);
+            sv.labels.clear();
+            sv.tied.clear();
+            sv.fallback = false;
+        }
+        for &r in &verdict.fired {
+            let rule = &self.rules[r];
+            verdict.sets[rule.set].scores[rule.label] += rule.weight;
+        }
+        for (set, sv) in self.sets.iter().zip(verdict.sets.iter_mut()) {
+            let fired_label = |li: usize| {
+                set.labels[li]
+                    .rules
+                    .iter()
+                    .any(|r| verdict.fired.binary_search(r).is_ok())
+            };
+            let qualifies = |li: usize, score: f64| {
+                score + SCORE_EPSILON >= set.labels[li].threshold && fired_label(li)
+            };
+            match set.mode {
+                Mode::Many => {
+                    for (li, &score) in sv.scores.iter().enumerate() {
+                        if qualifies(li, score) {
+                            sv.labels.push(li);
+                        }
+                    }
+                }
+                Mode::One => {
+                    let mut best: Option<usize> = None;
+                    for (li, &score) in sv.scores.iter().enumerate() {
+                        if !qualifies(li, score) {
+                            continue;
+                        }
+                        match best {
+                            None => best = Some(li),
+                            Some(b) => {
+                                let bs = sv.scores[b];
+                                if score > bs + SCORE_EPSILON {
+                                    best = Some(li);
+                                    sv.tied.clear();
+                                } else if (score - bs).abs() <= SCORE_EPSILON {
+                                    if sv.tied.is_empty() {
+                                        sv.tied.push(b);
+                                    }
+                                    sv.tied.push(li);
+                                    if set.tie_rank[li] < set.tie_rank[b] {
+                                        best = Some(li);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    match best {
+                        Some(b) => sv.labels.push(b),
+                        None => sv.fallback = true,
+                    }
+                }
+            }
+        }
+    }
+
+    /// The label id a set gave, or its fallback (empty when it has none).
+    pub fn label_of<'a>(&'a self, verdict: &Verdict, set: usize) -> &'a str {
+        let s = &self.sets[set];
+        match verdict.sets[set].labels.first() {
+            Some(&li) => &s.labels[li].id,
+            None => s.fallback.as_deref().unwrap_or(""),
+        }
+    }
+}
+
+fn fires(c: &Conditions, m: &Matcher, s: &Scratch) -> bool {
+    let present = |p: &u32| s.present[*p as usize];
+    if !c.any.is_empty() && !c.any.iter().any(present) {
+        return false;
+    }
+    if !c.all.iter().all(present) {
+        return false;
+    }
+    if c.none.iter().any(present) {
+        return false;
+    }
+    if !c.hashtags.is_empty() && !c.hashtags.iter().any(present) {
+        return false;
+    }
+    if !c.mentions.is_empty() && !c.mentions.iter().any(present) {
+        return false;
+    }
+    if !c.emoji.is_empty() && !c.emoji.iter().any(present) {
+        return false;
+    }
+    if !c.regex.is_empty() && !c.regex.iter().any(|r| s.regex_hits[*r as usize]) {
+        return false;
+    }
+    if c.min_mentions.is_some_and(|n| s.signals.mentions < n) {
+        return false;
+    }
+    if c.min_hashtags.is_some_and(|n| s.signals.hashtags < n) {
+        return false;
+    }
+    if let Some((ratio, min_letters)) = c.caps {
+        let sig = s.signals;
+        if sig.letters < min_letters || (sig.upper as f64) < ratio * sig.letters as f64 {
+            return false;
+        }
+    }
+    if c.exclaim.is_some_and(|n| s.signals.exclaim_run < n) {
+        return false;
+    }
+    if c.question.is_some_and(|n| s.signals.question_run < n) {
+        return false;
+    }
+    if let Some(near) = &c.near {
+        if !near_holds(
+            near.left.as_slice(),
+            near.right.as_slice(),
+            near.within,
+            m,
+            s,
+        ) {
+            return false;
+        }
+    }
+    true
+}
+
+fn near_holds(left: &[u32], right: &[u32], within: u32, _m: &Matcher, s: &Scratch) -> bool {
+    if !left.iter().any(|p| s.present[*p as usize]) || !right.iter().any(|p| s.present[*p as usize])
+    {
+        return false;
+    }
+    // Word index of the word holding byte `at`.
+    let word_at = |at: usize| {
+        s.word_starts
+            .partition_point(|&w| w <= at)
+            .saturating_sub(1)
+    };
+    let spans = |side: &[u32]| {
+        s.hits
+            .iter()
+            .filter(|h| side.contains(&h.pattern))
+            .map(|h| {
+                (
+                    word_at(h.start),
+                    word_at(h.end.saturating_sub(1).max(h.start)),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (ls, rs) = (spans(left), spans(right));
+    ls.iter().any(|&(l0, l1)| {
+        rs.iter().any(|&(r0, r1)| {
+            // Words strictly between the two phrases, whichever comes first.
+            let gap = if r0 > l1 {
+                r0 - l1
+            } else if l0 > r1 {
+                l0 - r1
+            } else {
+                0
+            };
+            gap <= within as usize
+        })
+    })
+}
+
+/// Distinct `@handles` in raw text, compared case-insensitively.
+fn count_distinct_sigils(raw: &str, sigil: char) -> u32 {
+    let mut seen: Vec<&str> = Vec::new();
+    for tag in sigil_tokens(raw, sigil) {
+        if !seen.iter().any(|s| s.eq_ignore_ascii_case(tag)) {
+            seen.push(tag);
+        }
+    }
+    seen.len() as u32
+}
+
+fn count_sigils(raw: &str, sigil: char) -> u32 {
+    sigil_tokens(raw, sigil).count() as u32
+}
+
+/// The names after `sigil` (`@name`, `#tag`) that start a token.
+pub fn sigil_tokens(raw: &str, sigil: char) -> impl Iterator<Item = &str> {
+    raw.char_indices().filter_map(move |(i, c)| {
+        if c != sigil || raw[..i].chars().next_back().is_some_and(is_word_char) {
+            return None;
+        }
+        let rest = &raw[i + c.len_utf8()..];
+        let end = rest
+            .find(|ch: char| !is_word_char(ch))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
+    })
+}
+
+/// Letters and upper-case letters in raw text, leaving out @mentions,
+/// #hashtags and links, which are upper case for reasons other than shouting.
+fn caps_counts(raw: &str) -> (u32, u32) {
+    let (mut letters, mut upper) = (0, 0);
+    for token in raw.split_whitespace() {
+        if token.starts_with(['@', '#']) || token.starts_with("http") || token.starts_with("www.") {
+            continue;
+        }
+        for c in token.chars().filter(|c| c.is_alphabetic()) {
+            letters += 1;
+            if c.is_uppercase() {
+                upper += 1;
+            }
+        }
+    }
+    (letters, upper)
+}
+
+fn longest_run(raw: &str, chars: &[char]) -> u32 {
+    let (mut best, mut cur) = (0, 0);
+    for c in raw.chars() {
+        if chars.contains(&c) {
+            cur += 1;
+            best = best.max(cur);
+        } else if !c.is_whitespace() {
+            cur = 0;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rulebook;
+
+    fn book(rules: &str) -> Rulebook {
+        let text = format!(
+            "[rulebook]\nname = \"t\"\nversion = \"1\"\n\n[[set]]\nid = \"type\"\nmode = \"one\"\nthreshold = 1\nfallback = \"none_of_them\"\n{rules}"
+        );
+        match rulebook::from_str("t.toml", &text) {
+            Ok(r) => r,
+            Err(report) => panic!("{report}"),
+        }
+    }
+
+    fn label(r: &Rulebook, text: &str) -> String {
+        r.label_of(&r.classify(text), 0).to_string()
+    }
+
+    fn one_rule(matcher: &str) -> Rulebook {
+        book(&format!(
+            "[[set.label]]\nid = \"x\"\n[[set.label.rule]]\nid = \"r\"\n{matcher}\n"
+        ))
+    }
+
+    #[test]
+    fn any_matches_whole_words_on_normalised_text() {
+        let r = one_rule(r#"any = ["déçu", "fed up"]"#);
+        assert_eq!(label(&r, "Très DECU"), "x");
+        assert_eq!(label(&r, "I am FED   UP!"), "x");
+        assert_eq!(label(&r, "decus"), "none_of_them");
+        assert_eq!(label(&r, "unfed up"), "none_of_them");
+    }
+
+    #[test]
+    fn trailing_star_is_a_prefix() {
+        let r = one_rule(r#"any = ["rembours*"]"#);
+        assert_eq!(label(&r, "je veux un remboursement"), "x");
+        assert_eq!(label(&r, "non rembourse"), "x");
+        assert_eq!(label(&r, "prembourse"), "none_of_them");
+    }
+
+    #[test]
+    fn all_needs_every_phrase() {
+        let r = one_rule(r#"all = ["love", "but"]"#);
+        assert_eq!(label(&r, "I love it but it's heavy"), "x");
+        assert_eq!(label(&r, "I love it"), "none_of_them");
+    }
+
+    #[test]
+    fn none_excludes() {
+        let r = one_rule("any = [\"love\"]\nnone = [\"don't\"]");
+        assert_eq!(label(&r, "I love it"), "x");
+        assert_eq!(label(&r, "I don’t love it"), "none_of_them");
+    }
+
+    #[test]
+    fn regex_runs_on_normalised_text() {
+        let r = one_rule(r#"regex = ['\b\d+(e|eme) fois\b']"#);
+        assert_eq!(label(&r, "C'est la 2ème fois"), "x");
+        assert_eq!(label(&r, "une fois"), "none_of_them");
+    }
+
+    #[test]
+    fn hashtags_match_whole_tags() {
+        let r = one_rule(r##"hashtags = ["#fail", "VDM"]"##);
+        assert_eq!(label(&r, "encore un #FAIL"), "x");
+        assert_eq!(label(&r, "#vdm"), "x");
+        assert_eq!(label(&r, "#failure"), "none_of_them");
+        assert_eq!(label(&r, "fail"), "none_of_them");
+    }
+
+    #[test]
+    fn mentions_by_handle_and_by_count() {
+        let r = one_rule(r#"mentions = ["@Delta"]"#);
+        assert_eq!(label(&r, "hey @delta"), "x");
+        assert_eq!(label(&r, "hey @deltaNews"), "none_of_them");
+        let r = one_rule("min_mentions = 2");
+        assert_eq!(label(&r, "@united or @Delta?"), "x");
+        assert_eq!(label(&r, "@united @UNITED"), "none_of_them");
+        assert_eq!(label(&r, "mail me at a@b.c @united"), "none_of_them");
+    }
+
+    #[test]
+    fn emoji_match_anywhere() {
+        let r = one_rule(r#"emoji = ["😡", "❤️"]"#);
+        assert_eq!(label(&r, "so mad😡"), "x");
+        assert_eq!(label(&r, "love it ❤"), "x");
+        assert_eq!(label(&r, "ok 🙂"), "none_of_them");
+    }
+
+    #[test]
+    fn near_counts_words_between() {
+        let r = one_rule(
+            "near = { left = [\"flight\"], right = [\"cancelled\", \"annule\"], within = 2 }",
+        );
+        assert_eq!(label(&r, "flight was cancelled"), "x");
+        assert_eq!(label(&r, "cancelled my flight"), "x");
+        assert_eq!(label(&r, "flight to NYC was cancelled"), "none_of_them");
+        assert_eq!(label(&r, "vol annulé, flight"), "x");
+    }
+
+    #[test]
+    fn caps_and_punctuation_signals_read_raw_text() {
+        let r = one_rule("caps_ratio = 0.8");
+        assert_eq!(label(&r, "@United THIS IS UNACCEPTABLE"), "x");
+        assert_eq!(label(&r, "This is fine, thanks @UNITED"), "none_of_them");
+        assert_eq!(label(&r, "OK NO"), "none_of_them"); // too few letters
+        let r = one_rule("exclaim = 3");
+        assert_eq!(label(&r, "What!!!"), "x");
+        assert_eq!(label(&r, "What!! no!"), "none_of_them");
+        let r = one_rule("question = 2");
+        assert_eq!(label(&r, "Why ??"), "x");
+        assert_eq!(label(&r, "Why?"), "none_of_them");
+    }
+
+    #[test]
+    fn matchers_of_a_rule_must_all_hold() {
+        let r = one_rule("any = [\"again\"]\nexclaim = 2");
+        assert_eq!(label(&r, "down again!!"), "x");
+        assert_eq!(label(&r, "down again"), "none_of_them");
+    }
+
+    const TWO_LABELS: &str = r#"
+[[set.label]]
+id = "a"
+[[set.label.rule]]
+id = "a1"
+weight = 1
+any = ["alpha", "both"]
+[[set.label]]
+id = "b"
+[[set.label.rule]]
+id = "b1"
+weight = 1
+any = ["beta", "both"]
+[[set.label.rule]]
+id = "b2"
+weight = 0.5
+any = ["extra"]
+"#;
+
+    #[test]
+    fn scores_add_up_and_highest_wins() {
+        let r = book(TWO_LABELS);
+        let v = r.classify("alpha beta extra");
+        assert_eq!(v.sets[0].scores, vec![1.0, 1.5]);
+        assert_eq!(r.label_of(&v, 0), "b");
+        assert_eq!(v.fired, vec![0, 1, 2]);
+        assert!(v.sets[0].tied.is_empty());
+    }
+
+    #[test]
+    fn ties_go_to_file_order_unless_tie_break_says_otherwise() {
+        let r = book(TWO_LABELS);
+        let v = r.classify("both");
+        assert_eq!(r.label_of(&v, 0), "a");
+        assert_eq!(v.sets[0].tied, vec![0, 1]);
+        let r = book(&format!("tie_break = [\"b\"]\n{TWO_LABELS}"));
+        assert_eq!(label(&r, "both"), "b");
+    }
+
+    #[test]
+    fn below_threshold_gives_the_fallback() {
+        let r = book(&TWO_LABELS.replace("id = \"b\"", "id = \"b\"\nthreshold = 1.5"));
+        let v = r.classify("beta");
+        assert_eq!(r.label_of(&v, 0), "none_of_them");
+        assert!(v.sets[0].fallback);
+        assert_eq!(label(&r, "beta extra"), "b");
+    }
+
+    #[test]
+    fn many_sets_take_every_label_at_threshold() {
+        let r = book(&format!(
+            "{TWO_LABELS}\n[[set]]\nid = \"traits\"\nmode = \"many\"\n[[set.label]]\nid = \"t1\"\n[[set.label.rule]]\nid = \"t1r\"\nany = [\"alpha\"]\n[[set.label]]\nid = \"t2\"\n[[set.label.rule]]\nid = \"t2r\"\nany = [\"beta\"]\n"
+        ));
+        let v = r.classify("beta and alpha");
+        assert_eq!(v.sets[1].labels, vec![0, 1]);
+        let v = r.classify("nothing");
+        assert!(v.sets[1].labels.is_empty());
+        assert!(!v.sets[1].fallback);
+    }
+
+    #[test]
+    fn negative_weights_lower_a_score() {
+        let r = book(
+            "[[set.label]]\nid = \"fan\"\n[[set.label.rule]]\nid = \"love\"\nany = [\"love\"]\n[[set.label.rule]]\nid = \"but\"\nweight = -1\nany = [\"but\"]\n",
+        );
+        assert_eq!(label(&r, "love it"), "fan");
+        assert_eq!(label(&r, "love it but heavy"), "none_of_them");
+    }
+
+    #[test]
+    fn sigil_tokens_need_a_token_start() {
+        let tags: Vec<&str> = sigil_tokens("#a x#b #c_d, #", '#').collect();
+        assert_eq!(tags, vec!["a", "c_d"]);
+    }
+}

@@ -1,0 +1,18 @@
+//! postclass labels social media posts with social customer types and
+//! digital-customer traits, from a TOML rulebook.
+//!
+//! The core (rulebooks, normalisation, matching, decision) does no I/O:
+//!
+//! ```
+//! let rulebook = postclass::rulebook::default_rulebook();
+//! let verdict = rulebook.classify("Mon internet vient encore de couper, j'en ai marre !");
+//! assert_eq!(rulebook.label_of(&verdict, 0), "angry");
+//! ```
+
+pub mod classify;
+pub mod normalize;
+pub mod rulebook;
+
+pub use classify::{Scratch, SetVerdict, Verdict};
+pub use normalize::{NormalizeOptions, Normalizer};
+pub use rulebook::Rulebook;

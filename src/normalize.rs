@@ -1,0 +1,272 @@
+//! Text normalisation shared by rule patterns and post texts.
+//!
+//! Patterns and posts go through the same function, so a rule written as
+//! `déçu` matches a post saying `DECU` and the other way round.
+
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// Which folding steps run. All are on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NormalizeOptions {
+    /// Unicode lower-casing plus the few full case folds that change length (ß→ss).
+    pub case_fold: bool,
+    /// Strip diacritics (é→e, ç→c) and expand ligatures (œ→oe, æ→ae).
+    pub accent_fold: bool,
+    /// Typographic apostrophes, quotes and dashes become their ASCII forms.
+    pub unify_punctuation: bool,
+    /// Runs of white space (including no-break spaces) become one space; ends are trimmed.
+    pub collapse_whitespace: bool,
+}
+
+impl Default for NormalizeOptions {
+    fn default() -> Self {
+        NormalizeOptions {
+            case_fold: true,
+            accent_fold: true,
+            unify_punctuation: true,
+            collapse_whitespace: true,
+        }
+    }
+}
+
+/// Normalises text with a fixed set of options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Normalizer {
+    opts: NormalizeOptions,
+}
+
+impl Normalizer {
+    pub fn new(opts: NormalizeOptions) -> Self {
+        Normalizer { opts }
+    }
+
+    pub fn options(&self) -> NormalizeOptions {
+        self.opts
+    }
+
+    /// Normalises `text` into a new string.
+    pub fn normalize(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        self.normalize_into(text, &mut out);
+        out
+    }
+
+    /// Normalises `text` into `out`, which is cleared first. Reusing `out`
+    /// across posts avoids an allocation per post.
+    pub fn normalize_into(&self, text: &str, out: &mut String) {
+        out.clear();
+        self.run(text, out, None);
+    }
+
+    /// Like [`Normalizer::normalize_into`], and also records for every byte of
+    /// `out` the byte offset in `text` of the character it came from, so that
+    /// a match in normalised text can be shown in the original.
+    pub fn normalize_with_offsets(&self, text: &str, out: &mut String, offsets: &mut Vec<usize>) {
+        out.clear();
+        offsets.clear();
+        self.run(text, out, Some(offsets));
+        debug_assert_eq!(out.len(), offsets.len());
+    }
+
+    fn run(&self, text: &str, out: &mut String, mut offsets: Option<&mut Vec<usize>>) {
+        let o = self.opts;
+        // Pending white space is emitted lazily so trailing runs are dropped.
+        let mut pending_space: Option<usize> = None;
+        let emit = |out: &mut String, c: char, at: usize, offsets: &mut Option<&mut Vec<usize>>| {
+            if let Some(offs) = offsets.as_deref_mut() {
+                for _ in 0..c.len_utf8() {
+                    offs.push(at);
+                }
+            }
+            out.push(c);
+        };
+        for (at, c) in text.char_indices() {
+            if o.collapse_whitespace && (c.is_whitespace() || c == '\u{200B}') {
+                if !out.is_empty() && pending_space.is_none() {
+                    pending_space = Some(at);
+                }
+                continue;
+            }
+            if let Some(sp) = pending_space.take() {
+                emit(out, ' ', sp, &mut offsets);
+            }
+            // ASCII fast path: most posts are mostly ASCII.
+            if c.is_ascii() {
+                let c = if o.case_fold {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                };
+                emit(out, c, at, &mut offsets);
+                continue;
+            }
+            // Emoji presentation selectors carry no meaning for matching.
+            if c == '\u{FE0F}' || c == '\u{FE0E}' {
+                continue;
+            }
+            if o.unify_punctuation {
+                if let Some(p) = unify_punctuation(c) {
+                    emit(out, p, at, &mut offsets);
+                    continue;
+                }
+            }
+            if o.accent_fold {
+                if let Some(expansion) = ligature(c, o.case_fold) {
+                    for e in expansion.chars() {
+                        emit(out, e, at, &mut offsets);
+                    }
+                    continue;
+                }
+                let mut any = false;
+                decompose_canonical(c, |d| {
+                    if is_combining_mark(d) {
+                        return;
+                    }
+                    any = true;
+                    push_cased(d, o.case_fold, |x| emit(out, x, at, &mut offsets));
+                });
+                if any {
+                    continue;
+                }
+                // A lone combining mark: drop it.
+                if is_combining_mark(c) {
+                    continue;
+                }
+            }
+            push_cased(c, o.case_fold, |x| emit(out, x, at, &mut offsets));
+        }
+    }
+}
+
+fn push_cased(c: char, case_fold: bool, mut push: impl FnMut(char)) {
+    if !case_fold {
+        push(c);
+        return;
+    }
+    match c {
+        'ß' | 'ẞ' => {
+            push('s');
+            push('s');
+        }
+        // Final sigma folds to the ordinary one.
+        'ς' => push('σ'),
+        _ => c.to_lowercase().for_each(push),
+    }
+}
+
+fn ligature(c: char, case_fold: bool) -> Option<&'static str> {
+    let (lower, upper) = match c {
+        'œ' | 'Œ' => ("oe", "OE"),
+        'æ' | 'Æ' => ("ae", "AE"),
+        'ß' => ("ss", "ss"),
+        'ẞ' => ("ss", "SS"),
+        'ø' | 'Ø' => ("o", "O"),
+        'ł' | 'Ł' => ("l", "L"),
+        'đ' | 'Đ' => ("d", "D"),
+        'ı' => ("i", "i"),
+        'ﬁ' => ("fi", "fi"),
+        'ﬂ' => ("fl", "fl"),
+        _ => return None,
+    };
+    Some(if case_fold || c.is_lowercase() {
+        lower
+    } else {
+        upper
+    })
+}
+
+fn unify_punctuation(c: char) -> Option<char> {
+    Some(match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{02BC}' | '\u{2032}'
+        | '\u{00B4}' | '\u{FF07}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}'
+        | '\u{2033}' | '\u{FF02}' => '"',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' => '-',
+        '\u{FF01}' => '!',
+        '\u{FF1F}' => '?',
+        _ => return None,
+    })
+}
+
+/// True for characters that make up words, for word-boundary checks.
+#[inline]
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        Normalizer::default().normalize(s)
+    }
+
+    #[test]
+    fn folds_case_and_accents() {
+        assert_eq!(n("Déçu, TRÈS déçu"), "decu, tres decu");
+        assert_eq!(n("Cœur ŒUVRE"), "coeur oeuvre");
+        assert_eq!(n("Straße"), "strasse");
+        assert_eq!(n("ÉLÈVE À ÇA"), "eleve a ca");
+    }
+
+    #[test]
+    fn unifies_apostrophes_and_quotes() {
+        assert_eq!(n("j’en ai marre"), "j'en ai marre");
+        assert_eq!(n("« génial »"), "\" genial \"");
+        assert_eq!(n("“great”"), "\"great\"");
+        assert_eq!(n("a–b"), "a-b");
+    }
+
+    #[test]
+    fn collapses_and_trims_whitespace() {
+        assert_eq!(n("  fed\t\n up \u{00A0}\u{202F} now  "), "fed up now");
+        assert_eq!(n(""), "");
+        assert_eq!(n("   "), "");
+    }
+
+    #[test]
+    fn keeps_emoji_without_selectors() {
+        assert_eq!(n("Love ❤\u{FE0F}!"), "love ❤!");
+        assert_eq!(n("😡😡"), "😡😡");
+    }
+
+    #[test]
+    fn decomposed_input_folds_like_composed() {
+        // "é" written as e + combining acute accent.
+        assert_eq!(n("de\u{0301}c\u{0327}u"), n("déçu"));
+    }
+
+    #[test]
+    fn options_can_be_switched_off() {
+        let keep = Normalizer::new(NormalizeOptions {
+            case_fold: false,
+            accent_fold: false,
+            unify_punctuation: false,
+            collapse_whitespace: false,
+        });
+        assert_eq!(keep.normalize("Déçu’  X"), "Déçu’  X");
+        let only_case = Normalizer::new(NormalizeOptions {
+            case_fold: true,
+            accent_fold: false,
+            unify_punctuation: false,
+            collapse_whitespace: false,
+        });
+        assert_eq!(only_case.normalize("DÉÇU"), "déçu");
+    }
+
+    #[test]
+    fn offsets_point_into_the_original() {
+        let text = "  Énorme  Œuf";
+        let mut out = String::new();
+        let mut offs = Vec::new();
+        Normalizer::default().normalize_with_offsets(text, &mut out, &mut offs);
+        assert_eq!(out, "enorme oeuf");
+        assert_eq!(offs.len(), out.len());
+        assert_eq!(offs[0], 2); // 'e' comes from 'É' at byte 2
+        let oe = out.find("oeuf").unwrap();
+        assert_eq!(&text[offs[oe]..], "Œuf");
+        assert_eq!(offs[oe + 1], offs[oe]); // both letters of the ligature
+    }
+}

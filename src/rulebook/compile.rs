@@ -1,0 +1,396 @@
+//! Turns a validated rulebook file into the form used to classify posts:
+//! every phrase of every rule in one Aho-Corasick automaton, every regex in
+//! one `RegexSet`, rules referring to them by index.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{RegexSet, RegexSetBuilder};
+
+use super::model::{self, Mode, RulebookFile, Spanned};
+use crate::normalize::{is_word_char, NormalizeOptions, Normalizer};
+
+/// Compiled regexes may use at most this much memory, each and as a set.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A compiled rulebook, ready to classify posts. Built by
+/// [`crate::rulebook::load`]; immutable and cheap to share between threads.
+#[derive(Debug)]
+pub struct Rulebook {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub languages: Vec<String>,
+    pub normalizer: Normalizer,
+    pub sets: Vec<LabelSet>,
+    pub rules: Vec<Rule>,
+    pub(crate) matcher: Matcher,
+}
+
+/// A compiled label set.
+#[derive(Debug, Clone)]
+pub struct LabelSet {
+    pub id: String,
+    pub mode: Mode,
+    pub description: String,
+    pub threshold: f64,
+    pub fallback: Option<String>,
+    /// Index into `labels` of the fallback label when it is defined there.
+    pub fallback_label: Option<usize>,
+    pub labels: Vec<Label>,
+    /// For each label, its rank among tied labels (lower wins).
+    pub tie_rank: Vec<usize>,
+}
+
+/// A compiled label.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub priority: Option<u32>,
+    pub priority_name: Option<String>,
+    pub action: Option<String>,
+    pub threshold: f64,
+    pub examples: Vec<String>,
+    pub counter_examples: Vec<String>,
+    /// Indices into [`Rulebook::rules`].
+    pub rules: Vec<usize>,
+}
+
+impl Label {
+    /// The priority as written to output rows: its name, else its rank.
+    pub fn priority_text(&self) -> String {
+        match (&self.priority_name, self.priority) {
+            (Some(name), _) => name.clone(),
+            (None, Some(rank)) => rank.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// A compiled rule. Every matcher it has must hold for it to fire.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub description: String,
+    pub set: usize,
+    pub label: usize,
+    pub weight: f64,
+    pub(crate) cond: Conditions,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Conditions {
+    pub any: Vec<u32>,
+    pub all: Vec<u32>,
+    pub none: Vec<u32>,
+    pub hashtags: Vec<u32>,
+    pub mentions: Vec<u32>,
+    pub emoji: Vec<u32>,
+    pub regex: Vec<u32>,
+    pub min_mentions: Option<u32>,
+    pub min_hashtags: Option<u32>,
+    pub near: Option<Near>,
+    pub caps: Option<(f64, u32)>,
+    pub exclaim: Option<u32>,
+    pub question: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Near {
+    pub left: Vec<u32>,
+    pub right: Vec<u32>,
+    pub within: u32,
+}
+
+/// A phrase in the automaton, with the boundary checks its hits need.
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    pub text: String,
+    pub left_boundary: bool,
+    pub right_boundary: bool,
+    /// Whether hits must be located in words, for `near`.
+    pub positional: bool,
+}
+
+/// Everything needed to find which rules fire on a post.
+#[derive(Debug)]
+pub(crate) struct Matcher {
+    pub patterns: Vec<Pattern>,
+    pub automaton: Option<AhoCorasick>,
+    pub regexes: Option<RegexSet>,
+    pub needs_mention_count: bool,
+    pub needs_hashtag_count: bool,
+    pub needs_caps: bool,
+    pub needs_runs: bool,
+    pub needs_positions: bool,
+}
+
+/// How a phrase of a given matcher kind is turned into a pattern.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum PhraseKind {
+    Word,
+    Hashtag,
+    Mention,
+    Symbol,
+}
+
+struct PatternTable {
+    normalizer: Normalizer,
+    index: HashMap<(String, bool, bool), u32>,
+    patterns: Vec<Pattern>,
+}
+
+impl PatternTable {
+    fn add(&mut self, raw: &str, kind: PhraseKind, positional: bool) -> u32 {
+        let (text, left, right) = pattern_text(&self.normalizer, raw, kind);
+        let key = (text, left, right);
+        if let Some(&id) = self.index.get(&key) {
+            if positional {
+                self.patterns[id as usize].positional = true;
+            }
+            return id;
+        }
+        let id = self.patterns.len() as u32;
+        self.patterns.push(Pattern {
+            text: key.0.clone(),
+            left_boundary: key.1,
+            right_boundary: key.2,
+            positional,
+        });
+        self.index.insert(key, id);
+        id
+    }
+
+    fn add_list(
+        &mut self,
+        list: &Option<Spanned<Vec<Spanned<String>>>>,
+        kind: PhraseKind,
+    ) -> Vec<u32> {
+        list.as_ref()
+            .map(|l| {
+                l.get_ref()
+                    .iter()
+                    .map(|p| self.add(p.get_ref(), kind, false))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The normalised text of a phrase and whether its hits need a word boundary
+/// on the left and on the right. A trailing `*` makes a prefix phrase.
+pub(crate) fn pattern_text(
+    normalizer: &Normalizer,
+    raw: &str,
+    kind: PhraseKind,
+) -> (String, bool, bool) {
+    let raw = raw.trim();
+    match kind {
+        PhraseKind::Word => {
+            let (body, prefix) = match raw.strip_suffix('*') {
+                Some(b) => (b, true),
+                None => (raw, false),
+            };
+            let text = normalizer.normalize(body);
+            let left = text.chars().next().is_some_and(is_word_char);
+            let right = !prefix && text.chars().last().is_some_and(is_word_char);
+            (text, left, right)
+        }
+        PhraseKind::Hashtag | PhraseKind::Mention => {
+            let sigil = if kind == PhraseKind::Hashtag {
+                '#'
+            } else {
+                '@'
+            };
+            let body = raw.trim_start_matches(sigil);
+            let mut text = String::with_capacity(body.len() + 1);
+            text.push(sigil);
+            text.push_str(&normalizer.normalize(body));
+            (text, false, true)
+        }
+        PhraseKind::Symbol => (normalizer.normalize(raw), false, false),
+    }
+}
+
+/// Normalises a phrase the way the rule compiler does, for diagnostics that
+/// compare phrases ("the same phrase in two labels").
+pub fn normalized_phrase(normalizer: &Normalizer, raw: &str) -> String {
+    pattern_text(normalizer, raw, PhraseKind::Word).0
+}
+
+pub(crate) fn normalize_options(section: &model::NormalizeSection) -> NormalizeOptions {
+    NormalizeOptions {
+        case_fold: section.case_fold,
+        accent_fold: section.accent_fold,
+        unify_punctuation: section.unify_punctuation,
+        collapse_whitespace: section.collapse_whitespace,
+    }
+}
+
+/// Compiles a rulebook file that passed validation. Errors here (a regex set
+/// too large as a whole) come back as plain messages.
+pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
+    let normalizer = Normalizer::new(normalize_options(&file.normalize));
+    let mut table = PatternTable {
+        normalizer,
+        index: HashMap::new(),
+        patterns: Vec::new(),
+    };
+    let mut regex_sources: Vec<String> = Vec::new();
+    let mut rules = Vec::new();
+    let mut sets = Vec::new();
+
+    for (si, set) in file.set.iter().enumerate() {
+        let mut labels = Vec::new();
+        for (li, label) in set.label.iter().enumerate() {
+            let mut rule_ids = Vec::new();
+            for rule in &label.rule {
+                let mut cond = Conditions {
+                    any: table.add_list(&rule.any, PhraseKind::Word),
+                    all: table.add_list(&rule.all, PhraseKind::Word),
+                    none: table.add_list(&rule.none, PhraseKind::Word),
+                    hashtags: table.add_list(&rule.hashtags, PhraseKind::Hashtag),
+                    mentions: table.add_list(&rule.mentions, PhraseKind::Mention),
+                    emoji: table.add_list(&rule.emoji, PhraseKind::Symbol),
+                    min_mentions: rule.min_mentions.as_ref().map(|v| *v.get_ref()),
+                    min_hashtags: rule.min_hashtags.as_ref().map(|v| *v.get_ref()),
+                    caps: rule.caps_ratio.as_ref().map(|r| {
+                        (
+                            *r.get_ref(),
+                            rule.min_letters.as_ref().map_or(8, |m| *m.get_ref()),
+                        )
+                    }),
+                    exclaim: rule.exclaim.as_ref().map(|v| *v.get_ref()),
+                    question: rule.question.as_ref().map(|v| *v.get_ref()),
+                    ..Conditions::default()
+                };
+                if let Some(list) = &rule.regex {
+                    for re in list.get_ref() {
+                        cond.regex.push(regex_sources.len() as u32);
+                        regex_sources.push(re.get_ref().clone());
+                    }
+                }
+                if let Some(near) = &rule.near {
+                    let near = near.get_ref();
+                    let side = |t: &mut PatternTable, l: &[Spanned<String>]| {
+                        l.iter()
+                            .map(|p| t.add(p.get_ref(), PhraseKind::Word, true))
+                            .collect()
+                    };
+                    cond.near = Some(Near {
+                        left: side(&mut table, &near.left),
+                        right: side(&mut table, &near.right),
+                        within: *near.within.get_ref(),
+                    });
+                }
+                rule_ids.push(rules.len());
+                rules.push(Rule {
+                    id: rule.id.get_ref().clone(),
+                    description: rule.description.clone(),
+                    set: si,
+                    label: li,
+                    weight: *rule.weight.get_ref(),
+                    cond,
+                });
+            }
+            labels.push(Label {
+                id: label.id.get_ref().clone(),
+                title: label.title.clone(),
+                description: label.description.clone(),
+                priority: label.priority,
+                priority_name: label.priority_name.clone(),
+                action: label.action.clone(),
+                threshold: label
+                    .threshold
+                    .as_ref()
+                    .map_or(*set.threshold.get_ref(), |t| *t.get_ref()),
+                examples: label.examples.iter().map(|e| e.get_ref().clone()).collect(),
+                counter_examples: label
+                    .counter_examples
+                    .iter()
+                    .map(|e| e.get_ref().clone())
+                    .collect(),
+                rules: rule_ids,
+            });
+        }
+        let fallback = set.fallback.as_ref().map(|f| f.get_ref().clone());
+        let fallback_label = fallback
+            .as_ref()
+            .and_then(|f| labels.iter().position(|l| &l.id == f));
+        let mut tie_rank: Vec<usize> = (0..labels.len()).map(|i| i + labels.len()).collect();
+        for (rank, id) in set.tie_break.iter().enumerate() {
+            if let Some(i) = labels.iter().position(|l| l.id == *id.get_ref()) {
+                tie_rank[i] = tie_rank[i].min(rank);
+            }
+        }
+        sets.push(LabelSet {
+            id: set.id.get_ref().clone(),
+            mode: set.mode,
+            description: set.description.clone(),
+            threshold: *set.threshold.get_ref(),
+            fallback,
+            fallback_label,
+            labels,
+            tie_rank,
+        });
+    }
+
+    let patterns = table.patterns;
+    let automaton = if patterns.is_empty() {
+        None
+    } else {
+        Some(
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .build(patterns.iter().map(|p| p.text.as_str()))
+                .map_err(|e| format!("building the phrase automaton: {e}"))?,
+        )
+    };
+    let regexes = if regex_sources.is_empty() {
+        None
+    } else {
+        Some(
+            RegexSetBuilder::new(&regex_sources)
+                .size_limit(REGEX_SIZE_LIMIT * 8)
+                .build()
+                .map_err(|e| format!("compiling the rulebook's regexes together: {e}"))?,
+        )
+    };
+    let any_rule = |f: &dyn Fn(&Conditions) -> bool| rules.iter().any(|r| f(&r.cond));
+    let matcher = Matcher {
+        needs_mention_count: any_rule(&|c| c.min_mentions.is_some()),
+        needs_hashtag_count: any_rule(&|c| c.min_hashtags.is_some()),
+        needs_caps: any_rule(&|c| c.caps.is_some()),
+        needs_runs: any_rule(&|c| c.exclaim.is_some() || c.question.is_some()),
+        needs_positions: patterns.iter().any(|p| p.positional),
+        patterns,
+        automaton,
+        regexes,
+    };
+
+    Ok(Rulebook {
+        name: file.rulebook.name.clone(),
+        version: file.rulebook.version.clone(),
+        description: file.rulebook.description.clone(),
+        languages: file.rulebook.languages.clone(),
+        normalizer,
+        sets,
+        rules,
+        matcher,
+    })
+}
+
+impl Rulebook {
+    /// The first `one` set, whose label gives a row its priority and action.
+    pub fn primary_set(&self) -> Option<usize> {
+        self.sets.iter().position(|s| s.mode == Mode::One)
+    }
+
+    /// Every phrase of the rulebook, normalised, one per pattern: for
+    /// exporting to other tools (benchmarks against grep-like scanners).
+    pub fn phrases(&self) -> impl Iterator<Item = &str> {
+        self.matcher.patterns.iter().map(|p| p.text.as_str())
+    }
+}

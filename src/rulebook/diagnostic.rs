@@ -1,0 +1,245 @@
+//! Findings about a rulebook: what is wrong, where, and what to try.
+
+use std::fmt;
+use std::ops::Range;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One finding about a rulebook, with a stable code and a byte span into the
+/// rulebook's source text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Option<Range<usize>>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            span: None,
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn at(mut self, span: Range<usize>) -> Self {
+        // Spans of values given by default (not in the file) are empty at 0.
+        self.span = if span == (0..0) { None } else { Some(span) };
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The text of a rulebook and the name it is reported under.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// A 1-based line and column (in characters) of a byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The line and column of byte `offset`, clamped to the text.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = self.text[line_start..offset].chars().count() + 1;
+        LineCol { line, col }
+    }
+
+    /// The whole line holding byte `offset`, without its line ending.
+    pub fn line_text(&self, offset: usize) -> &str {
+        let offset = offset.min(self.text.len());
+        let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i);
+        self.text[start..end].trim_end_matches('\r')
+    }
+}
+
+/// Every finding about one rulebook source.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub source: Source,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+
+    /// Renders every finding as a human reads it: `file:line:col: error[E001]: …`,
+    /// the source line, a caret under the span, and the hint.
+    pub fn render_human(&self, color: bool) -> String {
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            render_one(&self.source, d, color, &mut out);
+        }
+        out
+    }
+}
+
+fn render_one(src: &Source, d: &Diagnostic, color: bool, out: &mut String) {
+    use std::fmt::Write;
+    let (sev_on, bold, off) = if color {
+        (
+            match d.severity {
+                Severity::Error => "\x1b[1;31m",
+                Severity::Warning => "\x1b[1;33m",
+            },
+            "\x1b[1m",
+            "\x1b[0m",
+        )
+    } else {
+        ("", "", "")
+    };
+    match &d.span {
+        Some(span) => {
+            let lc = src.line_col(span.start);
+            let _ = writeln!(
+                out,
+                "{bold}{}:{}:{}{off}: {sev_on}{}[{}]{off}: {}",
+                src.name,
+                lc.line,
+                lc.col,
+                d.severity.as_str(),
+                d.code,
+                d.message
+            );
+            let line = src.line_text(span.start);
+            let gutter = lc.line.to_string().len();
+            let _ = writeln!(out, "{:gutter$} |", "");
+            let _ = writeln!(out, "{} | {}", lc.line, line);
+            // Underline to the end of the span or of the line, whichever is first.
+            let line_chars = line.chars().count();
+            let span_chars = src
+                .text
+                .get(span.clone())
+                .map_or(1, |s| s.lines().next().unwrap_or("").chars().count().max(1));
+            let width = span_chars.min(line_chars.saturating_sub(lc.col - 1).max(1));
+            let _ = writeln!(
+                out,
+                "{:gutter$} | {}{sev_on}{}{off}",
+                "",
+                " ".repeat(lc.col - 1),
+                "^".repeat(width)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{bold}{}{off}: {sev_on}{}[{}]{off}: {}",
+                src.name,
+                d.severity.as_str(),
+                d.code,
+                d.message
+            );
+        }
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(out, "  = help: {help}");
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render_human(false))
+    }
+}
+
+impl std::error::Error for Report {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let src = Source::new("r.toml", "a = 1\nbé = \"x\"\n");
+        assert_eq!(src.line_col(0), LineCol { line: 1, col: 1 });
+        let at = src.text.find('=').unwrap();
+        assert_eq!(src.line_col(at), LineCol { line: 1, col: 3 });
+        let x = src.text.find("\"x").unwrap();
+        assert_eq!(src.line_col(x), LineCol { line: 2, col: 6 });
+        assert_eq!(src.line_text(x), "bé = \"x\"");
+    }
+
+    #[test]
+    fn human_rendering_has_location_caret_and_help() {
+        let src = Source::new("r.toml", "[rulebook]\nwieght = 2\n");
+        let at = src.text.find("wieght").unwrap();
+        let report = Report {
+            source: src,
+            diagnostics: vec![Diagnostic::error("E002", "unknown key `wieght`")
+                .at(at..at + 6)
+                .with_help("did you mean `weight`?")],
+        };
+        let text = report.render_human(false);
+        assert_eq!(
+            text,
+            "r.toml:2:1: error[E002]: unknown key `wieght`\n  |\n2 | wieght = 2\n  | ^^^^^^\n  = help: did you mean `weight`?\n"
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! Rulebooks: the TOML format, its checks, and its compiled form.
+
+pub mod compile;
+pub mod diagnostic;
+pub mod model;
+pub mod validate;
+
+pub use compile::{Label, LabelSet, Rule, Rulebook};
+pub use diagnostic::{Diagnostic, LineCol, Report, Severity, Source};
+pub use model::Mode;
+
+/// The default rulebook's name when reported in diagnostics.
+pub const DEFAULT_NAME: &str = "rules/default.toml";
+
+/// The text of the default rulebook, embedded at build time.
+pub const DEFAULT_TEXT: &str = include_str!("../../rules/default.toml");
+
+/// Checks a rulebook source: every finding, errors and warnings, without
+/// building the matcher.
+pub fn check(source: Source) -> Report {
+    let diagnostics = match validate::parse(&source) {
+        Ok(file) => validate::validate(&file),
+        Err(d) => vec![d],
+    };
+    Report {
+        source,
+        diagnostics,
+    }
+}
+
+/// Parses, validates and compiles a rulebook. On success the warnings come
+/// back beside it; on any error, every finding comes back as a [`Report`].
+pub fn load(source: Source) -> Result<(Rulebook, Report), Report> {
+    let file = match validate::parse(&source) {
+        Ok(file) => file,
+        Err(d) => {
+            return Err(Report {
+                source,
+                diagnostics: vec![d],
+            })
+        }
+    };
+    let mut diagnostics = validate::validate(&file);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Report {
+            source,
+            diagnostics,
+        });
+    }
+    match compile::compile(&file) {
+        Ok(rulebook) => Ok((
+            rulebook,
+            Report {
+                source,
+                diagnostics,
+            },
+        )),
+        Err(msg) => {
+            diagnostics.push(Diagnostic::error("E009", msg));
+            Err(Report {
+                source,
+                diagnostics,
+            })
+        }
+    }
+}
+
+/// Loads a rulebook from TOML text, for library users who do not care about
+/// warnings.
+pub fn from_str(name: &str, text: &str) -> Result<Rulebook, Report> {
+    load(Source::new(name, text)).map(|(r, _)| r)
+}
+
+/// The embedded default rulebook.
+pub fn default_rulebook() -> Rulebook {
+    // The default rulebook is checked by the test suite; failing here is a
+    // build defect, not a user error.
+    from_str(DEFAULT_NAME, DEFAULT_TEXT).expect("the embedded default rulebook is valid")
+}

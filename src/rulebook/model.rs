@@ -1,0 +1,193 @@
+//! The rulebook file format: serde types that mirror the TOML exactly.
+//!
+//! Every table denies unknown keys so that a typo is a load error, never a
+//! silently ignored setting. Values that diagnostics point at keep their
+//! source span through [`Spanned`].
+
+use serde::Deserialize;
+pub use toml::Spanned;
+
+/// A whole rulebook file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulebookFile {
+    pub rulebook: Metadata,
+    #[serde(default)]
+    pub normalize: NormalizeSection,
+    #[serde(default)]
+    pub set: Vec<SetDef>,
+}
+
+/// `[rulebook]`: what this rulebook is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metadata {
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub languages: Vec<String>,
+}
+
+/// `[normalize]`: which folding steps apply to posts and patterns alike.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NormalizeSection {
+    #[serde(default = "yes")]
+    pub case_fold: bool,
+    #[serde(default = "yes")]
+    pub accent_fold: bool,
+    #[serde(default = "yes")]
+    pub unify_punctuation: bool,
+    #[serde(default = "yes")]
+    pub collapse_whitespace: bool,
+}
+
+impl Default for NormalizeSection {
+    fn default() -> Self {
+        NormalizeSection {
+            case_fold: true,
+            accent_fold: true,
+            unify_punctuation: true,
+            collapse_whitespace: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_threshold() -> Spanned<f64> {
+    Spanned::new(0..0, 1.0)
+}
+
+fn default_weight() -> Spanned<f64> {
+    Spanned::new(0..0, 1.0)
+}
+
+/// How many labels of a set a post can get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Exactly one label: the best-scoring one at or above threshold, else the fallback.
+    One,
+    /// Every label at or above threshold.
+    Many,
+}
+
+/// `[[set]]`: a label set, such as `customer_type` or `traits`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetDef {
+    pub id: Spanned<String>,
+    pub mode: Mode,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_threshold")]
+    pub threshold: Spanned<f64>,
+    /// `one` sets only: the label given when no label reaches its threshold.
+    #[serde(default)]
+    pub fallback: Option<Spanned<String>>,
+    /// `one` sets only: preference order among tied labels; labels not listed
+    /// come after, in file order.
+    #[serde(default)]
+    pub tie_break: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub label: Vec<LabelDef>,
+}
+
+/// `[[set.label]]`: one label and the rules that vote for it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelDef {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Handling order: 1 is handled first.
+    #[serde(default)]
+    pub priority: Option<u32>,
+    /// Human name of the priority, written to the output (e.g. `highest`).
+    #[serde(default)]
+    pub priority_name: Option<String>,
+    /// What the brand should do with such a post.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Overrides the set's threshold for this label.
+    #[serde(default)]
+    pub threshold: Option<Spanned<f64>>,
+    /// Posts that must get this label.
+    #[serde(default)]
+    pub examples: Vec<Spanned<String>>,
+    /// Posts that must not get this label.
+    #[serde(default)]
+    pub counter_examples: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub rule: Vec<RuleDef>,
+}
+
+/// `[[set.label.rule]]`: matchers that must all hold for the rule to fire.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    pub id: Spanned<String>,
+    #[serde(default = "default_weight")]
+    pub weight: Spanned<f64>,
+    #[serde(default)]
+    pub description: String,
+    /// At least one of these phrases (word-boundary match on normalised text).
+    #[serde(default)]
+    pub any: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Every one of these phrases.
+    #[serde(default)]
+    pub all: Option<Spanned<Vec<Spanned<String>>>>,
+    /// None of these phrases.
+    #[serde(default)]
+    pub none: Option<Spanned<Vec<Spanned<String>>>>,
+    /// At least one of these regular expressions, run on normalised text.
+    #[serde(default)]
+    pub regex: Option<Spanned<Vec<Spanned<String>>>>,
+    /// At least one of these hashtags (with or without `#`).
+    #[serde(default)]
+    pub hashtags: Option<Spanned<Vec<Spanned<String>>>>,
+    /// At least one of these handles (with or without `@`).
+    #[serde(default)]
+    pub mentions: Option<Spanned<Vec<Spanned<String>>>>,
+    /// At least this many distinct @handles in the post.
+    #[serde(default)]
+    pub min_mentions: Option<Spanned<u32>>,
+    /// At least this many hashtags in the post.
+    #[serde(default)]
+    pub min_hashtags: Option<Spanned<u32>>,
+    /// At least one of these emoji (or any other symbols), matched anywhere.
+    #[serde(default)]
+    pub emoji: Option<Spanned<Vec<Spanned<String>>>>,
+    /// A phrase of `left` within `within` words of a phrase of `right`.
+    #[serde(default)]
+    pub near: Option<Spanned<NearDef>>,
+    /// Share of upper-case letters in the raw text (mentions, hashtags and
+    /// links left out) at least this, over at least `min_letters` letters.
+    #[serde(default)]
+    pub caps_ratio: Option<Spanned<f64>>,
+    /// Letters needed before `caps_ratio` is considered (default 8).
+    #[serde(default)]
+    pub min_letters: Option<Spanned<u32>>,
+    /// A run of at least this many `!` in the raw text.
+    #[serde(default)]
+    pub exclaim: Option<Spanned<u32>>,
+    /// A run of at least this many `?` in the raw text.
+    #[serde(default)]
+    pub question: Option<Spanned<u32>>,
+}
+
+/// The `near` matcher: like social-listening `NEAR/n`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NearDef {
+    pub left: Vec<Spanned<String>>,
+    pub right: Vec<Spanned<String>>,
+    pub within: Spanned<u32>,
+}
