@@ -311,13 +311,7 @@ fn near_holds(left: &[u32], right: &[u32], within: u32, _m: &Matcher, s: &Scratc
     ls.iter().any(|&(l0, l1)| {
         rs.iter().any(|&(r0, r1)| {
             // Words strictly between the two phrases, whichever comes first.
-            let gap = if r0 > l1 {
-                r0 - l1
-            } else if l0 > r1 {
-                l0 - r1
-            } else {
-                0
-            };
+            let gap = r0.saturating_sub(l1).max(l0.saturating_sub(r1));
             gap <= within as usize
         })
     })

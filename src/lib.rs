@@ -16,3 +16,9 @@ pub mod rulebook;
 pub use classify::{Scratch, SetVerdict, Verdict};
 pub use normalize::{NormalizeOptions, Normalizer};
 pub use rulebook::Rulebook;
+
+pub mod cli;
+pub mod commands;
+pub mod input;
+pub mod output;
+pub mod summary;

@@ -1,0 +1,31 @@
+//! Command-line definition: the subcommands and their arguments.
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+
+/// Label social media posts with social customer types and digital-customer
+/// traits, from a TOML rulebook.
+#[derive(Debug, Parser)]
+#[command(name = "postclass", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 success; 1 a check asked for failed; 2 usage, I/O or input error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Label every post of a CSV/TSV/JSONL export and write the labelled rows.
+    Classify(commands::classify::Args),
+}
+
+impl Cli {
+    pub fn run(self) -> anyhow::Result<commands::Outcome> {
+        match self.command {
+            Command::Classify(args) => commands::classify::run(args),
+        }
+    }
+}

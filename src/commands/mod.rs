@@ -1,0 +1,63 @@
+//! One module per subcommand, each with its arguments and a `run` function.
+
+pub mod classify;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::rulebook::{self, Rulebook, Source};
+
+/// How a command that ran to its end went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything asked for was done and every check passed: exit 0.
+    Success,
+    /// The check the user asked for failed (rulebook errors, failing rule
+    /// tests, `--fail-on` conditions): exit 1.
+    CheckFailed,
+}
+
+/// Reads a rulebook file, or the embedded default for `None`.
+pub fn read_rulebook_source(path: Option<&Path>) -> Result<Source> {
+    match path {
+        None => Ok(Source::new(rulebook::DEFAULT_NAME, rulebook::DEFAULT_TEXT)),
+        Some(p) => {
+            let meta = std::fs::metadata(p)
+                .with_context(|| format!("cannot read rulebook {}", p.display()))?;
+            if meta.len() > rulebook::validate::MAX_RULEBOOK_BYTES as u64 {
+                anyhow::bail!(
+                    "rulebook {} is {} bytes, over the limit of {} bytes",
+                    p.display(),
+                    meta.len(),
+                    rulebook::validate::MAX_RULEBOOK_BYTES
+                );
+            }
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read rulebook {} as UTF-8 text", p.display()))?;
+            Ok(Source::new(p.display().to_string(), text))
+        }
+    }
+}
+
+/// Loads and compiles a rulebook for a command that uses it. Errors in the
+/// rulebook are an input error here (exit 2); `postclass check` is the
+/// command that reports them as a failed check.
+pub fn load_rulebook(path: Option<&Path>) -> Result<Rulebook> {
+    let source = read_rulebook_source(path)?;
+    match rulebook::load(source) {
+        Ok((rb, _warnings)) => Ok(rb),
+        Err(report) => {
+            anyhow::bail!(
+                "the rulebook has {} error(s):\n{}",
+                report.errors(),
+                report.render_human(false).trim_end()
+            )
+        }
+    }
+}
+
+/// Whether a stream is a terminal, for colour and table choices.
+pub fn is_terminal(stream: &impl std::io::IsTerminal) -> bool {
+    stream.is_terminal()
+}

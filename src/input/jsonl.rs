@@ -1,0 +1,56 @@
+//! JSON Lines inputs: one JSON object per line; blank lines are skipped.
+
+use std::io::BufRead;
+
+use anyhow::Result;
+
+use super::Input;
+
+/// A JSONL input being read, one line at a time into a reused buffer.
+pub struct JsonlSource {
+    reader: Box<dyn BufRead + Send>,
+    name: String,
+    line: Vec<u8>,
+    line_no: u64,
+}
+
+impl JsonlSource {
+    pub fn open(input: &Input) -> Result<JsonlSource> {
+        Ok(JsonlSource {
+            reader: input.open()?,
+            name: input.display_name(),
+            line: Vec::with_capacity(4096),
+            line_no: 0,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The next non-blank line, without its line ending, and its 1-based
+    /// line number.
+    pub fn next_line(&mut self) -> Result<Option<(&[u8], u64)>> {
+        loop {
+            self.line.clear();
+            let n = self.reader.read_until(b'\n', &mut self.line).map_err(|e| {
+                anyhow::anyhow!("{}: line {}: read error: {e}", self.name, self.line_no + 1)
+            })?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.line_no += 1;
+            while matches!(self.line.last(), Some(b'\n' | b'\r')) {
+                self.line.pop();
+            }
+            // A UTF-8 byte order mark may open the first line.
+            if self.line_no == 1 && self.line.starts_with(b"\xEF\xBB\xBF") {
+                self.line.drain(..3);
+            }
+            if self.line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            return Ok(Some((&self.line, self.line_no)));
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The fields a classified row gains, named after the rulebook's sets.
+
+use crate::rulebook::{Mode, Rulebook};
+use crate::Verdict;
+
+/// What one added field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// The label a `one` set gave (or its fallback).
+    Label(usize),
+    /// That label's score.
+    Score(usize),
+    /// The labels a `many` set gave.
+    Labels(usize),
+    /// The priority of the primary set's label.
+    Priority,
+    /// The recommended action of the primary set's label.
+    Action,
+    /// The ids of every rule that fired.
+    MatchedRules,
+}
+
+/// The added fields, in output order: per set `ID` (and `ID_score` for
+/// `one` sets), then `priority`, `action`, `matched_rules`.
+#[derive(Debug, Clone)]
+pub struct LabelColumns {
+    pub names: Vec<String>,
+    pub kinds: Vec<ColumnKind>,
+}
+
+impl LabelColumns {
+    pub fn new(rulebook: &Rulebook, prefix: &str) -> LabelColumns {
+        let mut names = Vec::new();
+        let mut kinds = Vec::new();
+        for (i, set) in rulebook.sets.iter().enumerate() {
+            match set.mode {
+                Mode::One => {
+                    names.push(format!("{prefix}{}", set.id));
+                    kinds.push(ColumnKind::Label(i));
+                    names.push(format!("{prefix}{}_score", set.id));
+                    kinds.push(ColumnKind::Score(i));
+                }
+                Mode::Many => {
+                    names.push(format!("{prefix}{}", set.id));
+                    kinds.push(ColumnKind::Labels(i));
+                }
+            }
+        }
+        for (name, kind) in [
+            ("priority", ColumnKind::Priority),
+            ("action", ColumnKind::Action),
+            ("matched_rules", ColumnKind::MatchedRules),
+        ] {
+            names.push(format!("{prefix}{name}"));
+            kinds.push(kind);
+        }
+        LabelColumns { names, kinds }
+    }
+}
+
+/// The score of the label a `one` set gave, 0 for its fallback.
+pub fn chosen_score(verdict: &Verdict, set: usize) -> f64 {
+    let sv = &verdict.sets[set];
+    sv.labels.first().map_or(0.0, |&l| sv.scores[l])
+}
+
+/// The label of the primary set that gives the row its priority and action.
+pub fn primary_label<'a>(
+    rulebook: &'a Rulebook,
+    verdict: &Verdict,
+) -> Option<&'a crate::rulebook::Label> {
+    let set = rulebook.primary_set()?;
+    let s = &rulebook.sets[set];
+    match verdict.sets[set].labels.first() {
+        Some(&l) => Some(&s.labels[l]),
+        None => s.fallback_label.map(|l| &s.labels[l]),
+    }
+}
+
+/// Writes a score without float noise: `2`, `1.5`, `0.3`.
+pub fn format_score(score: f64, out: &mut String) {
+    use std::fmt::Write;
+    let rounded = (score * 1e6).round() / 1e6;
+    if rounded == rounded.trunc() && rounded.abs() < 1e15 {
+        let _ = write!(out, "{}", rounded as i64);
+    } else {
+        let _ = write!(out, "{rounded}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fmt(x: f64) -> String {
+        let mut s = String::new();
+        format_score(x, &mut s);
+        s
+    }
+
+    #[test]
+    fn scores_print_without_noise() {
+        assert_eq!(fmt(2.0), "2");
+        assert_eq!(fmt(0.1 + 0.2), "0.3");
+        assert_eq!(fmt(1.5), "1.5");
+        assert_eq!(fmt(-1.0), "-1");
+        assert_eq!(fmt(0.0), "0");
+    }
+}

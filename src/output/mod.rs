@@ -1,0 +1,181 @@
+//! Writing results: where they go (stdout or a file replaced atomically),
+//! which fields the labels add, and the row writers for each format.
+
+pub mod labels;
+pub mod writer;
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+pub use labels::LabelColumns;
+pub use writer::{OutputFormat, Row, RowWriter};
+
+/// Where output goes: standard output, or a file that only appears (or is
+/// replaced) once everything was written.
+pub enum Sink {
+    Stdout(BufWriter<io::Stdout>),
+    File(AtomicFile),
+}
+
+impl Sink {
+    /// Opens `path`, or standard output for `None` and `-`.
+    pub fn create(path: Option<&Path>) -> Result<Sink> {
+        match path {
+            Some(p) if p.as_os_str() != "-" => Ok(Sink::File(AtomicFile::create(p)?)),
+            _ => Ok(Sink::Stdout(BufWriter::with_capacity(
+                128 * 1024,
+                io::stdout(),
+            ))),
+        }
+    }
+
+    /// Flushes and, for a file, moves it into place.
+    pub fn finish(self) -> Result<()> {
+        match self {
+            Sink::Stdout(mut w) => w.flush().context("writing to standard output"),
+            Sink::File(f) => f.commit(),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Stdout(w) => w.write(buf),
+            Sink::File(f) => f.writer.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Stdout(w) => w.write_all(buf),
+            Sink::File(f) => f.writer.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(w) => w.flush(),
+            Sink::File(f) => f.writer.flush(),
+        }
+    }
+}
+
+/// A file written under a temporary name in the same folder and renamed
+/// over the target on [`AtomicFile::commit`]. Dropped without a commit (an
+/// error, a panic), the temporary file is removed and the target untouched.
+pub struct AtomicFile {
+    target: PathBuf,
+    temp: PathBuf,
+    writer: BufWriter<File>,
+    committed: bool,
+}
+
+impl AtomicFile {
+    pub fn create(target: &Path) -> Result<AtomicFile> {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = target
+            .file_name()
+            .with_context(|| format!("output path {} has no file name", target.display()))?;
+        let temp = dir.join(format!(
+            ".{}.{}.postclass-tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file = File::create(&temp)
+            .with_context(|| format!("cannot create output file in {}", dir.display()))?;
+        crate::output::register_temp(&temp);
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            temp,
+            writer: BufWriter::with_capacity(128 * 1024, file),
+            committed: false,
+        })
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        self.writer
+            .flush()
+            .with_context(|| format!("writing {}", self.target.display()))?;
+        fs::rename(&self.temp, &self.target).with_context(|| {
+            format!(
+                "moving the finished output into place at {}",
+                self.target.display()
+            )
+        })?;
+        unregister_temp(&self.temp);
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.temp);
+            unregister_temp(&self.temp);
+        }
+    }
+}
+
+/// Temporary files in flight, so an interrupt handler can remove them.
+static TEMPS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn register_temp(p: &Path) {
+    if let Ok(mut t) = TEMPS.lock() {
+        t.push(p.to_path_buf());
+    }
+}
+
+fn unregister_temp(p: &Path) {
+    if let Ok(mut t) = TEMPS.lock() {
+        t.retain(|x| x != p);
+    }
+}
+
+/// Removes every temporary output file not yet committed. Called on
+/// interrupt, when destructors will not run.
+pub fn remove_temporary_files() {
+    if let Ok(t) = TEMPS.lock() {
+        for p in t.iter() {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+/// Refuses an output path that is one of the inputs.
+pub fn ensure_not_an_input(output: &Path, inputs: &[Option<PathBuf>]) -> Result<()> {
+    let Ok(out) = fs::canonicalize(output) else {
+        // The output does not exist yet, so it cannot be an input.
+        return Ok(());
+    };
+    for input in inputs.iter().flatten() {
+        if fs::canonicalize(input).is_ok_and(|i| i == out) {
+            bail!(
+                "refusing to write the output onto the input {}: choose another -o path",
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether an error chain comes from writing to a closed pipe, which ends a
+/// run quietly (`postclass classify … | head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<csv::Error>()
+                .is_some_and(|c| match c.kind() {
+                    csv::ErrorKind::Io(io) => io.kind() == io::ErrorKind::BrokenPipe,
+                    _ => false,
+                })
+    })
+}

@@ -1,0 +1,284 @@
+//! Row writers: the input row, unchanged, plus the label fields.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use csv::ByteRecord;
+use serde_json::Value;
+
+use super::labels::{chosen_score, format_score, primary_label, ColumnKind, LabelColumns};
+use super::Sink;
+use crate::input::fields::JsonPath;
+use crate::rulebook::Rulebook;
+use crate::Verdict;
+
+/// Output record formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Csv,
+    Tsv,
+    Jsonl,
+}
+
+impl OutputFormat {
+    pub fn from_input(f: crate::input::InputFormat) -> OutputFormat {
+        match f {
+            crate::input::InputFormat::Csv => OutputFormat::Csv,
+            crate::input::InputFormat::Tsv => OutputFormat::Tsv,
+            crate::input::InputFormat::Jsonl => OutputFormat::Jsonl,
+        }
+    }
+
+    /// The file extension of this format, for files named by postclass.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Csv => "csv",
+            OutputFormat::Tsv => "tsv",
+            OutputFormat::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// An input row as read.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    Csv {
+        headers: &'a ByteRecord,
+        record: &'a ByteRecord,
+    },
+    Json {
+        /// The line as read, without its line ending.
+        line: &'a [u8],
+        value: &'a Value,
+    },
+}
+
+enum Inner {
+    Delimited(Box<csv::Writer<Sink>>),
+    Jsonl(Sink),
+}
+
+/// Writes classified rows in one format.
+pub struct RowWriter {
+    inner: Inner,
+    columns: LabelColumns,
+    /// For JSON input written as CSV: the fields flattened into columns.
+    json_fields: Vec<JsonPath>,
+    buf: String,
+}
+
+impl RowWriter {
+    /// Starts writing. `header` is the input's CSV header (for CSV input);
+    /// `json_fields` the fields flattened from JSON input into CSV columns.
+    pub fn new(
+        sink: Sink,
+        format: OutputFormat,
+        columns: LabelColumns,
+        header: Option<&ByteRecord>,
+        json_fields: &[String],
+    ) -> Result<RowWriter> {
+        let inner = match format {
+            OutputFormat::Csv | OutputFormat::Tsv => {
+                let mut w = csv::WriterBuilder::new()
+                    .delimiter(if format == OutputFormat::Tsv {
+                        b'\t'
+                    } else {
+                        b','
+                    })
+                    .terminator(csv::Terminator::Any(b'\n'))
+                    .from_writer(sink);
+                let mut names = ByteRecord::new();
+                match header {
+                    Some(h) => h.iter().for_each(|f| names.push_field(f)),
+                    None => json_fields
+                        .iter()
+                        .for_each(|f| names.push_field(f.as_bytes())),
+                }
+                columns
+                    .names
+                    .iter()
+                    .for_each(|n| names.push_field(n.as_bytes()));
+                w.write_byte_record(&names)
+                    .context("writing the output header")?;
+                Inner::Delimited(Box::new(w))
+            }
+            OutputFormat::Jsonl => Inner::Jsonl(sink),
+        };
+        Ok(RowWriter {
+            inner,
+            columns,
+            json_fields: json_fields.iter().map(|f| JsonPath::parse(f)).collect(),
+            buf: String::new(),
+        })
+    }
+
+    pub fn write(&mut self, row: Row<'_>, rulebook: &Rulebook, verdict: &Verdict) -> Result<()> {
+        match &mut self.inner {
+            Inner::Delimited(w) => {
+                match row {
+                    Row::Csv { record, .. } => {
+                        for f in record.iter() {
+                            w.write_field(f)?;
+                        }
+                    }
+                    Row::Json { value, .. } => {
+                        for path in &self.json_fields {
+                            self.buf.clear();
+                            flat_value(path.get(value), &mut self.buf);
+                            w.write_field(self.buf.as_bytes())?;
+                        }
+                    }
+                }
+                for kind in &self.columns.kinds {
+                    self.buf.clear();
+                    csv_label_value(*kind, rulebook, verdict, &mut self.buf);
+                    w.write_field(self.buf.as_bytes())?;
+                }
+                w.write_record(None::<&[u8]>)?;
+            }
+            Inner::Jsonl(out) => {
+                self.buf.clear();
+                let has_fields = match row {
+                    Row::Json { line, .. } => {
+                        // Keep the object exactly as read: splice the label
+                        // fields in before its closing brace.
+                        let text = std::str::from_utf8(line).context("JSON line is not UTF-8")?;
+                        let body = text.trim_end();
+                        let body = body
+                            .strip_suffix('}')
+                            .context("JSON record is not an object")?;
+                        self.buf.push_str(body);
+                        body.trim_start().len() > 1
+                    }
+                    Row::Csv { headers, record } => {
+                        self.buf.push('{');
+                        for (i, (h, v)) in headers.iter().zip(record.iter()).enumerate() {
+                            if i > 0 {
+                                self.buf.push(',');
+                            }
+                            push_json_str(&String::from_utf8_lossy(h), &mut self.buf);
+                            self.buf.push(':');
+                            push_json_str(&String::from_utf8_lossy(v), &mut self.buf);
+                        }
+                        !headers.is_empty()
+                    }
+                };
+                for (i, (name, kind)) in self
+                    .columns
+                    .names
+                    .iter()
+                    .zip(&self.columns.kinds)
+                    .enumerate()
+                {
+                    if has_fields || i > 0 {
+                        self.buf.push(',');
+                    }
+                    push_json_str(name, &mut self.buf);
+                    self.buf.push(':');
+                    json_label_value(*kind, rulebook, verdict, &mut self.buf);
+                }
+                self.buf.push_str("}\n");
+                out.write_all(self.buf.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<()> {
+        let sink = match self.inner {
+            Inner::Delimited(w) => (*w)
+                .into_inner()
+                .map_err(|e| anyhow::Error::new(e.into_error()))
+                .context("writing output")?,
+            Inner::Jsonl(s) => s,
+        };
+        sink.finish()
+    }
+}
+
+/// A JSON value as one CSV field: strings as they are, null or missing as
+/// empty, anything else as its JSON text.
+fn flat_value(v: Option<&Value>, out: &mut String) {
+    match v {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => out.push_str(s),
+        Some(other) => out.push_str(&other.to_string()),
+    }
+}
+
+fn push_json_str(s: &str, out: &mut String) {
+    // serde_json's escaping, written straight into the buffer.
+    let mut bytes = Vec::with_capacity(s.len() + 2);
+    serde_json::to_writer(&mut bytes, s).expect("writing to a Vec cannot fail");
+    out.push_str(std::str::from_utf8(&bytes).expect("serde_json writes UTF-8"));
+}
+
+fn rule_ids<'a>(rulebook: &'a Rulebook, verdict: &'a Verdict) -> impl Iterator<Item = &'a str> {
+    verdict.fired.iter().map(|&r| rulebook.rules[r].id.as_str())
+}
+
+fn csv_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, out: &mut String) {
+    match kind {
+        ColumnKind::Label(set) => out.push_str(rulebook.label_of(verdict, set)),
+        ColumnKind::Score(set) => format_score(chosen_score(verdict, set), out),
+        ColumnKind::Labels(set) => {
+            let labels = &rulebook.sets[set].labels;
+            for (i, &l) in verdict.sets[set].labels.iter().enumerate() {
+                if i > 0 {
+                    out.push(';');
+                }
+                out.push_str(&labels[l].id);
+            }
+        }
+        ColumnKind::Priority => {
+            if let Some(l) = primary_label(rulebook, verdict) {
+                out.push_str(&l.priority_text());
+            }
+        }
+        ColumnKind::Action => {
+            if let Some(a) = primary_label(rulebook, verdict).and_then(|l| l.action.as_deref()) {
+                out.push_str(a);
+            }
+        }
+        ColumnKind::MatchedRules => {
+            for (i, id) in rule_ids(rulebook, verdict).enumerate() {
+                if i > 0 {
+                    out.push(';');
+                }
+                out.push_str(id);
+            }
+        }
+    }
+}
+
+fn json_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, out: &mut String) {
+    let push_list = |items: &mut dyn Iterator<Item = &str>, out: &mut String| {
+        out.push('[');
+        for (i, s) in items.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_json_str(s, out);
+        }
+        out.push(']');
+    };
+    match kind {
+        ColumnKind::Score(set) => format_score(chosen_score(verdict, set), out),
+        ColumnKind::Labels(set) => {
+            let labels = &rulebook.sets[set].labels;
+            push_list(
+                &mut verdict.sets[set]
+                    .labels
+                    .iter()
+                    .map(|&l| labels[l].id.as_str()),
+                out,
+            );
+        }
+        ColumnKind::MatchedRules => push_list(&mut rule_ids(rulebook, verdict), out),
+        ColumnKind::Label(_) | ColumnKind::Priority | ColumnKind::Action => {
+            let mut s = String::new();
+            csv_label_value(kind, rulebook, verdict, &mut s);
+            push_json_str(&s, out);
+        }
+    }
+}

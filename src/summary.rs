@@ -1,0 +1,307 @@
+//! Summary counts of a run: rows read, labelled and rejected; every label's
+//! count and share, zero counts included; how often each rule fired.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rulebook::{Mode, Rulebook};
+use crate::Verdict;
+
+/// The summary of one run, as written by `--summary`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    pub rulebook: RulebookInfo,
+    pub rows: RowCounts,
+    pub sets: Vec<SetCounts>,
+    pub rules: Vec<RuleCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulebookInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowCounts {
+    /// Records read from the inputs.
+    pub read: u64,
+    /// Records labelled (written, unless only the summary was asked for).
+    pub labelled: u64,
+    /// Records that could not be labelled, with `--on-error skip`.
+    pub rejected: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetCounts {
+    pub id: String,
+    pub mode: String,
+    /// The fallback label of a `one` set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    /// Rows that got no label of this set (the fallback, for `one` sets).
+    pub unlabelled: u64,
+    pub labels: Vec<LabelCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelCount {
+    pub id: String,
+    pub count: u64,
+    /// `count` over labelled rows, 0 when there are none.
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleCount {
+    pub id: String,
+    pub set: String,
+    pub label: String,
+    pub hits: u64,
+}
+
+impl Summary {
+    /// An empty summary with every label and rule of `rulebook` at zero.
+    pub fn new(rulebook: &Rulebook) -> Summary {
+        let sets = rulebook
+            .sets
+            .iter()
+            .map(|s| {
+                let mut labels: Vec<LabelCount> = s
+                    .labels
+                    .iter()
+                    .map(|l| LabelCount {
+                        id: l.id.clone(),
+                        count: 0,
+                        share: 0.0,
+                    })
+                    .collect();
+                if let (Some(f), None) = (&s.fallback, s.fallback_label) {
+                    labels.push(LabelCount {
+                        id: f.clone(),
+                        count: 0,
+                        share: 0.0,
+                    });
+                }
+                SetCounts {
+                    id: s.id.clone(),
+                    mode: match s.mode {
+                        Mode::One => "one",
+                        Mode::Many => "many",
+                    }
+                    .to_string(),
+                    fallback: s.fallback.clone(),
+                    unlabelled: 0,
+                    labels,
+                }
+            })
+            .collect();
+        let rules = rulebook
+            .rules
+            .iter()
+            .map(|r| RuleCount {
+                id: r.id.clone(),
+                set: rulebook.sets[r.set].id.clone(),
+                label: rulebook.sets[r.set].labels[r.label].id.clone(),
+                hits: 0,
+            })
+            .collect();
+        Summary {
+            rulebook: RulebookInfo {
+                name: rulebook.name.clone(),
+                version: rulebook.version.clone(),
+            },
+            rows: RowCounts::default(),
+            sets,
+            rules,
+        }
+    }
+
+    /// Counts one labelled row.
+    pub fn add(&mut self, rulebook: &Rulebook, verdict: &Verdict) {
+        self.rows.labelled += 1;
+        for (si, (set, sv)) in rulebook.sets.iter().zip(&verdict.sets).enumerate() {
+            let counts = &mut self.sets[si];
+            if sv.labels.is_empty() {
+                counts.unlabelled += 1;
+                if sv.fallback {
+                    let fi = set.fallback_label.unwrap_or(set.labels.len());
+                    counts.labels[fi].count += 1;
+                }
+            }
+            for &l in &sv.labels {
+                counts.labels[l].count += 1;
+            }
+        }
+        for &r in &verdict.fired {
+            self.rules[r].hits += 1;
+        }
+    }
+
+    /// Recomputes every share from the counts.
+    pub fn update_shares(&mut self) {
+        let total = self.rows.labelled;
+        for set in &mut self.sets {
+            for l in &mut set.labels {
+                l.share = if total == 0 {
+                    0.0
+                } else {
+                    (l.count as f64 / total as f64 * 1e4).round() / 1e4
+                };
+            }
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a summary serialises");
+        s.push('\n');
+        s
+    }
+
+    /// One row per count: `section,set,id,count,share`.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let mut row = |fields: [&str; 5]| w.write_record(fields).expect("writing to a Vec");
+        row(["section", "set", "id", "count", "share"]);
+        for (name, n) in self.row_counts() {
+            row(["rows", "", name, &n.to_string(), ""]);
+        }
+        for set in &self.sets {
+            for l in &set.labels {
+                row([
+                    "label",
+                    &set.id,
+                    &l.id,
+                    &l.count.to_string(),
+                    &l.share.to_string(),
+                ]);
+            }
+            row(["unlabelled", &set.id, "", &set.unlabelled.to_string(), ""]);
+        }
+        for r in &self.rules {
+            row(["rule", &r.set, &r.id, &r.hits.to_string(), ""]);
+        }
+        String::from_utf8(w.into_inner().expect("a Vec never fails"))
+            .expect("CSV of UTF-8 is UTF-8")
+    }
+
+    fn row_counts(&self) -> [(&'static str, u64); 3] {
+        [
+            ("read", self.rows.read),
+            ("labelled", self.rows.labelled),
+            ("rejected", self.rows.rejected),
+        ]
+    }
+
+    /// Markdown tables, for reports and pull requests.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# Summary: rulebook {} {}\n",
+            self.rulebook.name, self.rulebook.version
+        );
+        let _ = writeln!(out, "| rows | count |\n|---|---:|");
+        for (name, n) in self.row_counts() {
+            let _ = writeln!(out, "| {name} | {n} |");
+        }
+        for set in &self.sets {
+            let _ = writeln!(
+                out,
+                "\n## {}\n\n| label | count | share |\n|---|---:|---:|",
+                set.id
+            );
+            for l in &set.labels {
+                let _ = writeln!(out, "| {} | {} | {:.1}% |", l.id, l.count, l.share * 100.0);
+            }
+        }
+        let _ = writeln!(out, "\n## Rules\n\n| rule | label | hits |\n|---|---|---:|");
+        for r in &self.rules {
+            let _ = writeln!(out, "| {} | {}.{} | {} |", r.id, r.set, r.label, r.hits);
+        }
+        out
+    }
+
+    /// Aligned plain-text tables, for a terminal.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "rows: {} read, {} labelled, {} rejected",
+            self.rows.read, self.rows.labelled, self.rows.rejected
+        );
+        for set in &self.sets {
+            let width = set
+                .labels
+                .iter()
+                .map(|l| l.id.len())
+                .max()
+                .unwrap_or(0)
+                .max(5);
+            let _ = writeln!(out, "\n{} ({})", set.id, set.mode);
+            for l in &set.labels {
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}  {:>9}  {:>6.1}%",
+                    l.id,
+                    l.count,
+                    l.share * 100.0
+                );
+            }
+        }
+        let mut hit: Vec<&RuleCount> = self.rules.iter().filter(|r| r.hits > 0).collect();
+        hit.sort_by(|a, b| b.hits.cmp(&a.hits).then(a.id.cmp(&b.id)));
+        if !hit.is_empty() {
+            let width = hit.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let _ = writeln!(out, "\ntop rules");
+            for r in hit.iter().take(10) {
+                let _ = writeln!(out, "  {:<width$}  {:>9}", r.id, r.hits);
+            }
+        }
+        out
+    }
+}
+
+/// Summary file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryFormat {
+    Json,
+    Csv,
+    Markdown,
+    Table,
+}
+
+impl SummaryFormat {
+    /// From a file name: .json, .csv or .md (anything else: JSON).
+    pub fn from_path(path: &std::path::Path) -> SummaryFormat {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("csv") => SummaryFormat::Csv,
+            Some("md") | Some("markdown") => SummaryFormat::Markdown,
+            Some("txt") => SummaryFormat::Table,
+            _ => SummaryFormat::Json,
+        }
+    }
+
+    pub fn render(self, summary: &Summary) -> String {
+        match self {
+            SummaryFormat::Json => summary.to_json(),
+            SummaryFormat::Csv => summary.to_csv(),
+            SummaryFormat::Markdown => summary.to_markdown(),
+            SummaryFormat::Table => summary.to_table(),
+        }
+    }
+}
