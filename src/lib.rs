@@ -21,4 +21,5 @@ pub mod cli;
 pub mod commands;
 pub mod input;
 pub mod output;
+pub mod pipeline;
 pub mod summary;

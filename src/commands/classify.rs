@@ -13,9 +13,8 @@ use crate::input::fields::{self, JsonPath};
 use crate::input::jsonl::JsonlSource;
 use crate::input::{resolve_format, Input, InputFormat, RecordError};
 use crate::output::{self, LabelColumns, OutputFormat, Row, RowWriter, Sink};
-use crate::rulebook::Rulebook;
+use crate::pipeline::{self, Item, Raw, RecordSource, Sources, TextField};
 use crate::summary::{Summary, SummaryFormat};
-use crate::{Scratch, Verdict};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -76,6 +75,11 @@ pub struct Args {
     #[arg(long, value_name = "STR", default_value = "")]
     pub prefix: String,
 
+    /// Worker threads (default: the number of cores). Output is the same
+    /// whatever the number.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -89,19 +93,6 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
             "a delimiter is one ASCII character (or `\\t`), not `{s}`"
         )),
     }
-}
-
-/// State of one classify run across its inputs.
-struct Run<'a> {
-    args: &'a Args,
-    rulebook: &'a Rulebook,
-    columns: LabelColumns,
-    out_format: OutputFormat,
-    writer: Option<RowWriter>,
-    sink: Option<Sink>,
-    summary: Summary,
-    scratch: Scratch,
-    verdict: Verdict,
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
@@ -124,244 +115,268 @@ pub fn run(args: Args) -> Result<Outcome> {
             output::ensure_not_an_input(target, &input_paths)?;
         }
     }
+    let say = |msg: String| {
+        if !args.quiet {
+            eprintln!("postclass: {msg}");
+        }
+    };
 
-    let sink = if args.summary_only {
-        None
-    } else {
-        Some(Sink::create(args.output.as_deref())?)
+    let opened = match format {
+        InputFormat::Csv | InputFormat::Tsv => {
+            let delimiter = args.delimiter.unwrap_or(if format == InputFormat::Tsv {
+                b'\t'
+            } else {
+                b','
+            });
+            open_delimited(&args, &inputs, delimiter, &say)?
+        }
+        InputFormat::Jsonl => open_jsonl(&args, &inputs, &say)?,
     };
-    let mut run = Run {
-        args: &args,
-        rulebook: &rulebook,
-        columns: LabelColumns::new(&rulebook, &args.prefix),
-        out_format,
-        writer: None,
-        sink,
-        summary: Summary::new(&rulebook),
-        scratch: Scratch::default(),
-        verdict: Verdict::default(),
-    };
-    let mut first_header: Option<(ByteRecord, String)> = None;
-    let mut json_path: Option<JsonPath> = args.text.as_deref().map(JsonPath::parse);
-    for input in &inputs {
-        match format {
-            InputFormat::Csv | InputFormat::Tsv => {
-                let delimiter = args.delimiter.unwrap_or(if format == InputFormat::Tsv {
-                    b'\t'
-                } else {
-                    b','
-                });
-                run.delimited(input, delimiter, &mut first_header)?;
+    let columns = LabelColumns::new(&rulebook, &args.prefix);
+    if let Some(h) = &opened.header {
+        for name in &columns.names {
+            if h.iter().any(|f| f == name.as_bytes()) {
+                bail!(
+                    "the input already has a field named `{name}`; pass --prefix (e.g. --prefix pc_) to name the added fields differently"
+                );
             }
-            InputFormat::Jsonl => run.jsonl(input, &mut json_path)?,
         }
     }
-    // An input with no records still gets its header (CSV) or an empty file.
-    if run.writer.is_none() && run.sink.is_some() {
-        let header = first_header.as_ref().map(|(h, _)| h);
-        let text = json_path.as_ref().map(|p| p.to_string());
-        run.start_writer(header, text.as_deref())?;
+    let mut writer = if args.summary_only {
+        None
+    } else {
+        let json_fields: Vec<String> = if !args.fields.is_empty() {
+            args.fields.clone()
+        } else {
+            match &opened.field {
+                Some(TextField::Path(p)) => vec![p.to_string()],
+                _ => Vec::new(),
+            }
+        };
+        Some(RowWriter::new(
+            Sink::create(args.output.as_deref())?,
+            out_format,
+            columns,
+            opened.header.as_ref(),
+            &json_fields,
+        )?)
+    };
+
+    let mut summary = Summary::new(&rulebook);
+    if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
+        let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
+        let empty = ByteRecord::new();
+        let header = opened.header.as_ref().unwrap_or(&empty);
+        pipeline::run(&rulebook, &field, sources, threads(args.threads), |batch| {
+            for item in batch.items() {
+                summary.rows.read += 1;
+                if let Some(p) = &item.problem {
+                    return Err(RecordError {
+                        file: names[item.pos.input].clone(),
+                        line: item.pos.line,
+                        record: item.pos.record,
+                        field: p.field.clone(),
+                        reason: p.reason.clone(),
+                    }
+                    .into());
+                }
+                summary.add(&rulebook, &item.verdict);
+                if let Some(w) = &mut writer {
+                    let row = match (&item.raw, &item.value) {
+                        (Raw::Csv(record), _) => Row::Csv {
+                            headers: header,
+                            record,
+                        },
+                        (Raw::Line(line), Some(value)) => Row::Json { line, value },
+                        (Raw::Line(_), None) => {
+                            unreachable!("JSON records are parsed before they are labelled")
+                        }
+                    };
+                    w.write(row, &rulebook, &item.verdict)?;
+                }
+            }
+            Ok(())
+        })?;
     }
-    if let Some(w) = run.writer.take() {
+    if let Some(w) = writer {
         w.finish()?;
     }
-    run.summary.update_shares();
-    write_summary(&args, &run.summary)?;
+    summary.update_shares();
+    write_summary(&args, &summary)?;
     Ok(Outcome::Success)
 }
 
-impl Run<'_> {
-    fn start_writer(&mut self, header: Option<&ByteRecord>, text_path: Option<&str>) -> Result<()> {
-        let Some(sink) = self.sink.take() else {
-            return Ok(());
-        };
-        let json_fields: Vec<String> = if !self.args.fields.is_empty() {
-            self.args.fields.clone()
-        } else {
-            text_path.map(|t| vec![t.to_string()]).unwrap_or_default()
-        };
-        if let Some(h) = header {
-            for name in &self.columns.names {
-                if h.iter().any(|f| f == name.as_bytes()) {
-                    bail!(
-                        "the input already has a field named `{name}`; pass --prefix (e.g. --prefix pc_) to name the added fields differently"
-                    );
-                }
-            }
-        }
-        self.writer = Some(RowWriter::new(
-            sink,
-            self.out_format,
-            self.columns.clone(),
-            header,
-            &json_fields,
-        )?);
-        Ok(())
-    }
-
-    fn say(&self, msg: &str) {
-        if !self.args.quiet {
-            eprintln!("postclass: {msg}");
-        }
-    }
-
-    fn delimited(
-        &mut self,
-        input: &Input,
-        delimiter: u8,
-        first: &mut Option<(ByteRecord, String)>,
-    ) -> Result<()> {
-        let mut src = DelimitedSource::open(input, delimiter)?;
-        let names = src.header_names();
-        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        if name_refs.iter().all(|n| n.is_empty()) && src.headers().len() <= 1 {
-            // An empty file: no header, no records.
-            if src.next_record()?.is_none() {
-                return Ok(());
-            }
-        }
-        match first {
-            Some((h, other)) if h != src.headers() => bail!(
-                "{}: its header differs from the header of {other}; inputs read together must have the same columns",
-                src.name()
-            ),
-            Some(_) => {}
-            None => *first = Some((src.headers().clone(), src.name().to_string())),
-        }
-        let column = match &self.args.text {
-            Some(t) => fields::find_csv_column(&name_refs, t).with_context(|| {
-                format!(
-                    "{}: no column named `{t}`; the columns are: {}",
-                    src.name(),
-                    names.join(", ")
-                )
-            })?,
-            None => {
-                let c = fields::detect_csv_column(&name_refs).with_context(|| {
-                    format!(
-                        "{}: cannot find the text column; pass --text NAME. The columns are: {}",
-                        src.name(),
-                        names.join(", ")
-                    )
-                })?;
-                self.say(&format!(
-                    "{}: text field `{}` (detected)",
-                    src.name(),
-                    names[c]
-                ));
-                c
-            }
-        };
-        if self.writer.is_none() {
-            let header = src.headers().clone();
-            self.start_writer(Some(&header), None)?;
-        }
-        let headers = src.headers().clone();
-        let name = src.name().to_string();
-        while let Some((record, pos)) = src.next_record()? {
-            self.summary.rows.read += 1;
-            let raw = record.get(column).unwrap_or(b"");
-            let text = std::str::from_utf8(raw).map_err(|e| RecordError {
-                file: name.clone(),
-                line: pos.line,
-                record: pos.record,
-                field: Some(names[column].clone()),
-                reason: format!("invalid UTF-8 at byte {} of the field", e.valid_up_to()),
-            })?;
-            self.rulebook
-                .classify_into(text, &mut self.scratch, &mut self.verdict);
-            self.summary.add(self.rulebook, &self.verdict);
-            if let Some(w) = &mut self.writer {
-                w.write(
-                    Row::Csv {
-                        headers: &headers,
-                        record,
-                    },
-                    self.rulebook,
-                    &self.verdict,
-                )?;
-            }
-        }
-        Ok(())
-    }
-
-    fn jsonl(&mut self, input: &Input, path: &mut Option<JsonPath>) -> Result<()> {
-        let mut src = JsonlSource::open(input)?;
-        let name = src.name().to_string();
-        let mut record_no = 0u64;
-        while let Some((line, line_no)) = src.next_line()? {
-            record_no += 1;
-            self.summary.rows.read += 1;
-            let bad = |field: Option<String>, reason: String| RecordError {
-                file: name.clone(),
-                line: line_no,
-                record: record_no,
-                field,
-                reason,
-            };
-            let value: Value = serde_json::from_slice(line)
-                .map_err(|e| bad(None, format!("invalid JSON: {e}")))?;
-            if !value.is_object() {
-                return Err(bad(None, "expected a JSON object".to_string()).into());
-            }
-            if path.is_none() {
-                let found = fields::detect_json_path(&value).with_context(|| {
-                    format!(
-                        "{name}: cannot find the text field; pass --text PATH. The string fields are: {}",
-                        fields::json_string_paths(&value).join(", ")
-                    )
-                })?;
-                self.say(&format!("{name}: text field `{found}` (detected)"));
-                *path = Some(found);
-            }
-            let p = path.as_ref().expect("set above");
-            let text = match p.get(&value) {
-                Some(Value::String(s)) => s.as_str(),
-                Some(Value::Null) | None => {
-                    return Err(bad(
-                        Some(p.to_string()),
-                        "missing or null; expected a string".into(),
-                    )
-                    .into())
-                }
-                Some(other) => {
-                    return Err(bad(
-                        Some(p.to_string()),
-                        format!("expected a string, found {}", json_kind(other)),
-                    )
-                    .into())
-                }
-            };
-            if self.writer.is_none() && self.sink.is_some() {
-                let t = p.to_string();
-                self.start_writer(None, Some(&t))?;
-            }
-            self.rulebook
-                .classify_into(text, &mut self.scratch, &mut self.verdict);
-            self.summary.add(self.rulebook, &self.verdict);
-            if let Some(w) = &mut self.writer {
-                w.write(
-                    Row::Json {
-                        line,
-                        value: &value,
-                    },
-                    self.rulebook,
-                    &self.verdict,
-                )?;
-            }
-        }
-        Ok(())
-    }
+fn threads(asked: Option<usize>) -> usize {
+    asked
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// The inputs, opened far enough to know their header and text field.
+struct Opened {
+    header: Option<ByteRecord>,
+    /// `None` when no input has a record (nothing to detect the text from).
+    field: Option<TextField>,
+    sources: Option<Sources>,
+}
+
+type Opener = Box<dyn FnOnce() -> Result<Box<dyn RecordSource>> + Send>;
+
+fn open_delimited(
+    args: &Args,
+    inputs: &[Input],
+    delimiter: u8,
+    say: &dyn Fn(String),
+) -> Result<Opened> {
+    // Empty files (no header, no records) before the first real one add nothing.
+    let mut start = 0;
+    let first = loop {
+        let src = DelimitedSource::open(&inputs[start], start, delimiter)?;
+        let empty = src.headers().len() <= 1 && src.headers().iter().all(|h| h.is_empty());
+        if !empty {
+            break src;
+        }
+        start += 1;
+        if start == inputs.len() {
+            return Ok(Opened {
+                header: None,
+                field: None,
+                sources: None,
+            });
+        }
+    };
+    let header = first.headers().clone();
+    let names = first.header_names();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let column = match &args.text {
+        Some(t) => fields::find_csv_column(&name_refs, t).with_context(|| {
+            format!(
+                "{}: no column named `{t}`; the columns are: {}",
+                first.name(),
+                names.join(", ")
+            )
+        })?,
+        None => {
+            let c = fields::detect_csv_column(&name_refs).with_context(|| {
+                format!(
+                    "{}: cannot find the text column; pass --text NAME. The columns are: {}",
+                    first.name(),
+                    names.join(", ")
+                )
+            })?;
+            say(format!(
+                "{}: text field `{}` (detected)",
+                first.name(),
+                names[c]
+            ));
+            c
+        }
+    };
+    let mut rest: Vec<Opener> = Vec::new();
+    for (i, input) in inputs.iter().enumerate().skip(start + 1) {
+        let input = input.clone();
+        let expected = header.clone();
+        let first_name = first.name().to_string();
+        rest.push(Box::new(move || {
+            let src = DelimitedSource::open(&input, i, delimiter)?;
+            let empty = src.headers().len() <= 1 && src.headers().iter().all(|h| h.is_empty());
+            if !empty && *src.headers() != expected {
+                bail!(
+                    "{}: its header differs from the header of {first_name}; inputs read together must have the same columns",
+                    src.name()
+                );
+            }
+            Ok(Box::new(src) as Box<dyn RecordSource>)
+        }));
+    }
+    Ok(Opened {
+        header: Some(header),
+        field: Some(TextField::Column(column, names[column].clone())),
+        sources: Some(Sources::new(Box::new(first), rest)),
+    })
+}
+
+fn open_jsonl(args: &Args, inputs: &[Input], say: &dyn Fn(String)) -> Result<Opened> {
+    // The first record tells the text field; it is read once and replayed.
+    let mut start = 0;
+    let (first, peek) = loop {
+        let mut src = JsonlSource::open(&inputs[start], start)?;
+        let mut peek = Item::default();
+        if src.next_into(&mut peek)? {
+            break (src, peek);
+        }
+        start += 1;
+        if start == inputs.len() {
+            return Ok(Opened {
+                header: None,
+                field: args
+                    .text
+                    .as_deref()
+                    .map(|t| TextField::Path(JsonPath::parse(t))),
+                sources: None,
+            });
+        }
+    };
+    let path = match &args.text {
+        Some(t) => JsonPath::parse(t),
+        None => {
+            let name = inputs[start].display_name();
+            let Raw::Line(line) = &peek.raw else {
+                unreachable!("JSONL sources yield lines")
+            };
+            let value: Value = serde_json::from_slice(line).map_err(|e| RecordError {
+                file: name.clone(),
+                line: peek.pos.line,
+                record: 1,
+                field: None,
+                reason: format!("invalid JSON: {e}"),
+            })?;
+            let p = fields::detect_json_path(&value).with_context(|| {
+                format!(
+                    "{name}: cannot find the text field; pass --text PATH. The string fields are: {}",
+                    fields::json_string_paths(&value).join(", ")
+                )
+            })?;
+            say(format!("{name}: text field `{p}` (detected)"));
+            p
+        }
+    };
+    let rest: Vec<Opener> = inputs
+        .iter()
+        .enumerate()
+        .skip(start + 1)
+        .map(|(i, input)| {
+            let input = input.clone();
+            Box::new(move || Ok(Box::new(JsonlSource::open(&input, i)?) as Box<dyn RecordSource>))
+                as Opener
+        })
+        .collect();
+    let replay = Replay {
+        item: Some(peek),
+        rest: first,
+    };
+    Ok(Opened {
+        header: None,
+        field: Some(TextField::Path(path)),
+        sources: Some(Sources::new(Box::new(replay), rest)),
+    })
+}
+
+/// A source that yields one record already read, then the rest.
+struct Replay {
+    item: Option<Item>,
+    rest: JsonlSource,
+}
+
+impl RecordSource for Replay {
+    fn next_into(&mut self, item: &mut Item) -> Result<bool> {
+        if let Some(first) = self.item.take() {
+            item.pos = first.pos;
+            item.raw = first.raw;
+            item.read_problem = first.read_problem;
+            return Ok(true);
+        }
+        self.rest.next_into(item)
     }
 }
 

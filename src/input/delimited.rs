@@ -6,28 +6,20 @@ use anyhow::{Context, Result};
 use csv::{ByteRecord, ReaderBuilder};
 
 use super::{Input, RecordError};
+use crate::pipeline::{Item, Pos, Problem, Raw, RecordSource};
 
 /// A CSV/TSV input being read.
 pub struct DelimitedSource {
     reader: csv::Reader<Box<dyn BufRead + Send>>,
     headers: ByteRecord,
     name: String,
-    record: ByteRecord,
     index: u64,
-}
-
-/// Where a record sits in its input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RecordPos {
-    /// 1-based line where the record starts.
-    pub line: u64,
-    /// 1-based record number, header excluded.
-    pub record: u64,
+    input_index: usize,
 }
 
 impl DelimitedSource {
     /// Opens `input` and reads its header row.
-    pub fn open(input: &Input, delimiter: u8) -> Result<DelimitedSource> {
+    pub fn open(input: &Input, input_index: usize, delimiter: u8) -> Result<DelimitedSource> {
         let name = input.display_name();
         let reader = ReaderBuilder::new()
             .delimiter(delimiter)
@@ -39,8 +31,8 @@ impl DelimitedSource {
             reader,
             headers: ByteRecord::new(),
             name,
-            record: ByteRecord::new(),
             index: 0,
+            input_index,
         };
         src.headers = src
             .reader
@@ -66,44 +58,48 @@ impl DelimitedSource {
             .collect()
     }
 
-    /// Reads the next record. A record whose field count differs from the
-    /// header's is an error naming both counts.
-    pub fn next_record(&mut self) -> Result<Option<(&ByteRecord, RecordPos)>> {
-        let more = self
-            .reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                anyhow::Error::new(RecordError {
-                    file: self.name.clone(),
-                    line,
-                    record: self.index + 1,
-                    field: None,
-                    reason: e.to_string(),
-                })
-            })?;
+    /// Reads the next record into `item`. A record whose field count differs
+    /// from the header's is kept with a problem naming both counts.
+    pub fn read_into(&mut self, item: &mut Item) -> Result<bool> {
+        if !matches!(item.raw, Raw::Csv(_)) {
+            item.raw = Raw::Csv(ByteRecord::new());
+        }
+        let Raw::Csv(record) = &mut item.raw else {
+            unreachable!("set just above")
+        };
+        let more = self.reader.read_byte_record(record).map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            anyhow::Error::new(RecordError {
+                file: self.name.clone(),
+                line,
+                record: self.index + 1,
+                field: None,
+                reason: e.to_string(),
+            })
+        })?;
         if !more {
-            return Ok(None);
+            return Ok(false);
         }
         self.index += 1;
-        let pos = RecordPos {
-            line: self.record.position().map_or(0, |p| p.line()),
+        item.pos = Pos {
+            input: self.input_index,
+            line: record.position().map_or(0, |p| p.line()),
             record: self.index,
         };
-        if self.record.len() != self.headers.len() {
-            return Err(RecordError {
-                file: self.name.clone(),
-                line: pos.line,
-                record: pos.record,
-                field: None,
-                reason: format!(
-                    "expected {} fields as in the header, found {}",
-                    self.headers.len(),
-                    self.record.len()
-                ),
-            }
-            .into());
-        }
-        Ok(Some((&self.record, pos)))
+        item.read_problem = (record.len() != self.headers.len()).then(|| Problem {
+            field: None,
+            reason: format!(
+                "expected {} fields as in the header, found {}",
+                self.headers.len(),
+                record.len()
+            ),
+        });
+        Ok(true)
+    }
+}
+
+impl RecordSource for DelimitedSource {
+    fn next_into(&mut self, item: &mut Item) -> Result<bool> {
+        self.read_into(item)
     }
 }

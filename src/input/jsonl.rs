@@ -5,6 +5,7 @@ use std::io::BufRead;
 use anyhow::Result;
 
 use super::Input;
+use crate::pipeline::{Item, Pos, Raw, RecordSource};
 
 /// A JSONL input being read, one line at a time into a reused buffer.
 pub struct JsonlSource {
@@ -12,15 +13,19 @@ pub struct JsonlSource {
     name: String,
     line: Vec<u8>,
     line_no: u64,
+    record: u64,
+    input_index: usize,
 }
 
 impl JsonlSource {
-    pub fn open(input: &Input) -> Result<JsonlSource> {
+    pub fn open(input: &Input, input_index: usize) -> Result<JsonlSource> {
         Ok(JsonlSource {
             reader: input.open()?,
             name: input.display_name(),
             line: Vec::with_capacity(4096),
             line_no: 0,
+            record: 0,
+            input_index,
         })
     }
 
@@ -52,5 +57,29 @@ impl JsonlSource {
             }
             return Ok(Some((&self.line, self.line_no)));
         }
+    }
+}
+
+impl RecordSource for JsonlSource {
+    fn next_into(&mut self, item: &mut Item) -> Result<bool> {
+        let Some((line, line_no)) = self.next_line()? else {
+            return Ok(false);
+        };
+        if !matches!(item.raw, Raw::Line(_)) {
+            item.raw = Raw::Line(Vec::new());
+        }
+        let Raw::Line(buf) = &mut item.raw else {
+            unreachable!("set just above")
+        };
+        buf.clear();
+        buf.extend_from_slice(line);
+        self.record += 1;
+        item.pos = Pos {
+            input: self.input_index,
+            line: line_no,
+            record: self.record,
+        };
+        item.read_problem = None;
+        Ok(true)
     }
 }
