@@ -187,17 +187,17 @@ impl Batch {
     }
 }
 
+/// Opens an input when its turn comes.
+pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn RecordSource>> + Send>;
+
 /// The inputs of a run, each opened when the previous one ends.
 pub struct Sources {
     current: Option<Box<dyn RecordSource>>,
-    pending: std::vec::IntoIter<Box<dyn FnOnce() -> Result<Box<dyn RecordSource>> + Send>>,
+    pending: std::vec::IntoIter<Opener>,
 }
 
 impl Sources {
-    pub fn new(
-        first: Box<dyn RecordSource>,
-        rest: Vec<Box<dyn FnOnce() -> Result<Box<dyn RecordSource>> + Send>>,
-    ) -> Sources {
+    pub fn new(first: Box<dyn RecordSource>, rest: Vec<Opener>) -> Sources {
         Sources {
             current: Some(first),
             pending: rest.into_iter(),

@@ -13,7 +13,7 @@ use crate::input::fields::{self, JsonPath};
 use crate::input::jsonl::JsonlSource;
 use crate::input::{resolve_format, Input, InputFormat, RecordError};
 use crate::output::{self, LabelColumns, OutputFormat, Row, RowWriter, Sink};
-use crate::pipeline::{self, Item, Raw, RecordSource, Sources, TextField};
+use crate::pipeline::{self, Item, Opener, Raw, RecordSource, Sources, TextField};
 use crate::summary::{Summary, SummaryFormat};
 
 const EXAMPLES: &str = "\
@@ -219,8 +219,6 @@ struct Opened {
     field: Option<TextField>,
     sources: Option<Sources>,
 }
-
-type Opener = Box<dyn FnOnce() -> Result<Box<dyn RecordSource>> + Send>;
 
 fn open_delimited(
     args: &Args,
