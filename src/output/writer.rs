@@ -87,19 +87,22 @@ impl RowWriter {
                     })
                     .terminator(csv::Terminator::Any(b'\n'))
                     .from_writer(sink);
-                let mut names = ByteRecord::new();
-                match header {
-                    Some(h) => h.iter().for_each(|f| names.push_field(f)),
-                    None => json_fields
+                // An input without a header (an empty file) gives an empty output.
+                if header.is_some() || !json_fields.is_empty() {
+                    let mut names = ByteRecord::new();
+                    match header {
+                        Some(h) => h.iter().for_each(|f| names.push_field(f)),
+                        None => json_fields
+                            .iter()
+                            .for_each(|f| names.push_field(f.as_bytes())),
+                    }
+                    columns
+                        .names
                         .iter()
-                        .for_each(|f| names.push_field(f.as_bytes())),
+                        .for_each(|n| names.push_field(n.as_bytes()));
+                    w.write_byte_record(&names)
+                        .context("writing the output header")?;
                 }
-                columns
-                    .names
-                    .iter()
-                    .for_each(|n| names.push_field(n.as_bytes()));
-                w.write_byte_record(&names)
-                    .context("writing the output header")?;
                 Inner::Delimited(Box::new(w))
             }
             OutputFormat::Jsonl => Inner::Jsonl(sink),
