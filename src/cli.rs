@@ -20,12 +20,15 @@ pub struct Cli {
 pub enum Command {
     /// Label every post of a CSV/TSV/JSONL export and write the labelled rows.
     Classify(commands::classify::Args),
+    /// Measure a rulebook against posts labelled by hand: precision, recall, F1, rule analysis.
+    Eval(commands::eval::Args),
 }
 
 impl Cli {
     pub fn run(self) -> anyhow::Result<commands::Outcome> {
         match self.command {
             Command::Classify(args) => commands::classify::run(args),
+            Command::Eval(args) => commands::eval::run(args),
         }
     }
 }

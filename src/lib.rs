@@ -10,6 +10,7 @@
 //! ```
 
 pub mod classify;
+pub mod eval;
 pub mod normalize;
 pub mod rulebook;
 

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its arguments and a `run` function.
 
 pub mod classify;
+pub mod eval;
 
 use std::path::Path;
 

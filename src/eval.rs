@@ -1,0 +1,467 @@
+//! Measuring a rulebook against posts labelled by hand: per-label precision,
+//! recall and F1, confusion matrices, the worst mistakes, and how each rule
+//! helps or hurts. Pure computation over texts and reference labels.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::rulebook::{Mode, Rulebook};
+use crate::{Scratch, Verdict};
+
+/// One hand-labelled post: its text and, per set (by index), the reference
+/// labels (`None`: this set is not labelled for the post).
+#[derive(Debug, Clone)]
+pub struct GoldPost {
+    pub text: String,
+    pub labels: Vec<Option<Vec<String>>>,
+}
+
+/// Precision, recall and F1 of one label.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelScore {
+    pub label: String,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    /// Posts whose reference has this label.
+    pub support: u64,
+    /// Posts given this label.
+    pub predicted: u64,
+    #[serde(skip)]
+    tp: u64,
+}
+
+/// A post the rulebook got wrong.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mistake {
+    pub text: String,
+    pub expected: Vec<String>,
+    pub got: Vec<String>,
+    /// The score of the label given (one sets), how sure the mistake was.
+    pub score: f64,
+    pub rules: Vec<String>,
+}
+
+/// The evaluation of one label set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SetEval {
+    pub set: String,
+    pub mode: String,
+    /// Posts with a reference label for this set.
+    pub posts: u64,
+    pub labels: Vec<LabelScore>,
+    /// Mean F1 over the labels present in the reference or the predictions.
+    pub macro_f1: f64,
+    /// F1 over all label decisions pooled (equals accuracy for `one` sets).
+    pub micro_f1: f64,
+    /// `one` sets: share of posts given exactly their reference label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<f64>,
+    /// `one` sets: `confusion[expected][got]` counts, labels in `labels` order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confusion: Option<Vec<Vec<u64>>>,
+    pub mistakes: Vec<Mistake>,
+}
+
+/// How one rule behaves on the reference posts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleEval {
+    pub rule: String,
+    pub set: String,
+    pub label: String,
+    /// Posts the rule fired on.
+    pub coverage: u64,
+    /// Of those, posts whose reference has the rule's label.
+    pub correct: u64,
+    /// `correct / coverage` (0 when it never fired).
+    pub precision: f64,
+    /// Posts where another rule of the same label also fired.
+    pub overlaps: u64,
+    /// Posts where a rule of another label of the same `one` set also fired.
+    pub conflicts: u64,
+}
+
+/// The whole evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub posts: u64,
+    pub sets: Vec<SetEval>,
+    /// Sorted so the rules that hurt most (most wrong fires) come first.
+    pub rules: Vec<RuleEval>,
+}
+
+impl Evaluation {
+    /// A metric by name: `SET.macro_f1`, `SET.micro_f1`, `SET.accuracy`,
+    /// `SET.LABEL.precision|recall|f1`.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        let (set_id, rest) = name.split_once('.')?;
+        let set = self.sets.iter().find(|s| s.set == set_id)?;
+        match rest {
+            "macro_f1" => Some(set.macro_f1),
+            "micro_f1" => Some(set.micro_f1),
+            "accuracy" => set.accuracy,
+            _ => {
+                let (label, what) = rest.rsplit_once('.')?;
+                let l = set.labels.iter().find(|l| l.label == label)?;
+                match what {
+                    "precision" => Some(l.precision),
+                    "recall" => Some(l.recall),
+                    "f1" => Some(l.f1),
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+fn f1(p: f64, r: f64) -> f64 {
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
+}
+
+/// Evaluates `rulebook` on `gold`, keeping the `worst` most confident
+/// mistakes per set.
+pub fn evaluate(rulebook: &Rulebook, gold: &[GoldPost], worst: usize) -> Evaluation {
+    let mut scratch = Scratch::default();
+    let mut verdict = Verdict::default();
+    let nsets = rulebook.sets.len();
+
+    // Label names per set: the rulebook's labels, then the fallback if it is
+    // not one of them, then unknown reference labels as they come.
+    let mut names: Vec<Vec<String>> = rulebook
+        .sets
+        .iter()
+        .map(|s| {
+            let mut v: Vec<String> = s.labels.iter().map(|l| l.id.clone()).collect();
+            if let (Some(f), None) = (&s.fallback, s.fallback_label) {
+                v.push(f.clone());
+            }
+            v
+        })
+        .collect();
+    let mut tp: Vec<Vec<u64>> = names.iter().map(|n| vec![0; n.len()]).collect();
+    let mut support = tp.clone();
+    let mut predicted = tp.clone();
+    let mut confusion: Vec<BTreeMap<(usize, usize), u64>> = vec![BTreeMap::new(); nsets];
+    let mut posts = vec![0u64; nsets];
+    let mut exact = vec![0u64; nsets];
+    let mut mistakes: Vec<Vec<Mistake>> = vec![Vec::new(); nsets];
+    let mut rules: Vec<RuleEval> = rulebook
+        .rules
+        .iter()
+        .map(|r| RuleEval {
+            rule: r.id.clone(),
+            set: rulebook.sets[r.set].id.clone(),
+            label: rulebook.sets[r.set].labels[r.label].id.clone(),
+            coverage: 0,
+            correct: 0,
+            precision: 0.0,
+            overlaps: 0,
+            conflicts: 0,
+        })
+        .collect();
+
+    let index_of = |names: &mut Vec<String>, l: &str| -> usize {
+        names.iter().position(|n| n == l).unwrap_or_else(|| {
+            names.push(l.to_string());
+            names.len() - 1
+        })
+    };
+
+    for post in gold {
+        rulebook.classify_into(&post.text, &mut scratch, &mut verdict);
+        for si in 0..nsets {
+            let Some(expected) = post.labels.get(si).and_then(|l| l.as_ref()) else {
+                continue;
+            };
+            let set = &rulebook.sets[si];
+            posts[si] += 1;
+            let got: Vec<String> = match set.mode {
+                Mode::One => vec![rulebook.label_of(&verdict, si).to_string()],
+                Mode::Many => verdict.sets[si]
+                    .labels
+                    .iter()
+                    .map(|&l| set.labels[l].id.clone())
+                    .collect(),
+            };
+            let exp_idx: Vec<usize> = expected
+                .iter()
+                .map(|l| index_of(&mut names[si], l))
+                .collect();
+            let got_idx: Vec<usize> = got.iter().map(|l| index_of(&mut names[si], l)).collect();
+            let n = names[si].len();
+            for v in [&mut tp[si], &mut support[si], &mut predicted[si]] {
+                v.resize(n, 0);
+            }
+            for &e in &exp_idx {
+                support[si][e] += 1;
+                if got_idx.contains(&e) {
+                    tp[si][e] += 1;
+                }
+            }
+            for &g in &got_idx {
+                predicted[si][g] += 1;
+            }
+            let mut sorted_exp = exp_idx.clone();
+            sorted_exp.sort_unstable();
+            let mut sorted_got = got_idx.clone();
+            sorted_got.sort_unstable();
+            if sorted_exp == sorted_got {
+                exact[si] += 1;
+            } else {
+                let score = match set.mode {
+                    Mode::One => crate::output::labels::chosen_score(&verdict, si),
+                    Mode::Many => verdict.sets[si]
+                        .labels
+                        .iter()
+                        .map(|&l| verdict.sets[si].scores[l])
+                        .sum(),
+                };
+                mistakes[si].push(Mistake {
+                    text: post.text.clone(),
+                    expected: expected.clone(),
+                    got: got.clone(),
+                    score,
+                    rules: verdict
+                        .fired
+                        .iter()
+                        .filter(|&&r| rulebook.rules[r].set == si)
+                        .map(|&r| rulebook.rules[r].id.clone())
+                        .collect(),
+                });
+            }
+            if set.mode == Mode::One {
+                if let (Some(&e), Some(&g)) = (exp_idx.first(), got_idx.first()) {
+                    *confusion[si].entry((e, g)).or_default() += 1;
+                }
+            }
+            // Rules of this set: coverage, precision, overlaps, conflicts.
+            let fired: Vec<usize> = verdict
+                .fired
+                .iter()
+                .copied()
+                .filter(|&r| rulebook.rules[r].set == si)
+                .collect();
+            for &r in &fired {
+                let rule = &rulebook.rules[r];
+                let re = &mut rules[r];
+                re.coverage += 1;
+                if expected.iter().any(|l| *l == set.labels[rule.label].id) {
+                    re.correct += 1;
+                }
+                if fired
+                    .iter()
+                    .any(|&o| o != r && rulebook.rules[o].label == rule.label)
+                {
+                    re.overlaps += 1;
+                }
+                if set.mode == Mode::One
+                    && fired.iter().any(|&o| rulebook.rules[o].label != rule.label)
+                {
+                    re.conflicts += 1;
+                }
+            }
+        }
+    }
+
+    let sets = rulebook
+        .sets
+        .iter()
+        .enumerate()
+        .map(|(si, set)| {
+            let labels: Vec<LabelScore> = names[si]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let p = ratio(tp[si][i], predicted[si][i]);
+                    let r = ratio(tp[si][i], support[si][i]);
+                    LabelScore {
+                        label: name.clone(),
+                        precision: p,
+                        recall: r,
+                        f1: f1(p, r),
+                        support: support[si][i],
+                        predicted: predicted[si][i],
+                        tp: tp[si][i],
+                    }
+                })
+                .collect();
+            let present: Vec<&LabelScore> = labels
+                .iter()
+                .filter(|l| l.support > 0 || l.predicted > 0)
+                .collect();
+            let macro_f1 = if present.is_empty() {
+                0.0
+            } else {
+                present.iter().map(|l| l.f1).sum::<f64>() / present.len() as f64
+            };
+            let (all_tp, all_pred, all_sup) = labels.iter().fold((0, 0, 0), |(a, b, c), l| {
+                (a + l.tp, b + l.predicted, c + l.support)
+            });
+            let micro_f1 = f1(ratio(all_tp, all_pred), ratio(all_tp, all_sup));
+            let mut m = std::mem::take(&mut mistakes[si]);
+            m.sort_by(|a, b| b.score.total_cmp(&a.score));
+            m.truncate(worst);
+            let one = set.mode == Mode::One;
+            SetEval {
+                set: set.id.clone(),
+                mode: if one { "one" } else { "many" }.to_string(),
+                posts: posts[si],
+                macro_f1,
+                micro_f1,
+                accuracy: one.then(|| ratio(exact[si], posts[si])),
+                confusion: one.then(|| {
+                    let n = labels.len();
+                    let mut grid = vec![vec![0u64; n]; n];
+                    for (&(e, g), &c) in &confusion[si] {
+                        grid[e][g] = c;
+                    }
+                    grid
+                }),
+                labels,
+                mistakes: m,
+            }
+        })
+        .collect();
+
+    for r in &mut rules {
+        r.precision = ratio(r.correct, r.coverage);
+    }
+    rules.sort_by(|a, b| {
+        (b.coverage - b.correct)
+            .cmp(&(a.coverage - a.correct))
+            .then(a.precision.total_cmp(&b.precision))
+            .then(a.rule.cmp(&b.rule))
+    });
+
+    Evaluation {
+        posts: gold.len() as u64,
+        sets,
+        rules,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rulebook() -> Rulebook {
+        crate::rulebook::from_str(
+            "t",
+            r#"
+[rulebook]
+name = "t"
+version = "1"
+[[set]]
+id = "type"
+mode = "one"
+fallback = "other"
+[[set.label]]
+id = "angry"
+[[set.label.rule]]
+id = "mad"
+any = ["mad"]
+[[set.label]]
+id = "happy"
+[[set.label.rule]]
+id = "glad"
+any = ["glad"]
+[[set]]
+id = "tags"
+mode = "many"
+[[set.label]]
+id = "app"
+[[set.label.rule]]
+id = "app"
+any = ["app"]
+"#,
+        )
+        .unwrap()
+    }
+
+    fn post(text: &str, t: &str, tags: &[&str]) -> GoldPost {
+        GoldPost {
+            text: text.to_string(),
+            labels: vec![
+                Some(vec![t.to_string()]),
+                Some(tags.iter().map(|s| s.to_string()).collect()),
+            ],
+        }
+    }
+
+    #[test]
+    fn scores_labels_and_rules() {
+        let gold = vec![
+            post("mad at the app", "angry", &["app"]),
+            post("mad", "happy", &[]),
+            post("glad", "happy", &["app"]),
+            post("nothing", "angry", &[]),
+        ];
+        let e = evaluate(&rulebook(), &gold, 10);
+        let t = &e.sets[0];
+        assert_eq!(t.posts, 4);
+        assert_eq!(t.accuracy, Some(0.5));
+        let angry = &t.labels[0];
+        assert_eq!(
+            (
+                angry.precision,
+                angry.recall,
+                angry.support,
+                angry.predicted
+            ),
+            (0.5, 0.5, 2, 2)
+        );
+        let happy = &t.labels[1];
+        assert_eq!((happy.precision, happy.recall), (1.0, 0.5));
+        let other = &t.labels[2];
+        assert_eq!(
+            (other.label.as_str(), other.predicted, other.support),
+            ("other", 1, 0)
+        );
+        // Macro over the three labels present: (0.5 + 2/3 + 0) / 3.
+        assert!((t.macro_f1 - (0.5 + 2.0 / 3.0) / 3.0).abs() < 1e-12);
+        assert_eq!(t.micro_f1, 0.5);
+        assert_eq!(t.confusion.as_ref().unwrap()[0], vec![1, 0, 1]);
+        assert_eq!(t.confusion.as_ref().unwrap()[1], vec![1, 1, 0]);
+        assert_eq!(t.mistakes.len(), 2);
+        assert_eq!(
+            t.mistakes[0].text, "mad",
+            "the most confident mistake first"
+        );
+
+        let tags = &e.sets[1];
+        assert_eq!(tags.labels[0].precision, 1.0);
+        assert_eq!(tags.labels[0].recall, 0.5);
+        assert_eq!(tags.accuracy, None);
+
+        assert_eq!(
+            e.rules[0].rule, "mad",
+            "the rule with the most wrong fires comes first"
+        );
+        assert_eq!(
+            (
+                e.rules[0].coverage,
+                e.rules[0].correct,
+                e.rules[0].precision
+            ),
+            (2, 1, 0.5)
+        );
+        assert_eq!(e.metric("type.accuracy"), Some(0.5));
+        assert_eq!(e.metric("type.happy.recall"), Some(0.5));
+        assert_eq!(e.metric("tags.app.f1"), Some(f1(1.0, 0.5)));
+        assert_eq!(e.metric("type.nope.f1"), None);
+        assert_eq!(e.metric("nope.macro_f1"), None);
+    }
+}

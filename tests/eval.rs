@@ -1,0 +1,146 @@
+//! `postclass eval` end to end on a gold file with known answers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/classify")
+        .join(name)
+}
+
+fn eval(extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_postclass"))
+        .arg("eval")
+        .arg("--gold")
+        .arg(fixture("gold.csv"))
+        .arg("--rules")
+        .arg(fixture("rules.toml"))
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn json() -> serde_json::Value {
+    let o = eval(&["--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn close(v: &serde_json::Value, want: f64) {
+    let got = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
+    assert!((got - want).abs() < 1e-9, "got {got}, want {want}");
+}
+
+// Predictions of the fixture rulebook on gold.csv, worked out by hand:
+//   "Fed up with the delivery, again"  cross   (cross-words)         gold cross
+//   "I love the app"                   happy                          gold happy
+//   "Livraison reçue"                  neutral                        gold neutral
+//   "Plain post"                       neutral                        gold cross
+//   "love it, encore!"                 cross (tie 1-1, file order)    gold happy
+//   "no mood here"                     (no mood reference: skipped for mood)
+#[test]
+fn one_set_figures_are_exact() {
+    let v = json();
+    let mood = &v["sets"][0];
+    assert_eq!(mood["set"], "mood");
+    assert_eq!(mood["posts"], 5);
+    close(&mood["accuracy"], 0.6);
+    let labels = mood["labels"].as_array().unwrap();
+    let by = |id: &str| labels.iter().find(|l| l["label"] == id).unwrap().clone();
+    let cross = by("cross");
+    close(&cross["precision"], 0.5);
+    close(&cross["recall"], 0.5);
+    assert_eq!(cross["support"], 2);
+    assert_eq!(cross["predicted"], 2);
+    let happy = by("happy");
+    close(&happy["precision"], 1.0);
+    close(&happy["recall"], 0.5);
+    close(&happy["f1"], 2.0 / 3.0);
+    let neutral = by("neutral");
+    close(&neutral["precision"], 0.5);
+    close(&neutral["recall"], 1.0);
+    close(&mood["macro_f1"], (0.5 + 2.0 / 3.0 + 2.0 / 3.0) / 3.0);
+    close(&mood["micro_f1"], 0.6);
+    assert_eq!(
+        mood["confusion"],
+        serde_json::json!([[1, 0, 1], [1, 1, 0], [0, 0, 1]])
+    );
+    assert_eq!(mood["mistakes"].as_array().unwrap().len(), 2);
+}
+
+// topics: "delivery" is given to posts 1 and 3, the reference has it on post 1 only;
+// "app" is given to post 2 only, the reference has it on posts 2 and 6.
+#[test]
+fn many_set_figures_are_exact() {
+    let v = json();
+    let topics = &v["sets"][1];
+    assert_eq!(topics["posts"], 6);
+    assert!(topics.get("accuracy").is_none());
+    let labels = topics["labels"].as_array().unwrap();
+    close(&labels[0]["precision"], 0.5);
+    close(&labels[0]["recall"], 1.0);
+    close(&labels[1]["precision"], 1.0);
+    close(&labels[1]["recall"], 0.5);
+    // Pooled: tp 2, predicted 3, support 3.
+    close(&topics["micro_f1"], 2.0 / 3.0);
+}
+
+#[test]
+fn rules_that_hurt_most_come_first() {
+    let v = json();
+    let rules = v["rules"].as_array().unwrap();
+    let first = &rules[0];
+    // cross-words (posts 1 and 5, right on 1) and delivery-words (posts 1 and 3, right on 1)
+    // each fire wrongly once with the same precision: ties go by rule id.
+    assert_eq!(first["rule"], "cross-words");
+    assert_eq!(first["coverage"], 2);
+    assert_eq!(first["correct"], 1);
+    let happy = rules.iter().find(|r| r["rule"] == "happy-words").unwrap();
+    assert_eq!(happy["coverage"], 2);
+    assert_eq!(happy["correct"], 2);
+    assert_eq!(happy["conflicts"], 1, "fired with cross-words on post 5");
+}
+
+#[test]
+fn fail_under_sets_the_exit_code() {
+    let o = eval(&["--fail-under", "mood.accuracy=0.6"]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = eval(&[
+        "--fail-under",
+        "mood.accuracy=0.61",
+        "--fail-under",
+        "topics.app.recall=0.4",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "postclass: eval: mood.accuracy = 0.6000 is under 0.61\n"
+    );
+    let o = eval(&["--fail-under", "mood.nope=1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown metric `mood.nope`"));
+    let o = eval(&["--fail-under", "mood.accuracy"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn text_and_markdown_reports() {
+    let o = eval(&[]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("macro-F1 0.611  micro-F1 0.600  accuracy 0.600"),
+        "{text}"
+    );
+    assert!(text.contains("expected happy got cross"), "{text}");
+    let o = eval(&["--format", "md"]);
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        md.contains("| happy | 1.000 | 0.500 | 0.667 | 2 | 1 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| expected \\ got | cross | happy | neutral |"),
+        "{md}"
+    );
+}
