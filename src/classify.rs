@@ -7,7 +7,7 @@ use crate::rulebook::{Mode, Rulebook};
 
 /// Scores within this distance are equal, so that weights like 0.1 + 0.2
 /// tie with 0.3.
-const SCORE_EPSILON: f64 = 1e-9;
+pub(crate) const SCORE_EPSILON: f64 = 1e-9;
 
 /// One phrase found in the normalised text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,19 +49,20 @@ pub struct Scratch {
     pub normalized: String,
     pub hits: Vec<Hit>,
     present: Vec<bool>,
-    regex_hits: Vec<bool>,
+    pub(crate) regex_hits: Vec<bool>,
     word_starts: Vec<usize>,
-    signals: Signals,
+    pub(crate) signals: Signals,
 }
 
+/// Counts read from the raw text, for the signal matchers.
 #[derive(Debug, Default, Clone, Copy)]
-struct Signals {
-    mentions: u32,
-    hashtags: u32,
-    letters: u32,
-    upper: u32,
-    exclaim_run: u32,
-    question_run: u32,
+pub(crate) struct Signals {
+    pub(crate) mentions: u32,
+    pub(crate) hashtags: u32,
+    pub(crate) letters: u32,
+    pub(crate) upper: u32,
+    pub(crate) exclaim_run: u32,
+    pub(crate) question_run: u32,
 }
 
 impl Rulebook {

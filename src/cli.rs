@@ -22,6 +22,14 @@ pub enum Command {
     Classify(commands::classify::Args),
     /// Measure a rulebook against posts labelled by hand: precision, recall, F1, rule analysis.
     Eval(commands::eval::Args),
+    /// Check rulebooks for errors and likely mistakes, without classifying anything.
+    Check(commands::check::Args),
+    /// Run a rulebook's examples and case files against it.
+    Test(commands::test::Args),
+    /// Show why a post gets its labels: the rules that fired, what they matched, every score.
+    Explain(commands::explain::Args),
+    /// Print the embedded default rulebook (`rules show`), to start your own from it.
+    Rules(commands::rules::Args),
 }
 
 impl Cli {
@@ -29,6 +37,10 @@ impl Cli {
         match self.command {
             Command::Classify(args) => commands::classify::run(args),
             Command::Eval(args) => commands::eval::run(args),
+            Command::Check(args) => commands::check::run(args),
+            Command::Test(args) => commands::test::run(args),
+            Command::Explain(args) => commands::explain::run(args),
+            Command::Rules(args) => commands::rules::run(args),
         }
     }
 }

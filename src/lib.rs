@@ -9,8 +9,10 @@
 //! assert_eq!(rulebook.label_of(&verdict, 0), "angry");
 //! ```
 
+pub mod cases;
 pub mod classify;
 pub mod eval;
+pub mod explain;
 pub mod normalize;
 pub mod rulebook;
 

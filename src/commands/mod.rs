@@ -1,7 +1,11 @@
 //! One module per subcommand, each with its arguments and a `run` function.
 
+pub mod check;
 pub mod classify;
 pub mod eval;
+pub mod explain;
+pub mod rules;
+pub mod test;
 
 use std::path::Path;
 
@@ -61,4 +65,38 @@ pub fn load_rulebook(path: Option<&Path>) -> Result<Rulebook> {
 /// Whether a stream is a terminal, for colour and table choices.
 pub fn is_terminal(stream: &impl std::io::IsTerminal) -> bool {
     stream.is_terminal()
+}
+
+/// Whether to colour what goes to `stream`: only on a terminal, never when
+/// `NO_COLOR` is set to a non-empty value (no-color.org) or `TERM=dumb`.
+pub fn color_wanted(stream: &impl std::io::IsTerminal) -> bool {
+    wants_color(
+        stream.is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
+}
+
+fn wants_color(
+    terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
+    terminal && !matches!(no_color, Some(v) if !v.is_empty()) && term != Some("dumb".as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wants_color;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(wants_color(true, None, Some(OsStr::new("xterm"))));
+        assert!(!wants_color(false, None, Some(OsStr::new("xterm"))));
+        assert!(!wants_color(true, Some(OsStr::new("1")), None));
+        // An empty NO_COLOR does not count (no-color.org).
+        assert!(wants_color(true, Some(OsStr::new("")), None));
+        assert!(!wants_color(true, None, Some(OsStr::new("dumb"))));
+    }
 }

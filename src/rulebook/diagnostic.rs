@@ -117,6 +117,59 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// One finding as written by `postclass check --format json`. The field
+/// names and meanings are a stable interface, documented in
+/// `docs/diagnostics.md`; fields are only ever added.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct JsonDiagnostic {
+    pub code: String,
+    pub severity: String,
+    pub message: String,
+    pub help: Option<String>,
+    /// 1-based line and column (in characters) where the span starts, when
+    /// the finding has a place in the file.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// Where the span ends (exclusive: the column just after it).
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    /// The span as byte offsets into the file.
+    pub byte_start: Option<usize>,
+    pub byte_end: Option<usize>,
+    /// The text of the line where the span starts.
+    pub source_line: Option<String>,
+}
+
+/// Colours of the human format, or none.
+struct Paint {
+    sev: &'static str,
+    bold: &'static str,
+    gutter: &'static str,
+    off: &'static str,
+}
+
+impl Paint {
+    fn new(color: bool, severity: Severity) -> Paint {
+        if !color {
+            return Paint {
+                sev: "",
+                bold: "",
+                gutter: "",
+                off: "",
+            };
+        }
+        Paint {
+            sev: match severity {
+                Severity::Error => "\x1b[1;31m",
+                Severity::Warning => "\x1b[1;33m",
+            },
+            bold: "\x1b[1m",
+            gutter: "\x1b[1;34m",
+            off: "\x1b[0m",
+        }
+    }
+}
+
 impl Report {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
@@ -131,36 +184,114 @@ impl Report {
     }
 
     /// Renders every finding as a human reads it: `file:line:col: error[E001]: …`,
-    /// the source line, a caret under the span, and the hint.
+    /// the source line, a caret under the span, and the hint; a blank line
+    /// after each. `color` adds ANSI colours (for a terminal).
     pub fn render_human(&self, color: bool) -> String {
         let mut out = String::new();
         for d in &self.diagnostics {
             render_one(&self.source, d, color, &mut out);
+            out.push('\n');
         }
+        out
+    }
+
+    /// Every finding in the stable JSON form.
+    pub fn to_json(&self) -> Vec<JsonDiagnostic> {
+        self.diagnostics
+            .iter()
+            .map(|d| {
+                let start = d.span.as_ref().map(|s| self.source.line_col(s.start));
+                let end = d.span.as_ref().map(|s| self.source.line_col(s.end));
+                JsonDiagnostic {
+                    code: d.code.to_string(),
+                    severity: d.severity.as_str().to_string(),
+                    message: d.message.clone(),
+                    help: d.help.clone(),
+                    line: start.map(|p| p.line),
+                    column: start.map(|p| p.col),
+                    end_line: end.map(|p| p.line),
+                    end_column: end.map(|p| p.col),
+                    byte_start: d.span.as_ref().map(|s| s.start),
+                    byte_end: d.span.as_ref().map(|s| s.end),
+                    source_line: d
+                        .span
+                        .as_ref()
+                        .map(|s| self.source.line_text(s.start).to_string()),
+                }
+            })
+            .collect()
+    }
+
+    /// Every finding as a GitHub Actions workflow command
+    /// (`::error file=…,line=…,col=…,title=…::message`), which the runner
+    /// shows as an annotation on the line.
+    pub fn render_github(&self) -> String {
+        let mut out = String::new();
+        for d in &self.diagnostics {
+            let mut message = d.message.clone();
+            if let Some(help) = &d.help {
+                message.push_str("\nhelp: ");
+                message.push_str(help);
+            }
+            out.push_str(&Report::github_command(
+                d.severity.as_str(),
+                &self.source.name,
+                d.span.as_ref().map(|s| self.source.line_col(s.start)),
+                &format!("postclass {}", d.code),
+                &message,
+            ));
+        }
+        out
+    }
+
+    /// One GitHub Actions workflow command line, escaped.
+    pub fn github_command(
+        level: &str,
+        file: &str,
+        at: Option<LineCol>,
+        title: &str,
+        message: &str,
+    ) -> String {
+        let mut out = format!("::{level} file={}", github_property(file));
+        if let Some(lc) = at {
+            out.push_str(&format!(",line={},col={}", lc.line, lc.col));
+        }
+        out.push_str(&format!(
+            ",title={}::{}\n",
+            github_property(title),
+            github_data(message)
+        ));
         out
     }
 }
 
+/// Escapes the message of a workflow command.
+fn github_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value of a workflow command.
+fn github_property(s: &str) -> String {
+    github_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
 fn render_one(src: &Source, d: &Diagnostic, color: bool, out: &mut String) {
     use std::fmt::Write;
-    let (sev_on, bold, off) = if color {
-        (
-            match d.severity {
-                Severity::Error => "\x1b[1;31m",
-                Severity::Warning => "\x1b[1;33m",
-            },
-            "\x1b[1m",
-            "\x1b[0m",
-        )
-    } else {
-        ("", "", "")
-    };
+    let Paint {
+        sev,
+        bold,
+        gutter: blue,
+        off,
+    } = Paint::new(color, d.severity);
+    let mut gutter = 1;
     match &d.span {
         Some(span) => {
             let lc = src.line_col(span.start);
             let _ = writeln!(
                 out,
-                "{bold}{}:{}:{}{off}: {sev_on}{}[{}]{off}: {}",
+                "{bold}{}:{}:{}{off}: {sev}{}[{}]{off}{bold}: {}{off}",
                 src.name,
                 lc.line,
                 lc.col,
@@ -169,9 +300,9 @@ fn render_one(src: &Source, d: &Diagnostic, color: bool, out: &mut String) {
                 d.message
             );
             let line = src.line_text(span.start);
-            let gutter = lc.line.to_string().len();
-            let _ = writeln!(out, "{:gutter$} |", "");
-            let _ = writeln!(out, "{} | {}", lc.line, line);
+            gutter = lc.line.to_string().len();
+            let _ = writeln!(out, "{blue}{:gutter$} |{off}", "");
+            let _ = writeln!(out, "{blue}{} |{off} {}", lc.line, line);
             // Underline to the end of the span or of the line, whichever is first.
             let line_chars = line.chars().count();
             let span_chars = src
@@ -179,18 +310,23 @@ fn render_one(src: &Source, d: &Diagnostic, color: bool, out: &mut String) {
                 .get(span.clone())
                 .map_or(1, |s| s.lines().next().unwrap_or("").chars().count().max(1));
             let width = span_chars.min(line_chars.saturating_sub(lc.col - 1).max(1));
+            // Keep the tabs of the line so that the caret lines up under it.
+            let pad: String = line
+                .chars()
+                .take(lc.col - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             let _ = writeln!(
                 out,
-                "{:gutter$} | {}{sev_on}{}{off}",
+                "{blue}{:gutter$} |{off} {pad}{sev}{}{off}",
                 "",
-                " ".repeat(lc.col - 1),
                 "^".repeat(width)
             );
         }
         None => {
             let _ = writeln!(
                 out,
-                "{bold}{}{off}: {sev_on}{}[{}]{off}: {}",
+                "{bold}{}{off}: {sev}{}[{}]{off}{bold}: {}{off}",
                 src.name,
                 d.severity.as_str(),
                 d.code,
@@ -199,7 +335,7 @@ fn render_one(src: &Source, d: &Diagnostic, color: bool, out: &mut String) {
         }
     }
     if let Some(help) = &d.help {
-        let _ = writeln!(out, "  = help: {help}");
+        let _ = writeln!(out, "{blue}{:gutter$} ={off} {bold}help{off}: {help}", "");
     }
 }
 
@@ -239,7 +375,7 @@ mod tests {
         let text = report.render_human(false);
         assert_eq!(
             text,
-            "r.toml:2:1: error[E002]: unknown key `wieght`\n  |\n2 | wieght = 2\n  | ^^^^^^\n  = help: did you mean `weight`?\n"
+            "r.toml:2:1: error[E002]: unknown key `wieght`\n  |\n2 | wieght = 2\n  | ^^^^^^\n  = help: did you mean `weight`?\n\n"
         );
     }
 }

@@ -6,7 +6,7 @@ pub mod model;
 pub mod validate;
 
 pub use compile::{Label, LabelSet, Rule, Rulebook};
-pub use diagnostic::{Diagnostic, LineCol, Report, Severity, Source};
+pub use diagnostic::{Diagnostic, JsonDiagnostic, LineCol, Report, Severity, Source};
 pub use model::Mode;
 
 /// The default rulebook's name when reported in diagnostics.
@@ -15,16 +15,14 @@ pub const DEFAULT_NAME: &str = "rules/default.toml";
 /// The text of the default rulebook, embedded at build time.
 pub const DEFAULT_TEXT: &str = include_str!("../../rules/default.toml");
 
-/// Checks a rulebook source: every finding, errors and warnings, without
-/// building the matcher.
+/// Checks a rulebook source: every finding, errors and warnings. A rulebook
+/// that passes every check is also compiled, since some limits (the size of
+/// all regexes together) only show then; `check` finds every error that
+/// [`load`] would.
 pub fn check(source: Source) -> Report {
-    let diagnostics = match validate::parse(&source) {
-        Ok(file) => validate::validate(&file),
-        Err(d) => vec![d],
-    };
-    Report {
-        source,
-        diagnostics,
+    match load(source) {
+        Ok((_, report)) => report,
+        Err(report) => report,
     }
 }
 
@@ -40,7 +38,7 @@ pub fn load(source: Source) -> Result<(Rulebook, Report), Report> {
             })
         }
     };
-    let mut diagnostics = validate::validate(&file);
+    let mut diagnostics = validate::validate(&file, &source);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Report {
             source,
@@ -56,7 +54,10 @@ pub fn load(source: Source) -> Result<(Rulebook, Report), Report> {
             },
         )),
         Err(msg) => {
-            diagnostics.push(Diagnostic::error("E009", msg));
+            diagnostics.push(
+                Diagnostic::error("E009", msg)
+                    .with_help("use fewer or simpler regexes; phrases in `any` cost far less"),
+            );
             Err(Report {
                 source,
                 diagnostics,

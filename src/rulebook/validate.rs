@@ -33,21 +33,46 @@ pub fn parse(source: &Source) -> Result<RulebookFile, Diagnostic> {
     }
     // A first pass as a plain table tells syntax errors from schema errors.
     if let Err(e) = source.text.parse::<toml::Table>() {
-        let d = Diagnostic::error("E001", format!("invalid TOML: {}", first_line(e.message())));
-        return Err(match e.span() {
-            Some(s) => d.at(s),
-            None => d,
-        });
+        return Err(syntax_diagnostic(source, &e));
     }
-    toml::from_str::<RulebookFile>(&source.text).map_err(|e| schema_diagnostic(&e))
+    toml::from_str::<RulebookFile>(&source.text).map_err(|e| schema_diagnostic(source, &e))
 }
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s).trim()
 }
 
-fn schema_diagnostic(e: &toml::de::Error) -> Diagnostic {
+fn syntax_diagnostic(source: &Source, e: &toml::de::Error) -> Diagnostic {
+    // The parser's message is a headline and details on further lines
+    // ("invalid array" / "expected `]`"); one line reads better.
+    let parts: Vec<&str> = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let what = if !parts.is_empty() {
+        parts.join(": ")
+    } else if e.span().is_some_and(|s| s.start >= source.text.len()) {
+        "unexpected end of file".to_string()
+    } else {
+        "unexpected character".to_string()
+    };
+    let mut d = Diagnostic::error("E001", format!("invalid TOML: {what}"));
+    if what.contains("escape") {
+        d = d.with_help(
+            "in a \"…\" string a backslash starts an escape; write regexes in '…' strings, where it does not",
+        );
+    }
+    match e.span() {
+        Some(s) => d.at(s),
+        None => d,
+    }
+}
+
+fn schema_diagnostic(source: &Source, e: &toml::de::Error) -> Diagnostic {
     let msg = first_line(e.message()).to_string();
+    let key = e.span().and_then(|s| key_before(&source.text, s.start));
     let mut d = if let Some(rest) = msg.strip_prefix("unknown field ") {
         let (key, expected) = split_unknown(rest);
         let mut d = Diagnostic::error("E002", format!("unknown key `{key}`"));
@@ -58,14 +83,20 @@ fn schema_diagnostic(e: &toml::de::Error) -> Diagnostic {
         }
         d
     } else if let Some(rest) = msg.strip_prefix("missing field ") {
-        Diagnostic::error("E004", format!("missing required key {rest}"))
+        let key = rest.trim_matches('`');
+        let table = e
+            .span()
+            .and_then(|s| source.text.get(s))
+            .and_then(|t| t.lines().next())
+            .filter(|t| t.starts_with('['))
+            .map(|t| format!("every `{t}` table needs"))
+            .unwrap_or_else(|| "this table needs".to_string());
+        Diagnostic::error("E004", format!("missing required key `{key}`"))
+            .with_help(format!("{table} `{key}`"))
+    } else if msg.contains("unknown variant") {
+        Diagnostic::error("E003", msg.clone()).with_help("`mode` is either \"one\" or \"many\"")
     } else {
-        let d = Diagnostic::error("E003", msg.clone());
-        if msg.contains("unknown variant") {
-            d.with_help("`mode` is either \"one\" or \"many\"")
-        } else {
-            d
-        }
+        Diagnostic::error("E003", type_message(&msg, key.as_deref()))
     };
     if let Some(span) = e.span() {
         d = d.at(span);
@@ -91,7 +122,99 @@ fn split_unknown(rest: &str) -> (String, Vec<String>) {
     (key, expected)
 }
 
-fn did_you_mean(key: &str, candidates: &[String]) -> Option<String> {
+/// Rewrites serde's "invalid type: string \"x\", expected f64" in the words
+/// of a rulebook author: "wrong type for `weight`: expected a number, found
+/// string \"x\"".
+fn type_message(msg: &str, key: Option<&str>) -> String {
+    let (what, rest) = if let Some(r) = msg.strip_prefix("invalid type: ") {
+        ("wrong type", r)
+    } else if let Some(r) = msg.strip_prefix("invalid value: ") {
+        ("invalid value", r)
+    } else {
+        return msg.to_string();
+    };
+    let Some((found, expected)) = rest.rsplit_once(", expected ") else {
+        return msg.to_string();
+    };
+    let expected = match expected {
+        "f64" => "a number",
+        "u32" => "a whole number from 0 to 4294967295",
+        "a sequence" => "an array",
+        e if e.starts_with("struct ") => "a table",
+        e => e,
+    };
+    let found = match found {
+        "map" => "a table".to_string(),
+        "sequence" => "an array".to_string(),
+        f => f.replace("floating point", "number"),
+    };
+    match key {
+        Some(k) => format!("{what} for `{k}`: expected {expected}, found {found}"),
+        None => format!("{what}: expected {expected}, found {found}"),
+    }
+}
+
+/// The key whose value starts at byte `at`: the nearest `key =` before it on
+/// its line, or on the lines above when the value is an array spread over
+/// several lines. For a table header (`[set]`) the last part of its name.
+fn key_before(text: &str, at: usize) -> Option<String> {
+    let at = at.min(text.len());
+    if !text.is_char_boundary(at) {
+        return None;
+    }
+    if text[at..].starts_with('[') && text[..at].rsplit('\n').next()?.trim().is_empty() {
+        let header = text[at..]
+            .lines()
+            .next()?
+            .trim_matches(|c| c == '[' || c == ']');
+        return header.rsplit('.').next().map(|k| k.trim().to_string());
+    }
+    // The value's own line up to the value, then whole lines above it.
+    for (i, line) in text[..at].rsplit('\n').take(50).enumerate() {
+        if i > 0 && line.trim_start().starts_with('[') {
+            return None;
+        }
+        if let Some(k) = last_key(line) {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// The last `key =` of a line fragment, outside strings.
+fn last_key(line: &str) -> Option<String> {
+    let mut in_str: Option<char> = None;
+    let mut found = None;
+    let bytes: Vec<char> = line.chars().collect();
+    for (i, &c) in bytes.iter().enumerate() {
+        match in_str {
+            Some(q) if c == q => in_str = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => in_str = Some(c),
+            None if c == '#' => break,
+            None if c == '=' => {
+                let before: String = bytes[..i].iter().collect();
+                let key: String = before
+                    .trim_end()
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                if !key.is_empty() {
+                    found = Some(key);
+                }
+            }
+            None => {}
+        }
+    }
+    found
+}
+
+/// The candidate closest to `key`, when it is close enough to be a typo.
+pub fn did_you_mean(key: &str, candidates: &[String]) -> Option<String> {
     candidates
         .iter()
         .map(|c| (edit_distance(key, c), c))
@@ -116,23 +239,27 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Every semantic check of a parsed rulebook. Errors make the rulebook
 /// unusable; warnings point at something that is probably a mistake.
-pub fn validate(file: &RulebookFile) -> Vec<Diagnostic> {
+/// `source` is the text `file` was parsed from, for messages that point at a
+/// second place ("first defined at line 3, column 6"). Findings come back in
+/// file order.
+pub fn validate(file: &RulebookFile, source: &Source) -> Vec<Diagnostic> {
     let mut v = Validator {
         out: Vec::new(),
+        source,
         normalizer: Normalizer::new(normalize_options(&file.normalize)),
-        case_fold: file.normalize.case_fold,
-        accent_fold: file.normalize.accent_fold,
         patterns: 0,
     };
     v.check(file);
+    // Findings about the whole file (no span) first, then by position.
+    v.out
+        .sort_by_key(|d| d.span.as_ref().map_or((0, 0), |s| (1, s.start)));
     v.out
 }
 
-struct Validator {
+struct Validator<'s> {
     out: Vec<Diagnostic>,
+    source: &'s Source,
     normalizer: Normalizer,
-    case_fold: bool,
-    accent_fold: bool,
     patterns: usize,
 }
 
@@ -140,15 +267,21 @@ fn span<T>(s: &Spanned<T>) -> Range<usize> {
     s.span()
 }
 
-impl Validator {
+impl Validator<'_> {
     fn push(&mut self, d: Diagnostic) {
         self.out.push(d);
+    }
+
+    /// "line 3, column 6", for pointing at a second place in a message.
+    fn place(&self, at: &Range<usize>) -> String {
+        let lc = self.source.line_col(at.start);
+        format!("line {}, column {}", lc.line, lc.col)
     }
 
     fn check(&mut self, file: &RulebookFile) {
         if file.set.is_empty() {
             self.push(
-                Diagnostic::error("E013", "the rulebook defines no label set")
+                Diagnostic::error("E023", "the rulebook defines no label set")
                     .with_help("add a `[[set]]` table with `id`, `mode` and labels"),
             );
         }
@@ -181,14 +314,20 @@ impl Validator {
         at: Range<usize>,
         first: Range<usize>,
     ) {
-        let mut d = Diagnostic::error(code, format!("duplicate {what} id `{id}`")).at(at);
-        if first != (0..0) {
-            d = d.with_help(format!(
-                "first defined at byte {}; ids must be unique",
-                first.start
-            ));
-        }
-        self.push(d);
+        let help = format!(
+            "first defined at {}; {what} ids must be unique{}",
+            self.place(&first),
+            if what == "rule" {
+                " in the whole rulebook"
+            } else {
+                ""
+            }
+        );
+        self.push(
+            Diagnostic::error(code, format!("duplicate {what} id `{id}`"))
+                .at(at)
+                .with_help(help),
+        );
     }
 
     fn check_id(&mut self, id: &Spanned<String>, what: &str) {
@@ -213,13 +352,15 @@ impl Validator {
                     "E016",
                     format!("threshold must be above 0, found {threshold}"),
                 )
-                .at(span(&set.threshold)),
+                .at(span(&set.threshold))
+                .with_help("a label is given when its score reaches the threshold; use a positive number such as 1"),
             );
         }
         if set.label.is_empty() {
             self.push(
-                Diagnostic::error("E014", format!("set `{}` has no labels", set.id.get_ref()))
-                    .at(span(&set.id)),
+                Diagnostic::error("E022", format!("set `{}` has no labels", set.id.get_ref()))
+                    .at(span(&set.id))
+                    .with_help("add `[[set.label]]` tables after this `[[set]]`"),
             );
         }
         let fallback = set.fallback.as_ref().map(|f| f.get_ref().as_str());
@@ -230,7 +371,10 @@ impl Validator {
                         "E011",
                         "`fallback` only applies to sets with mode = \"one\"",
                     )
-                    .at(span(f)),
+                    .at(span(f))
+                    .with_help(
+                        "a `many` set gives no label at all when none reaches its threshold",
+                    ),
                 );
             }
             if let Some(t) = set.tie_break.first() {
@@ -239,7 +383,8 @@ impl Validator {
                         "E011",
                         "`tie_break` only applies to sets with mode = \"one\"",
                     )
-                    .at(span(t)),
+                    .at(span(t))
+                    .with_help("a `many` set gives every label that reaches its threshold"),
                 );
             }
         }
@@ -252,9 +397,14 @@ impl Validator {
             }
             self.check_label(label, Some(id) == fallback, threshold, rule_ids);
         }
-        if let Some(f) = &set.fallback {
+        let names: Vec<String> = set.label.iter().map(|l| l.id.get_ref().clone()).collect();
+        if let (Some(f), Mode::One) = (&set.fallback, set.mode) {
             self.check_id(f, "fallback label");
+            if !label_ids.contains_key(f.get_ref().as_str()) {
+                self.undeclared_fallback(set, f, &names);
+            }
         }
+        let mut ranked: HashSet<&str> = HashSet::new();
         for t in &set.tie_break {
             if !label_ids.contains_key(t.get_ref().as_str()) {
                 let mut d = Diagnostic::error(
@@ -266,15 +416,59 @@ impl Validator {
                     ),
                 )
                 .at(span(t));
-                let names: Vec<String> = label_ids.keys().map(|k| k.to_string()).collect();
                 if let Some(best) = did_you_mean(t.get_ref(), &names) {
                     d = d.with_help(format!("did you mean `{best}`?"));
+                } else {
+                    d = d.with_help(format!("the labels are: {}", names.join(", ")));
                 }
                 self.push(d);
+            } else if !ranked.insert(t.get_ref()) {
+                self.push(
+                    Diagnostic::warning(
+                        "W010",
+                        format!("`{}` is listed twice in `tie_break`", t.get_ref()),
+                    )
+                    .at(span(t))
+                    .with_help("only its first place counts"),
+                );
             }
         }
         if set.mode == Mode::One {
             self.check_conflicts(set);
+            self.check_shared_examples(set);
+        }
+    }
+
+    /// A `fallback` that is not one of the set's labels: a typo when it is
+    /// close to a label id, else a label given without being declared.
+    fn undeclared_fallback(&mut self, set: &SetDef, f: &Spanned<String>, names: &[String]) {
+        let name = f.get_ref();
+        if let Some(best) = did_you_mean(name, names) {
+            self.push(
+                Diagnostic::error(
+                    "E010",
+                    format!(
+                        "`fallback` names `{name}`, which is not a label of set `{}`",
+                        set.id.get_ref()
+                    ),
+                )
+                .at(span(f))
+                .with_help(format!("did you mean `{best}`?")),
+            );
+        } else {
+            self.push(
+                Diagnostic::warning(
+                    "W008",
+                    format!(
+                        "fallback `{name}` is not declared as a label of set `{}`",
+                        set.id.get_ref()
+                    ),
+                )
+                .at(span(f))
+                .with_help(format!(
+                    "declare it as a label without rules (`[[set.label]]` with `id = \"{name}\"`) to give it a title, an action and examples"
+                )),
+            );
         }
     }
 
@@ -304,7 +498,8 @@ impl Validator {
                         label.id.get_ref()
                     ),
                 )
-                .at(span(&label.id)),
+                .at(span(&label.id))
+                .with_help("a fallback is usually given only when no other label qualifies; remove its rules"),
             );
         }
         let threshold = match &label.threshold {
@@ -315,7 +510,8 @@ impl Validator {
                             "E016",
                             format!("threshold must be above 0, found {}", t.get_ref()),
                         )
-                        .at(span(t)),
+                        .at(span(t))
+                        .with_help("a label is given when its score reaches the threshold; use a positive number such as 1"),
                     );
                 }
                 (*t.get_ref(), span(t))
@@ -350,18 +546,89 @@ impl Validator {
         }
         self.check_examples(&label.examples, "examples");
         self.check_examples(&label.counter_examples, "counter_examples");
+        let examples: HashMap<&str, Range<usize>> = label
+            .examples
+            .iter()
+            .map(|e| (e.get_ref().as_str(), span(e)))
+            .collect();
+        for c in &label.counter_examples {
+            if let Some(at) = examples.get(c.get_ref().as_str()) {
+                if c.get_ref().trim().is_empty() {
+                    continue;
+                }
+                let help = format!("it is an example at {}", self.place(at));
+                self.push(
+                    Diagnostic::error(
+                        "E024",
+                        format!(
+                            "this text is both an example and a counter-example of label `{}`",
+                            label.id.get_ref()
+                        ),
+                    )
+                    .at(span(c))
+                    .with_help(help),
+                );
+            }
+        }
     }
 
     fn check_examples(&mut self, list: &[Spanned<String>], key: &str) {
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
         for e in list {
             let text = e.get_ref().as_str();
             if text.trim().is_empty() {
-                self.push(Diagnostic::error("E019", format!("empty entry in `{key}`")).at(span(e)));
-            } else if !seen.insert(text) {
                 self.push(
-                    Diagnostic::warning("W005", format!("duplicated entry in `{key}`")).at(span(e)),
+                    Diagnostic::error("E019", format!("empty entry in `{key}`"))
+                        .at(span(e))
+                        .with_help("give the text of a post, or remove the entry"),
                 );
+            } else if let Some(first) = seen.get(text) {
+                let help = format!("first given at {}", self.place(first));
+                self.push(
+                    Diagnostic::warning("W005", format!("duplicated entry in `{key}`"))
+                        .at(span(e))
+                        .with_help(help),
+                );
+            } else {
+                seen.insert(text, span(e));
+            }
+        }
+    }
+
+    /// In a `one` set a post gets a single label, so a text cannot be an
+    /// example of two labels.
+    fn check_shared_examples(&mut self, set: &SetDef) {
+        let mut owner: HashMap<&str, (&str, Range<usize>)> = HashMap::new();
+        for label in &set.label {
+            for e in &label.examples {
+                let text = e.get_ref().as_str();
+                if text.trim().is_empty() {
+                    continue;
+                }
+                match owner.get(text) {
+                    Some((other, at)) if *other != label.id.get_ref() => {
+                        let help = format!(
+                            "it is an example of `{other}` at {}; a post gets one label of set `{}`",
+                            self.place(at),
+                            set.id.get_ref()
+                        );
+                        self.push(
+                            Diagnostic::error(
+                                "E025",
+                                format!(
+                                    "this text is an example of both `{other}` and `{}`",
+                                    label.id.get_ref()
+                                ),
+                            )
+                            .at(span(e))
+                            .with_help(help),
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        owner.insert(text, (label.id.get_ref(), span(e)));
+                    }
+                }
             }
         }
     }
@@ -370,13 +637,17 @@ impl Validator {
         let w = *rule.weight.get_ref();
         if !w.is_finite() {
             self.push(
-                Diagnostic::error("E003", format!("weight must be a finite number, found {w}"))
-                    .at(span(&rule.weight)),
+                Diagnostic::error(
+                    "E003",
+                    format!("`weight` must be a finite number, found {w}"),
+                )
+                .at(span(&rule.weight)),
             );
         } else if w == 0.0 {
             self.push(
                 Diagnostic::warning("W006", "a rule of weight 0 never changes a score")
-                    .at(span(&rule.weight)),
+                    .at(span(&rule.weight))
+                    .with_help("give it a weight, or remove the rule"),
             );
         }
         let lists = [
@@ -407,7 +678,11 @@ impl Validator {
         if let Some(list) = &rule.regex {
             positive = true;
             if list.get_ref().is_empty() {
-                self.push(Diagnostic::error("E012", "`regex` is an empty list").at(span(list)));
+                self.push(
+                    Diagnostic::error("E012", "`regex` is an empty list")
+                        .at(span(list))
+                        .with_help("give at least one entry or remove the key"),
+                );
             }
             for re in list.get_ref() {
                 self.check_regex(re);
@@ -420,14 +695,15 @@ impl Validator {
                 self.push(
                     Diagnostic::error("E018", "`near.within` must be at least 1 word")
                         .at(span(&n.within))
-                        .with_help("to require both phrases, use `all`"),
+                        .with_help("`within = 1` means the phrases are next to each other; to require both anywhere, use `all`"),
                 );
             }
             for (key, side) in [("near.left", &n.left), ("near.right", &n.right)] {
                 if side.is_empty() {
                     self.push(
                         Diagnostic::error("E012", format!("`{key}` is an empty list"))
-                            .at(span(near)),
+                            .at(span(near))
+                            .with_help("give at least one phrase on each side"),
                     );
                 }
                 for p in side {
@@ -442,19 +718,19 @@ impl Validator {
                 self.push(
                     Diagnostic::error(
                         "E003",
-                        format!("`caps_ratio` is a share between 0 and 1, found {v}"),
+                        format!("`caps_ratio` is a share above 0 and at most 1, found {v}"),
                     )
-                    .at(span(r)),
+                    .at(span(r))
+                    .with_help("0.7 means at least 70% of the letters are upper case"),
                 );
             }
         }
-        if rule.min_letters.is_some() && rule.caps_ratio.is_none() {
-            if let Some(m) = &rule.min_letters {
-                self.push(
-                    Diagnostic::warning("W007", "`min_letters` has no effect without `caps_ratio`")
-                        .at(span(m)),
-                );
-            }
+        if let (Some(m), None) = (&rule.min_letters, &rule.caps_ratio) {
+            self.push(
+                Diagnostic::warning("W007", "`min_letters` has no effect without `caps_ratio`")
+                    .at(span(m))
+                    .with_help("add `caps_ratio`, or remove `min_letters`"),
+            );
         }
         for (key, v) in [
             ("min_mentions", &rule.min_mentions),
@@ -467,7 +743,8 @@ impl Validator {
                 if *v.get_ref() == 0 {
                     self.push(
                         Diagnostic::error("E018", format!("`{key}` must be at least 1"))
-                            .at(span(v)),
+                            .at(span(v))
+                            .with_help("0 holds for every post; remove the key instead"),
                     );
                 }
             }
@@ -502,23 +779,39 @@ impl Validator {
             .trim_end_matches('*')
             .trim_start_matches(['#', '@']);
         if self.normalizer.normalize(body).is_empty() {
-            self.push(Diagnostic::error("E017", format!("empty phrase in `{key}`")).at(span(p)));
+            self.push(
+                Diagnostic::error("E017", format!("empty phrase in `{key}`"))
+                    .at(span(p))
+                    .with_help("a phrase needs something left after normalisation"),
+            );
             return;
         }
-        if key == "emoji" {
+        // Hashtags and handles are often written in camel case to be read,
+        // and emoji have no case: only word phrases are worth a remark.
+        if matches!(key, "emoji" | "hashtags" | "mentions") {
             return;
         }
-        let has_upper = raw.chars().any(|c| c.is_uppercase());
-        let folded_accent = raw.chars().any(|c| !c.is_ascii() && c.is_alphabetic())
-            && normalized_phrase(&self.normalizer, raw) != raw.trim().trim_end_matches('*');
-        if self.case_fold && has_upper || self.accent_fold && folded_accent {
-            let shown = normalized_phrase(&self.normalizer, raw);
+        let opts = self.normalizer.options();
+        let written = raw.trim().trim_end_matches('*');
+        let shown = normalized_phrase(&self.normalizer, raw);
+        let has_upper = opts.case_fold && written.chars().any(char::is_uppercase);
+        let has_accent = opts.accent_fold
+            && written
+                .chars()
+                .any(|c| !c.is_ascii() && c.is_alphabetic() && self.folds(c));
+        if has_upper || has_accent {
             self.push(
                 Diagnostic::warning("W002", format!("`{raw}` is matched as `{shown}`"))
                     .at(span(p))
-                    .with_help("posts and patterns are both folded; write patterns in lower case without accents to say what is matched"),
+                    .with_help("posts and phrases are both folded before matching; write phrases folded to show what is matched"),
             );
         }
+    }
+
+    /// Whether normalisation changes a character (ignoring case).
+    fn folds(&self, c: char) -> bool {
+        let lower: String = c.to_lowercase().collect();
+        self.normalizer.normalize(&lower) != lower
     }
 
     fn check_regex(&mut self, re: &Spanned<String>) {
@@ -538,15 +831,33 @@ impl Validator {
             return;
         }
         match RegexBuilder::new(src).size_limit(REGEX_SIZE_LIMIT).build() {
-            Ok(_) => {
-                if self.case_fold && regex_has_upper_literal(src) {
+            Ok(compiled) => {
+                if let Some((at, c, folded)) = unmatchable_literal(src, &self.normalizer) {
+                    let help = if folded.is_empty() {
+                        "posts are normalised before regexes run; remove it".to_string()
+                    } else {
+                        format!("posts are normalised before regexes run; write `{folded}` instead")
+                    };
                     self.push(
                         Diagnostic::warning(
-                            "W002",
-                            "regex has upper-case letters but posts are case-folded first",
+                            "W003",
+                            format!("`{c}` never occurs in normalised posts, so the part of this regex that needs it cannot match"),
+                        )
+                        .at(self.regex_part(src, span(re), at, 1))
+                        .with_help(help),
+                    );
+                }
+                if ["", "a", " ", "0", "!", "é"]
+                    .iter()
+                    .all(|t| compiled.is_match(t))
+                {
+                    self.push(
+                        Diagnostic::warning(
+                            "W009",
+                            "this regex matches empty text, so it matches every post",
                         )
                         .at(span(re))
-                        .with_help("write the regex in lower case, or use (?i)"),
+                        .with_help("use `+` instead of `*`, or make a part of it required"),
                     );
                 }
             }
@@ -555,15 +866,51 @@ impl Validator {
                     .at(span(re))
                     .with_help("split it, or use phrases in `any`"),
             ),
-            Err(e) => self.push(
-                Diagnostic::error("E008", format!("invalid regex: {}", regex_message(&e)))
-                    .at(span(re)),
-            ),
+            Err(e) => {
+                let at = self.regex_error_span(&e, src, span(re));
+                self.push(
+                    Diagnostic::error("E008", format!("invalid regex: {}", regex_message(&e)))
+                        .at(at),
+                )
+            }
         }
     }
 
+    /// The part of a regex's TOML string that the engine's error points at,
+    /// or the whole string.
+    fn regex_error_span(&self, e: &regex::Error, src: &str, whole: Range<usize>) -> Range<usize> {
+        match regex_error_position(e) {
+            Some((start, width)) => self.regex_part(src, whole, start, width),
+            None => whole,
+        }
+    }
+
+    /// The characters `start..start + width` of a regex, as a span in the
+    /// file, when its TOML string holds the regex as written (no escapes);
+    /// else the whole string.
+    fn regex_part(
+        &self,
+        src: &str,
+        whole: Range<usize>,
+        start: usize,
+        width: usize,
+    ) -> Range<usize> {
+        let Some(raw) = self.source.text.get(whole.clone()) else {
+            return whole;
+        };
+        let verbatim = (raw.starts_with('\'') && !raw.starts_with("'''"))
+            || (raw.starts_with('"') && !raw.starts_with("\"\"\"") && !raw.contains('\\'));
+        if !verbatim || raw.get(1..raw.len().saturating_sub(1)) != Some(src) {
+            return whole;
+        }
+        let byte_at = |chars: usize| src.char_indices().nth(chars).map_or(src.len(), |(i, _)| i);
+        let from = whole.start + 1 + byte_at(start);
+        let to = whole.start + 1 + byte_at(start + width);
+        from..to.max(from + 1)
+    }
+
     fn check_conflicts(&mut self, set: &SetDef) {
-        let mut owner: HashMap<String, &str> = HashMap::new();
+        let mut owner: HashMap<String, (&str, Range<usize>)> = HashMap::new();
         for label in &set.label {
             let mut mine: HashSet<String> = HashSet::new();
             for rule in &label.rule {
@@ -575,7 +922,11 @@ impl Validator {
                             continue;
                         }
                         match owner.get(&n) {
-                            Some(other) if *other != label.id.get_ref() => {
+                            Some((other, at)) if *other != label.id.get_ref() => {
+                                let help = format!(
+                                    "`{other}` has it at {}; a post saying it scores for both. Keep it in one label, or use `none` to tell them apart",
+                                    self.place(at)
+                                );
                                 self.push(
                                     Diagnostic::warning(
                                         "W001",
@@ -586,12 +937,12 @@ impl Validator {
                                         ),
                                     )
                                     .at(span(p))
-                                    .with_help("a post saying it scores for both; give one label the phrase, or use `none` to separate them"),
+                                    .with_help(help),
                                 );
                             }
                             Some(_) => {}
                             None => {
-                                owner.insert(n, label.id.get_ref());
+                                owner.insert(n, (label.id.get_ref(), span(p)));
                             }
                         }
                     }
@@ -617,49 +968,138 @@ fn regex_message(e: &regex::Error) -> String {
         .map_or_else(|| lines.join(" "), str::to_string)
 }
 
-/// Whether a regex has an upper-case letter outside escapes and classes
-/// like `\P{Lu}`, which case-folded text can never match.
-fn regex_has_upper_literal(src: &str) -> bool {
-    if src.contains("(?i") {
-        return false;
+/// Where the engine's message points in the regex: a character offset and
+/// a width, from the caret line it draws under the pattern (the last caret
+/// group, which for "duplicate name" errors is the duplicate).
+fn regex_error_position(e: &regex::Error) -> Option<(usize, usize)> {
+    let text = e.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() != 4 || lines[0] != "regex parse error:" {
+        return None;
     }
-    let mut chars = src.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            // Skip the escaped char and a following {…} group.
-            if let Some(n) = chars.next() {
-                if matches!(n, 'p' | 'P') {
-                    let rest: String = chars.clone().take(1).collect();
-                    if rest == "{" {
-                        for x in chars.by_ref() {
-                            if x == '}' {
-                                break;
-                            }
-                        }
-                    } else {
-                        chars.next();
-                    }
-                }
-            }
-            continue;
+    let carets = lines[2].strip_prefix("    ")?;
+    let end = carets.rfind('^')? + 1;
+    let start = carets[..end].trim_end_matches('^').len();
+    Some((start, end - start))
+}
+
+/// The first character a regex writes literally (outside escapes, classes
+/// and group syntax) that normalisation changes, so that normalised posts
+/// never contain it: its index (in characters), itself and what it becomes. Classes are not looked into:
+/// `[A-Za-z]` can still match, and a warning must not be a false alarm.
+fn unmatchable_literal(src: &str, normalizer: &Normalizer) -> Option<(usize, char, String)> {
+    let chars: Vec<char> = src.chars().collect();
+    let len = chars.len();
+    let (mut case_insensitive, mut verbose) = (false, false);
+    for (i, w) in chars.windows(2).enumerate() {
+        if w == ['(', '?'] && !matches!(chars.get(i + 2), Some('P' | '<')) {
+            let flags: String = chars[i + 2..]
+                .iter()
+                .take_while(|c| !matches!(c, ':' | ')'))
+                .collect();
+            let on = flags.split('-').next().unwrap_or("");
+            case_insensitive |= on.contains('i');
+            verbose |= on.contains('x');
         }
-        if c == '[' {
-            // Character classes like [:upper:] are named, skip them.
-            let peek: String = chars.clone().take(1).collect();
-            if peek == ":" {
-                for x in chars.by_ref() {
-                    if x == ']' {
-                        break;
+    }
+    let collapse = normalizer.options().collapse_whitespace;
+    let mut i = 0;
+    while i < len {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                let e = chars.get(i + 1).copied().unwrap_or(' ');
+                i += 2;
+                if matches!(e, 'p' | 'P' | 'x' | 'u' | 'U') {
+                    if chars.get(i) == Some(&'{') {
+                        while i < len && chars[i] != '}' {
+                            i += 1;
+                        }
+                        i += 1;
+                    } else {
+                        i += match e {
+                            'p' | 'P' => 1,
+                            'x' => 2,
+                            'u' => 4,
+                            _ => 8,
+                        };
                     }
                 }
                 continue;
             }
+            '[' => {
+                i += 1;
+                if chars.get(i) == Some(&'^') {
+                    i += 1;
+                }
+                if chars.get(i) == Some(&']') {
+                    i += 1;
+                }
+                let mut depth = 1;
+                while i < len && depth > 0 {
+                    match chars[i] {
+                        '\\' => i += 1,
+                        '[' => depth += 1,
+                        ']' => depth -= 1,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                continue;
+            }
+            '(' if chars.get(i + 1) == Some(&'?') => {
+                i += 2;
+                if chars.get(i) == Some(&'P') {
+                    i += 1;
+                }
+                let end = if chars.get(i) == Some(&'<') { '>' } else { ':' };
+                while i < len && chars[i] != end && chars[i] != ')' {
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            '{' => {
+                // A repetition such as {2,3}; a `{` not followed by one is literal.
+                let body: String = chars[i + 1..].iter().take_while(|&&c| c != '}').collect();
+                if body
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ',' || c == ' ')
+                    && i + 1 + body.chars().count() < len
+                {
+                    i += body.chars().count() + 2;
+                    continue;
+                }
+            }
+            '#' if verbose => {
+                while i < len && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            '.' | '^' | '$' | '|' | '?' | '*' | '+' | '(' | ')' | ' ' => {
+                i += 1;
+                continue;
+            }
+            _ => {}
         }
-        if c.is_uppercase() {
-            return true;
+        i += 1;
+        if c.is_whitespace() {
+            if verbose || !collapse {
+                continue;
+            }
+            return Some((i - 1, c, " ".to_string()));
+        }
+        let written: String = if case_insensitive {
+            c.to_lowercase().collect()
+        } else {
+            c.to_string()
+        };
+        if normalizer.normalize(&written) != written {
+            return Some((i - 1, c, normalizer.normalize(&c.to_string())));
         }
     }
-    false
+    None
 }
 
 #[cfg(test)]
@@ -683,12 +1123,40 @@ mod tests {
         assert_eq!(did_you_mean("zzzzzzzz", &keys), None);
     }
 
+    fn unmatchable(src: &str) -> Option<(char, String)> {
+        unmatchable_literal(src, &Normalizer::default()).map(|(i, c, f)| {
+            assert_eq!(src.chars().nth(i), Some(c));
+            (c, f)
+        })
+    }
+
     #[test]
-    fn upper_case_regex_literals_are_found() {
-        assert!(regex_has_upper_literal("Fail"));
-        assert!(!regex_has_upper_literal(r"\p{Lu}+ fail"));
-        assert!(!regex_has_upper_literal("(?i)Fail"));
-        assert!(!regex_has_upper_literal(r"\bfail\b\W"));
-        assert!(!regex_has_upper_literal("[[:upper:]]x"));
+    fn literals_that_normalisation_removes_are_found() {
+        assert_eq!(unmatchable("Fail"), Some(('F', "f".to_string())));
+        assert_eq!(unmatchable("deçu"), Some(('ç', "c".to_string())));
+        assert_eq!(unmatchable("j’en"), Some(('’', "'".to_string())));
+        assert_eq!(unmatchable("a\tb"), Some(('\t', " ".to_string())));
+        assert_eq!(unmatchable("(?i)déçu"), Some(('é', "e".to_string())));
+    }
+
+    #[test]
+    fn escapes_classes_and_group_syntax_are_not_literals() {
+        for ok in [
+            r"\p{Lu}+ fail",
+            r"\pL fail",
+            "(?i)Fail",
+            "(?mi:Fail)",
+            r"\bfail\b\W\S\D\B",
+            "[[:upper:]]x",
+            "[A-Za-z]+",
+            "[^A-Z]",
+            r"\x{C9}\u00C9",
+            "(?P<Name>x)(?<Other>y)",
+            "(?U)a+",
+            "a{2,3} b",
+            "(?x) a b # Comment",
+        ] {
+            assert_eq!(unmatchable(ok), None, "{ok}");
+        }
     }
 }
