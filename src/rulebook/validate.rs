@@ -65,6 +65,12 @@ fn syntax_diagnostic(source: &Source, e: &toml::de::Error) -> Diagnostic {
         );
     }
     match e.span() {
+        // An error at the end of the file ("expected `]`") is shown just
+        // after its last character rather than on a blank last line.
+        Some(s) if s.start >= source.text.trim_end().len() => {
+            let end = source.text.trim_end().len();
+            d.at(end..end)
+        }
         Some(s) => d.at(s),
         None => d,
     }
