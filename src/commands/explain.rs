@@ -40,11 +40,7 @@ pub enum ExplainFormat {
 #[command(group(clap::ArgGroup::new("which").args(["row", "id"])))]
 pub struct Args {
     /// The post to explain; `-` reads it from standard input.
-    #[arg(
-        value_name = "TEXT",
-        required_unless_present = "input",
-        conflicts_with = "input"
-    )]
+    #[arg(value_name = "TEXT", required_unless_present = "input")]
     pub post: Option<String>,
 
     /// Rulebook to apply (default: the embedded default rulebook).
@@ -120,7 +116,8 @@ struct JsonRulebook<'a> {
 pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook(args.rules.as_deref())?;
     let (text, origin) = match (&args.input, &args.post) {
-        (Some(path), _) => {
+        (Some(_), Some(_)) => bail!("give the post either as TEXT or with --input, not both"),
+        (Some(path), None) => {
             let (text, origin) = find_post(&args, path)?;
             (text, Some(origin))
         }
