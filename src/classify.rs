@@ -311,7 +311,9 @@ fn near_holds(left: &[u32], right: &[u32], within: u32, _m: &Matcher, s: &Scratc
     let (ls, rs) = (spans(left), spans(right));
     ls.iter().any(|&(l0, l1)| {
         rs.iter().any(|&(r0, r1)| {
-            // Words strictly between the two phrases, whichever comes first.
+            // How many words after the end of the first phrase (whichever
+            // comes first) the other one starts: 1 when they are next to
+            // each other, so `within = n` allows n - 1 words between them.
             let gap = r0.saturating_sub(l1).max(l0.saturating_sub(r1));
             gap <= within as usize
         })

@@ -31,7 +31,7 @@ Matched text is shown between [ and ] in the original post.";
 pub enum ExplainFormat {
     /// Sections for people: text, rules that fired, scores, decision.
     Human,
-    /// One JSON document (schema in docs/explain.md).
+    /// One JSON document (schema in docs/testing-rules.md).
     Json,
 }
 

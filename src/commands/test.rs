@@ -36,7 +36,7 @@ pub enum TestFormat {
     /// Each failure with its text, what was expected and what came, then
     /// `N passed, N failed`.
     Human,
-    /// One JSON document (schema in docs/rule-tests.md).
+    /// One JSON document (schema in docs/testing-rules.md).
     Json,
 }
 
