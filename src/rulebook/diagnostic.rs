@@ -378,4 +378,50 @@ mod tests {
             "r.toml:2:1: error[E002]: unknown key `wieght`\n  |\n2 | wieght = 2\n  | ^^^^^^\n  = help: did you mean `weight`?\n\n"
         );
     }
+
+    #[test]
+    fn colour_wraps_the_same_text_in_ansi_codes() {
+        let src = Source::new("r.toml", "[rulebook]\nwieght = 2\n");
+        let report = Report {
+            source: src,
+            diagnostics: vec![Diagnostic::warning("W006", "zero")
+                .at(11..17)
+                .with_help("h")],
+        };
+        let coloured = report.render_human(true);
+        assert_eq!(
+            coloured,
+            "\x1b[1mr.toml:2:1\x1b[0m: \x1b[1;33mwarning[W006]\x1b[0m\x1b[1m: zero\x1b[0m\n\
+             \x1b[1;34m  |\x1b[0m\n\
+             \x1b[1;34m2 |\x1b[0m wieght = 2\n\
+             \x1b[1;34m  |\x1b[0m \x1b[1;33m^^^^^^\x1b[0m\n\
+             \x1b[1;34m  =\x1b[0m \x1b[1mhelp\x1b[0m: h\n\n"
+        );
+        let mut plain = String::new();
+        let mut in_escape = false;
+        for c in coloured.chars() {
+            match (in_escape, c) {
+                (false, '\x1b') => in_escape = true,
+                (true, 'm') => in_escape = false,
+                (true, _) => {}
+                (false, c) => plain.push(c),
+            }
+        }
+        assert_eq!(plain, report.render_human(false));
+    }
+
+    #[test]
+    fn github_commands_escape_their_values() {
+        let line = Report::github_command(
+            "error",
+            "a,b:c.toml",
+            Some(LineCol { line: 3, col: 4 }),
+            "postclass E001",
+            "50% done\nnext",
+        );
+        assert_eq!(
+            line,
+            "::error file=a%2Cb%3Ac.toml,line=3,col=4,title=postclass E001::50%25 done%0Anext\n"
+        );
+    }
 }
