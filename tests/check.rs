@@ -170,6 +170,9 @@ fn an_unreadable_rulebook_exits_2_after_checking_the_others() {
     let out = postclass(&["check", "tests/fixtures/rulebooks/missing.toml", &a]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stdout(&out).contains("error[E002]"));
+    assert!(
+        stdout(&out).ends_with("1 rulebook checked: 1 error, 0 warnings; 1 could not be read\n")
+    );
     let err = stderr(&out);
     assert!(
         err.contains("cannot read rulebook tests/fixtures/rulebooks/missing.toml"),

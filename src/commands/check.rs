@@ -186,11 +186,17 @@ fn human(results: &[Checked], color: bool) -> String {
             ));
         }
     }
-    if checked > 1 {
+    let unreadable = results.len() - checked;
+    if results.len() > 1 {
         out.push_str(&format!(
-            "{checked} rulebooks checked: {}\n",
+            "{checked} rulebook{} checked: {}",
+            plural(checked),
             counts(errors, warnings)
         ));
+        if unreadable > 0 {
+            out.push_str(&format!("; {unreadable} could not be read"));
+        }
+        out.push('\n');
     }
     out
 }

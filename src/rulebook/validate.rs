@@ -168,11 +168,16 @@ fn key_before(text: &str, at: usize) -> Option<String> {
     if !text.is_char_boundary(at) {
         return None;
     }
-    if text[at..].starts_with('[') && text[..at].rsplit('\n').next()?.trim().is_empty() {
-        let header = text[at..]
-            .lines()
-            .next()?
-            .trim_matches(|c| c == '[' || c == ']');
+    let line_rest = text[at..].lines().next().unwrap_or("").trim();
+    let header = line_rest.trim_matches(|c| c == '[' || c == ']');
+    if line_rest.starts_with('[')
+        && line_rest.ends_with(']')
+        && text[..at].rsplit('\n').next()?.trim().is_empty()
+        && !header.is_empty()
+        && header
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
+    {
         return header.rsplit('.').next().map(|k| k.trim().to_string());
     }
     // The value's own line up to the value, then whole lines above it.
@@ -1127,6 +1132,16 @@ mod tests {
             .collect();
         assert_eq!(did_you_mean("wieght", &keys).as_deref(), Some("weight"));
         assert_eq!(did_you_mean("zzzzzzzz", &keys), None);
+    }
+
+    #[test]
+    fn the_key_of_a_value_is_found_on_its_line_or_above() {
+        let text = "[[set.label.rule]]\nid = \"r\"\nnear = { left = [\"a\"], within = \"x\" }\nany = [\n  \"a = b\",\n  3,\n]\nlist = [\n  [\"x\"],\n]\n";
+        let at = |s: &str| text.find(s).unwrap();
+        assert_eq!(key_before(text, 0).as_deref(), Some("rule"));
+        assert_eq!(key_before(text, at("\"x\" }")).as_deref(), Some("within"));
+        assert_eq!(key_before(text, at("3,")).as_deref(), Some("any"));
+        assert_eq!(key_before(text, at("[\"x\"]")).as_deref(), Some("list"));
     }
 
     fn unmatchable(src: &str) -> Option<(char, String)> {
