@@ -29,12 +29,12 @@ pub fn check(source: Source) -> Report {
 /// Parses, validates and compiles a rulebook. On success the warnings come
 /// back beside it; on any error, every finding comes back as a [`Report`].
 pub fn load(source: Source) -> Result<(Rulebook, Report), Report> {
-    let file = match validate::parse(&source) {
+    let file = match validate::parse_all(&source) {
         Ok(file) => file,
-        Err(d) => {
+        Err(diagnostics) => {
             return Err(Report {
                 source,
-                diagnostics: vec![d],
+                diagnostics,
             })
         }
     };

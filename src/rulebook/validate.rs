@@ -19,8 +19,90 @@ pub const MAX_PATTERNS: usize = 200_000;
 /// A single phrase or regex longer than this is refused.
 pub const MAX_PATTERN_BYTES: usize = 1_000;
 
-/// Parses the TOML text of a rulebook into its model, or says why not.
+/// Parses the TOML text of a rulebook into its model, or says why not (the
+/// first problem; see [`parse_all`] for all of them).
 pub fn parse(source: &Source) -> Result<RulebookFile, Diagnostic> {
+    parse_all(source).map_err(|mut ds| ds.swap_remove(0))
+}
+
+/// Parses the TOML text of a rulebook into its model, or gives every unknown
+/// key it has and then the first other problem. The schema reader stops at
+/// the first problem, so each unknown key that sits alone on its line (or
+/// heads a table) is blanked out in a copy of the text, keeping every byte
+/// offset, and the copy is read again.
+pub fn parse_all(source: &Source) -> Result<RulebookFile, Vec<Diagnostic>> {
+    let first = match parse_one(source) {
+        Ok(file) => return Ok(file),
+        Err(d) => d,
+    };
+    let mut found = vec![first];
+    let mut text = source.text.clone();
+    while found.len() < 100 {
+        let last = found.last().expect("not empty");
+        let Some(span) = last.span.clone().filter(|_| last.code == "E002") else {
+            break;
+        };
+        if !blank_unknown_key(&mut text, span) {
+            break;
+        }
+        match toml::from_str::<RulebookFile>(&text) {
+            Ok(_) => break,
+            Err(e) => {
+                let d = schema_diagnostic(source, &e);
+                if found.contains(&d) {
+                    break;
+                }
+                found.push(d);
+            }
+        }
+    }
+    Err(found)
+}
+
+/// Replaces with spaces the line `key = value` whose key is at `span`, or a
+/// whole table whose header names it; false when the key is inside an
+/// inline table or its value spans several lines.
+fn blank_unknown_key(text: &mut String, span: Range<usize>) -> bool {
+    let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    if !text[start..span.start].trim().is_empty()
+        && !text[start..span.start].trim().starts_with('[')
+    {
+        return false;
+    }
+    let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |i| from + i);
+    let end = if text[start..].trim_start().starts_with('[') {
+        // A table: its header and every line up to the next header.
+        let mut end = line_end(start);
+        while end < text.len() {
+            let next = end + 1;
+            if text[next..].trim_start().starts_with('[') {
+                break;
+            }
+            end = line_end(next);
+        }
+        end
+    } else {
+        let end = line_end(start);
+        if text[start..end].parse::<toml::Table>().is_err() {
+            return false;
+        }
+        end
+    };
+    let blank: String = text[start..end]
+        .bytes()
+        .map(|b| {
+            if b == b'\n' || b == b'\r' {
+                b as char
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    text.replace_range(start..end, &blank);
+    true
+}
+
+fn parse_one(source: &Source) -> Result<RulebookFile, Diagnostic> {
     if source.text.len() > MAX_RULEBOOK_BYTES {
         return Err(Diagnostic::error(
             "E020",
