@@ -9,8 +9,8 @@ use super::{first_string, lookup, no_text, Getter, MetaField};
 use crate::pipeline::Problem;
 
 /// Where the post record is, for each shape.
-const RECORDS: &[&str] = &["", "record", "post.record"];
-const TEXT_PATHS: &[&str] = &["text", "record.text", "post.record.text"];
+const RECORDS: &[&str] = &["", "record", "post.record", "value"];
+const TEXT_PATHS: &[&str] = &["text", "record.text", "post.record.text", "value.text"];
 
 pub const FIELDS: &[MetaField] = &[
     MetaField {
@@ -23,11 +23,16 @@ pub const FIELDS: &[MetaField] = &[
     },
     MetaField {
         name: "created_at",
-        get: Getter::First(&["createdAt", "record.createdAt", "post.record.createdAt"]),
+        get: Getter::First(&[
+            "createdAt",
+            "record.createdAt",
+            "post.record.createdAt",
+            "value.createdAt",
+        ]),
     },
     MetaField {
         name: "lang",
-        get: Getter::First(&["langs", "record.langs", "post.record.langs"]),
+        get: Getter::First(&["langs", "record.langs", "post.record.langs", "value.langs"]),
     },
     MetaField {
         name: "mentions",
@@ -51,7 +56,10 @@ fn record_of(value: &Value) -> Option<&Value> {
 /// Whether `value` is a Bluesky post in one of the shapes above.
 pub fn is_post(value: &Value) -> bool {
     let typed = |p: &str| lookup(value, p).and_then(Value::as_str) == Some(POST_TYPE);
-    if typed("$type") || typed("record.$type") || typed("post.record.$type") {
+    if ["$type", "record.$type", "post.record.$type", "value.$type"]
+        .iter()
+        .any(|p| typed(p))
+    {
         return true;
     }
     let at_uri = |p: &str| {
