@@ -116,11 +116,11 @@ pub fn run(args: Args) -> Result<Outcome> {
     if inputs.iter().filter(|i| i.path.is_none()).count() > 1 {
         bail!("standard input (`-`) can be read only once");
     }
-    let format = resolve_format(
-        &inputs,
-        args.input_format
-            .or(args.preset.map(|_| InputFormat::Jsonl)),
-    )?;
+    let format = match (args.input_format, args.preset) {
+        // A preset reads JSON: it says the format when the names do not.
+        (None, Some(_)) => resolve_format(&inputs, None).unwrap_or(InputFormat::Jsonl),
+        (forced, _) => resolve_format(&inputs, forced)?,
+    };
     if let (Some(p), InputFormat::Csv | InputFormat::Tsv) = (args.preset, format) {
         bail!(
             "--preset {} reads JSON exports, but the input format is {}",
