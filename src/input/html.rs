@@ -219,11 +219,9 @@ pub fn html_to_text_into(html: &str, out: &mut String) {
             .collect();
         match name.as_str() {
             "br" => b.line_break(),
-            "li" | "tr" => {
-                if !closing && b.has_text() {
-                    b.owed = b.owed.max(1);
-                    b.space = false;
-                }
+            "li" | "tr" if !closing && b.has_text() => {
+                b.owed = b.owed.max(1);
+                b.space = false;
             }
             "script" | "style" if !closing => {
                 let close = format!("</{name}");
