@@ -540,3 +540,21 @@ fn shared_real_samples_classify_without_errors() {
     }
     eprintln!("note: read {} real sample files", files.len());
 }
+
+#[test]
+fn a_truncated_zst_dump_is_an_error() {
+    let dir = scratch_dir("zst-truncated");
+    let plain = std::fs::read(format!("{DIR}/reddit/RC_2024-01.jsonl")).unwrap();
+    let packed = pushshift_zst(&plain);
+    let path = dir.join("RC_2024-01.zst");
+    std::fs::write(&path, &packed[..packed.len() / 2]).unwrap();
+    let run = postclass(&["classify", "--preset", "reddit", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "postclass: error: {}: read error: Zstandard decompression failed: incomplete frame\n",
+            path.display()
+        )
+    );
+}

@@ -29,7 +29,8 @@ Examples:
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Input files (CSV, TSV, JSONL, each optionally gzipped); `-` or none for stdin.
+    /// Input files (CSV, TSV, JSONL, JSON arrays, tweets.js; each optionally
+    /// gzip or zstd compressed); `-` or none for stdin.
     pub inputs: Vec<PathBuf>,
 
     /// Rulebook to apply (default: the embedded default rulebook).
@@ -45,9 +46,9 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
 
-    /// Read the export of a known tool: its text, its id/author/date/
-    /// language/mentions fields (the default --fields of CSV output) and,
-    /// for twarc2, one post per tweet. Implies JSON input. Detected from
+    /// Read the export of a known tool: its text, its id, author, date,
+    /// language and mentions fields (the default --fields of CSV output)
+    /// and, for twarc2, one post per tweet. Implies JSON input. Detected from
     /// the first record when neither --preset nor --text is given.
     #[arg(long, value_enum, value_name = "NAME")]
     pub preset: Option<Preset>,

@@ -166,27 +166,20 @@ fn zstd_reader(
         .with_context(|| format!("{name}: cannot start Zstandard decompression"))?;
     Ok(Box::new(BufReader::with_capacity(
         256 * 1024,
-        ZstdErrors {
-            decoder,
-            name: name.to_string(),
-        },
+        ZstdErrors { decoder },
     )))
 }
 
-/// Zstandard errors, said in words and naming the file.
+/// Zstandard errors, said as such (readers add the file and line).
 struct ZstdErrors<R: BufRead> {
     decoder: zstd::stream::read::Decoder<'static, R>,
-    name: String,
 }
 
 impl<R: BufRead> Read for ZstdErrors<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.decoder.read(buf).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("{}: Zstandard decompression failed: {e}", self.name),
-            )
-        })
+        self.decoder
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), format!("Zstandard decompression failed: {e}")))
     }
 }
 
