@@ -90,9 +90,9 @@ impl Preset {
         if twarc2::is_page(record) {
             return Some(Preset::Twarc2);
         }
-        if map
-            .get("tweet")
-            .is_some_and(|t| t.get("full_text").is_some_and(Value::is_string))
+        if ["tweet.full_text", "tweet.id_str"]
+            .iter()
+            .all(|p| lookup(record, p).is_some_and(Value::is_string))
         {
             return Some(Preset::TwitterArchive);
         }
@@ -364,6 +364,8 @@ mod tests {
                 Some(Preset::Tweets),
             ),
             (json!({"id": "1", "text": "t"}), None),
+            // A wrapper named `tweet` alone is not the archive's shape.
+            (json!({"id": "t1", "tweet": {"full_text": "t"}}), None),
             (json!({"data": [{"start": "x", "tweet_count": 3}]}), None),
             (json!([1]), None),
         ];
