@@ -12,6 +12,7 @@ use csv::ByteRecord;
 use serde_json::Value;
 
 use crate::input::fields::JsonPath;
+use crate::input::presets::Preset;
 use crate::{Rulebook, Scratch, Verdict};
 
 /// Records per batch: large enough to amortise channel hand-offs, small
@@ -73,6 +74,8 @@ pub enum TextField {
     Column(usize, String),
     /// A dotted path in a JSON object.
     Path(JsonPath),
+    /// The text as a preset reads it (HTML stripped, parts joined...).
+    Preset(Preset),
 }
 
 impl TextField {
@@ -89,7 +92,7 @@ impl TextField {
                 item.text.push_str(text);
                 Ok(())
             }
-            (Raw::Line(line), TextField::Path(path)) => {
+            (Raw::Line(line), TextField::Path(_) | TextField::Preset(_)) => {
                 let value: Value = serde_json::from_slice(line).map_err(|e| Problem {
                     field: None,
                     reason: format!("invalid JSON: {e}"),
@@ -100,27 +103,38 @@ impl TextField {
                         reason: format!("expected a JSON object, found {}", json_kind(&value)),
                     });
                 }
-                match path.get(&value) {
-                    Some(Value::String(s)) => item.text.push_str(s),
-                    Some(Value::Null) | None => {
-                        return Err(Problem {
-                            field: Some(path.to_string()),
-                            reason: "missing or null; expected a string".into(),
-                        })
-                    }
-                    Some(other) => {
-                        return Err(Problem {
-                            field: Some(path.to_string()),
-                            reason: format!("expected a string, found {}", json_kind(other)),
-                        })
-                    }
-                }
+                self.text_of(&value, &mut item.text)?;
                 item.value = Some(value);
                 Ok(())
             }
             _ => Err(Problem {
                 field: None,
                 reason: "record kind does not match the input format".into(),
+            }),
+        }
+    }
+
+    /// Appends the text of the JSON object `value` to `out`.
+    pub fn text_of(&self, value: &Value, out: &mut String) -> Result<(), Problem> {
+        match self {
+            TextField::Path(path) => match path.get(value) {
+                Some(Value::String(s)) => {
+                    out.push_str(s);
+                    Ok(())
+                }
+                Some(Value::Null) | None => Err(Problem {
+                    field: Some(path.to_string()),
+                    reason: "missing or null; expected a string".into(),
+                }),
+                Some(other) => Err(Problem {
+                    field: Some(path.to_string()),
+                    reason: format!("expected a string, found {}", json_kind(other)),
+                }),
+            },
+            TextField::Preset(preset) => preset.text_of(value, out),
+            TextField::Column(_, name) => Err(Problem {
+                field: Some(name.clone()),
+                reason: "a CSV column is not a JSON field".into(),
             }),
         }
     }
@@ -217,6 +231,12 @@ impl Sources {
                 None => None,
             };
         }
+    }
+}
+
+impl RecordSource for Sources {
+    fn next_into(&mut self, item: &mut Item) -> Result<bool> {
+        Sources::next_into(self, item)
     }
 }
 

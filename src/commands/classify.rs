@@ -11,6 +11,7 @@ use super::{load_rulebook, Outcome};
 use crate::input::delimited::DelimitedSource;
 use crate::input::fields::{self, JsonPath};
 use crate::input::jsonl::JsonlSource;
+use crate::input::presets::{self, Preset};
 use crate::input::{resolve_format, Input, InputFormat, RecordError};
 use crate::output::{self, LabelColumns, OutputFormat, Row, RowWriter, Sink};
 use crate::pipeline::{self, Item, Opener, Raw, RecordSource, Sources, TextField};
@@ -21,12 +22,15 @@ Examples:
   postclass classify examples/tweets.csv
   postclass classify export.jsonl --text tweet.full_text -o out.jsonl --summary summary.json
   cat export.csv | postclass classify --rules my.toml --summary - > labelled.csv
-  postclass classify big.csv.gz --summary-only";
+  postclass classify big.csv.gz --summary-only
+  postclass classify --preset reddit RC_2023-01.zst --summary-only
+  postclass classify tweets.js -o labelled.csv --fields id,created_at,text";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Input files (CSV, TSV, JSONL, each optionally gzipped); `-` or none for stdin.
+    /// Input files (CSV, TSV, JSONL, JSON arrays, tweets.js; each optionally
+    /// gzip or zstd compressed); `-` or none for stdin.
     pub inputs: Vec<PathBuf>,
 
     /// Rulebook to apply (default: the embedded default rulebook).
@@ -41,6 +45,13 @@ pub struct Args {
     /// Input format, when the file extension does not tell (always for stdin).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
+
+    /// Read the export of a known tool: its text, its id, author, date,
+    /// language and mentions fields (the default --fields of CSV output)
+    /// and, for twarc2, one post per tweet. Implies JSON input. Detected from
+    /// the first record when neither --preset nor --text is given.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub preset: Option<Preset>,
 
     /// Field delimiter of CSV input and output (default `,`; `\t` for TSV).
     #[arg(short, long, value_name = "CHAR", value_parser = parse_delimiter)]
@@ -65,8 +76,9 @@ pub struct Args {
     #[arg(long)]
     pub summary_only: bool,
 
-    /// For JSON input written as CSV/TSV: the fields (dotted paths) that
-    /// become columns before the labels (default: the text field).
+    /// For JSON input written as CSV/TSV: the fields (dotted paths, or with
+    /// a preset its field names and `text`) that become columns before the
+    /// labels (default: the preset's fields and text, else the text field).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub fields: Vec<String>,
 
@@ -105,7 +117,18 @@ pub fn run(args: Args) -> Result<Outcome> {
     if inputs.iter().filter(|i| i.path.is_none()).count() > 1 {
         bail!("standard input (`-`) can be read only once");
     }
-    let format = resolve_format(&inputs, args.input_format)?;
+    let format = match (args.input_format, args.preset) {
+        // A preset reads JSON: it says the format when the names do not.
+        (None, Some(_)) => resolve_format(&inputs, None).unwrap_or(InputFormat::Jsonl),
+        (forced, _) => resolve_format(&inputs, forced)?,
+    };
+    if let (Some(p), InputFormat::Csv | InputFormat::Tsv) = (args.preset, format) {
+        bail!(
+            "--preset {} reads JSON exports, but the input format is {}",
+            p.name(),
+            format.name()
+        );
+    }
     let out_format = args
         .output_format
         .unwrap_or(OutputFormat::from_input(format));
@@ -145,20 +168,13 @@ pub fn run(args: Args) -> Result<Outcome> {
     let mut writer = if args.summary_only {
         None
     } else {
-        let json_fields: Vec<String> = if !args.fields.is_empty() {
-            args.fields.clone()
-        } else {
-            match &opened.field {
-                Some(TextField::Path(p)) => vec![p.to_string()],
-                _ => Vec::new(),
-            }
-        };
-        Some(RowWriter::new(
+        let json_fields = presets::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
+        Some(RowWriter::with_fields(
             Sink::create(args.output.as_deref())?,
             out_format,
             columns,
             opened.header.as_ref(),
-            &json_fields,
+            json_fields,
         )?)
     };
 
@@ -218,6 +234,8 @@ struct Opened {
     /// `None` when no input has a record (nothing to detect the text from).
     field: Option<TextField>,
     sources: Option<Sources>,
+    /// The preset the JSON inputs are read with.
+    preset: Option<Preset>,
 }
 
 fn open_delimited(
@@ -240,6 +258,7 @@ fn open_delimited(
                 header: None,
                 field: None,
                 sources: None,
+                preset: None,
             });
         }
     };
@@ -291,6 +310,7 @@ fn open_delimited(
         header: Some(header),
         field: Some(TextField::Column(column, names[column].clone())),
         sources: Some(Sources::new(Box::new(first), rest)),
+        preset: None,
     })
 }
 
@@ -310,13 +330,16 @@ fn open_jsonl(args: &Args, inputs: &[Input], say: &dyn Fn(String)) -> Result<Ope
                 field: args
                     .text
                     .as_deref()
-                    .map(|t| TextField::Path(JsonPath::parse(t))),
+                    .map(|t| TextField::Path(JsonPath::parse(t)))
+                    .or(args.preset.map(TextField::Preset)),
                 sources: None,
+                preset: args.preset,
             });
         }
     };
-    let path = match &args.text {
-        Some(t) => JsonPath::parse(t),
+    let mut preset = args.preset;
+    let field = match &args.text {
+        Some(t) => TextField::Path(JsonPath::parse(t)),
         None => {
             let name = inputs[start].display_name();
             let Raw::Line(line) = &peek.raw else {
@@ -329,6 +352,19 @@ fn open_jsonl(args: &Args, inputs: &[Input], say: &dyn Fn(String)) -> Result<Ope
                 field: None,
                 reason: format!("invalid JSON: {e}"),
             })?;
+            if preset.is_none() {
+                preset = Preset::detect(&value);
+                if let Some(p) = preset {
+                    say(format!(
+                        "{name}: preset `{}` detected ({})",
+                        p.name(),
+                        p.describe()
+                    ));
+                }
+            }
+            if let Some(p) = preset {
+                return open_jsonl_with(Some(p), TextField::Preset(p), inputs, start, first, peek);
+            }
             let p = fields::detect_json_path(&value).with_context(|| {
                 format!(
                     "{name}: cannot find the text field; pass --text PATH. The string fields are: {}",
@@ -336,9 +372,22 @@ fn open_jsonl(args: &Args, inputs: &[Input], say: &dyn Fn(String)) -> Result<Ope
                 )
             })?;
             say(format!("{name}: text field `{p}` (detected)"));
-            p
+            TextField::Path(p)
         }
     };
+    open_jsonl_with(preset, field, inputs, start, first, peek)
+}
+
+/// The JSON inputs from `start`, the first one's first record `peek`
+/// already read, as posts.
+fn open_jsonl_with(
+    preset: Option<Preset>,
+    field: TextField,
+    inputs: &[Input],
+    start: usize,
+    first: JsonlSource,
+    peek: Item,
+) -> Result<Opened> {
     let rest: Vec<Opener> = inputs
         .iter()
         .enumerate()
@@ -353,10 +402,15 @@ fn open_jsonl(args: &Args, inputs: &[Input], say: &dyn Fn(String)) -> Result<Ope
         item: Some(peek),
         rest: first,
     };
+    let sources = Sources::new(Box::new(replay), rest);
     Ok(Opened {
         header: None,
-        field: Some(TextField::Path(path)),
-        sources: Some(Sources::new(Box::new(replay), rest)),
+        field: Some(field),
+        sources: Some(match preset {
+            Some(p) => p.posts(sources),
+            None => sources,
+        }),
+        preset,
     })
 }
 

@@ -1,9 +1,11 @@
-//! JSON Lines inputs: one JSON object per line; blank lines are skipped.
+//! JSON inputs: one JSON object per line (blank lines are skipped), or a
+//! whole array read element by element (see `json_array`).
 
 use std::io::BufRead;
 
 use anyhow::Result;
 
+use super::json_array::{self, ArrayReader, Layout};
 use super::Input;
 use crate::pipeline::{Item, Pos, Raw, RecordSource};
 
@@ -15,18 +17,30 @@ pub struct JsonlSource {
     line_no: u64,
     record: u64,
     input_index: usize,
+    /// Set for a whole-array input.
+    array: Option<ArrayReader>,
 }
 
 impl JsonlSource {
+    /// Opens `input`, telling from its first bytes whether it holds lines
+    /// or one array.
     pub fn open(input: &Input, input_index: usize) -> Result<JsonlSource> {
+        let name = input.display_name();
+        let (reader, layout, skipped) = json_array::sniff(input.open()?, &name)?;
         Ok(JsonlSource {
-            reader: input.open()?,
-            name: input.display_name(),
+            reader,
+            name,
             line: Vec::with_capacity(4096),
-            line_no: 0,
+            line_no: skipped,
             record: 0,
             input_index,
+            array: (layout == Layout::Array).then(|| ArrayReader::new(skipped + 1)),
         })
+    }
+
+    /// Whether the input is one whole array rather than lines.
+    pub fn is_array(&self) -> bool {
+        self.array.is_some()
     }
 
     pub fn name(&self) -> &str {
@@ -62,17 +76,25 @@ impl JsonlSource {
 
 impl RecordSource for JsonlSource {
     fn next_into(&mut self, item: &mut Item) -> Result<bool> {
-        let Some((line, line_no)) = self.next_line()? else {
-            return Ok(false);
-        };
         if !matches!(item.raw, Raw::Line(_)) {
             item.raw = Raw::Line(Vec::new());
         }
         let Raw::Line(buf) = &mut item.raw else {
             unreachable!("set just above")
         };
-        buf.clear();
-        buf.extend_from_slice(line);
+        let line_no = if let Some(array) = &mut self.array {
+            match array.next_element(&mut *self.reader, &self.name, buf)? {
+                Some(line_no) => line_no,
+                None => return Ok(false),
+            }
+        } else {
+            let Some((line, line_no)) = self.next_line()? else {
+                return Ok(false);
+            };
+            buf.clear();
+            buf.extend_from_slice(line);
+            line_no
+        };
         self.record += 1;
         item.pos = Pos {
             input: self.input_index,

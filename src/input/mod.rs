@@ -3,7 +3,10 @@
 
 pub mod delimited;
 pub mod fields;
+pub mod html;
+pub mod json_array;
 pub mod jsonl;
+pub mod presets;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -19,7 +22,10 @@ pub enum InputFormat {
     Csv,
     /// Tab-separated values with a header row.
     Tsv,
-    /// One JSON object per line (also called NDJSON).
+    /// JSON records: one object per line (JSONL, NDJSON), or one whole
+    /// array `[...]`, or a JavaScript file assigning one (tweets.js); told
+    /// apart by the first bytes, arrays read one element at a time.
+    #[value(alias = "json")]
     Jsonl,
 }
 
@@ -38,6 +44,7 @@ impl InputFormat {
 pub enum Compression {
     None,
     Gzip,
+    Zstd,
 }
 
 /// One input: a file or standard input.
@@ -80,14 +87,17 @@ impl Input {
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        let (stem, compression) = match name.strip_suffix(".gz") {
-            Some(stem) => (stem.to_string(), Compression::Gzip),
-            None => (name, Compression::None),
+        let (stem, compression) = if let Some(stem) = name.strip_suffix(".gz") {
+            (stem.to_string(), Compression::Gzip)
+        } else if let Some(stem) = name.strip_suffix(".zst") {
+            (stem.to_string(), Compression::Zstd)
+        } else {
+            (name, Compression::None)
         };
         let format = match Path::new(&stem).extension().and_then(|e| e.to_str()) {
             Some("csv") => Some(InputFormat::Csv),
             Some("tsv") | Some("tab") => Some(InputFormat::Tsv),
-            Some("jsonl") | Some("ndjson") | Some("json") => Some(InputFormat::Jsonl),
+            Some("jsonl") | Some("ndjson") | Some("json") | Some("js") => Some(InputFormat::Jsonl),
             _ => None,
         };
         (format, compression)
@@ -101,8 +111,10 @@ impl Input {
             .map(|m| m.len())
     }
 
-    /// Opens the input as a buffered byte stream, decompressing gzip when the
-    /// name ends in `.gz` or the stream starts with the gzip magic bytes.
+    /// Opens the input as a buffered byte stream, decompressing gzip (zstd)
+    /// when the name ends in `.gz` (`.zst`) or the stream starts with the
+    /// gzip (zstd) magic bytes. Zstandard is read as a stream, with the
+    /// largest window the format allows (Pushshift dumps need 2 GiB).
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>> {
         let raw: Box<dyn Read + Send> = match &self.path {
             Some(p) => Box::new(
@@ -115,6 +127,16 @@ impl Input {
             .fill_buf()
             .with_context(|| format!("cannot read input {}", self.display_name()))?
             .starts_with(&[0x1f, 0x8b]);
+        let starts_zstd = buffered.buffer().starts_with(&ZSTD_MAGIC);
+        if starts_zstd || self.detect().1 == Compression::Zstd {
+            if !starts_zstd && !buffered.buffer().is_empty() {
+                bail!(
+                    "{}: the name ends in .zst but the content is not Zstandard",
+                    self.display_name()
+                );
+            }
+            return zstd_reader(buffered, &self.display_name());
+        }
         if starts_gzip || self.detect().1 == Compression::Gzip {
             if !starts_gzip && !buffered.buffer().is_empty() {
                 bail!(
@@ -131,6 +153,52 @@ impl Input {
     }
 }
 
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+fn zstd_reader(
+    raw: BufReader<Box<dyn Read + Send>>,
+    name: &str,
+) -> Result<Box<dyn BufRead + Send>> {
+    let mut decoder = zstd::stream::read::Decoder::with_buffer(raw)
+        .with_context(|| format!("{name}: cannot start Zstandard decompression"))?;
+    decoder
+        .window_log_max(31)
+        .with_context(|| format!("{name}: cannot start Zstandard decompression"))?;
+    Ok(Box::new(BufReader::with_capacity(
+        256 * 1024,
+        ZstdErrors { decoder },
+    )))
+}
+
+/// Zstandard errors, said as such (readers add the file and line).
+struct ZstdErrors<R: BufRead> {
+    decoder: zstd::stream::read::Decoder<'static, R>,
+}
+
+impl<R: BufRead> Read for ZstdErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.decoder
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), format!("Zstandard decompression failed: {e}")))
+    }
+}
+
+/// Whether the first bytes of `input` look like JSON (after decompression):
+/// used for files whose name does not tell, like Pushshift's `RC_2023-01.zst`.
+fn looks_like_json(input: &Input) -> bool {
+    let Ok(mut r) = input.open() else {
+        return false;
+    };
+    let Ok(buf) = r.fill_buf() else {
+        return false;
+    };
+    let buf = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
+    matches!(
+        buf.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}
+
 /// Decides the format of a list of inputs: `--input-format` if given, else
 /// each file's extension; inputs of different formats cannot be mixed.
 pub fn resolve_format(inputs: &[Input], forced: Option<InputFormat>) -> Result<InputFormat> {
@@ -140,15 +208,17 @@ pub fn resolve_format(inputs: &[Input], forced: Option<InputFormat>) -> Result<I
     let mut found: Option<(InputFormat, String)> = None;
     for input in inputs {
         let name = input.display_name();
-        let Some(f) = input.detect().0 else {
+        let Some(f) = input.detect().0.or_else(|| {
+            (input.path.is_some() && looks_like_json(input)).then_some(InputFormat::Jsonl)
+        }) else {
             if input.path.is_none() {
                 bail!(
-                    "cannot tell the format of standard input: pass --input-format csv|tsv|jsonl"
+                    "cannot tell the format of standard input: pass --input-format csv|tsv|jsonl or --preset"
                 );
             }
             bail!(
-                "cannot tell the format of {name} from its name: pass --input-format csv|tsv|jsonl \
-                 (known extensions: .csv, .tsv, .jsonl, .ndjson, each optionally .gz)"
+                "cannot tell the format of {name} from its name or content: pass --input-format csv|tsv|jsonl \
+                 (known extensions: .csv, .tsv, .jsonl, .ndjson, .json, .js, each optionally .gz or .zst)"
             );
         };
         match &found {

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::labels::{chosen_score, format_score, primary_label, ColumnKind, LabelColumns};
 use super::Sink;
 use crate::input::fields::JsonPath;
+use crate::input::presets::FlatField;
 use crate::rulebook::Rulebook;
 use crate::Verdict;
 
@@ -63,7 +64,7 @@ pub struct RowWriter {
     inner: Inner,
     columns: LabelColumns,
     /// For JSON input written as CSV: the fields flattened into columns.
-    json_fields: Vec<JsonPath>,
+    json_fields: Vec<FlatField>,
     buf: String,
 }
 
@@ -76,6 +77,22 @@ impl RowWriter {
         columns: LabelColumns,
         header: Option<&ByteRecord>,
         json_fields: &[String],
+    ) -> Result<RowWriter> {
+        let fields = json_fields
+            .iter()
+            .map(|f| FlatField::Path(f.clone(), JsonPath::parse(f)))
+            .collect();
+        RowWriter::with_fields(sink, format, columns, header, fields)
+    }
+
+    /// Like [`RowWriter::new`], with the JSON fields flattened into CSV
+    /// columns given as [`FlatField`]s (preset fields, the post text).
+    pub fn with_fields(
+        sink: Sink,
+        format: OutputFormat,
+        columns: LabelColumns,
+        header: Option<&ByteRecord>,
+        json_fields: Vec<FlatField>,
     ) -> Result<RowWriter> {
         let inner = match format {
             OutputFormat::Csv | OutputFormat::Tsv => {
@@ -94,7 +111,7 @@ impl RowWriter {
                         Some(h) => h.iter().for_each(|f| names.push_field(f)),
                         None => json_fields
                             .iter()
-                            .for_each(|f| names.push_field(f.as_bytes())),
+                            .for_each(|f| names.push_field(f.name().as_bytes())),
                     }
                     columns
                         .names
@@ -110,7 +127,7 @@ impl RowWriter {
         Ok(RowWriter {
             inner,
             columns,
-            json_fields: json_fields.iter().map(|f| JsonPath::parse(f)).collect(),
+            json_fields,
             buf: String::new(),
         })
     }
@@ -125,9 +142,9 @@ impl RowWriter {
                         }
                     }
                     Row::Json { value, .. } => {
-                        for path in &self.json_fields {
+                        for field in &self.json_fields {
                             self.buf.clear();
-                            flat_value(path.get(value), &mut self.buf);
+                            field.write(value, &mut self.buf);
                             w.write_field(self.buf.as_bytes())?;
                         }
                     }
@@ -196,16 +213,6 @@ impl RowWriter {
             Inner::Jsonl(s) => s,
         };
         sink.finish()
-    }
-}
-
-/// A JSON value as one CSV field: strings as they are, null or missing as
-/// empty, anything else as its JSON text.
-fn flat_value(v: Option<&Value>, out: &mut String) {
-    match v {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) => out.push_str(s),
-        Some(other) => out.push_str(&other.to_string()),
     }
 }
 
