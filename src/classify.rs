@@ -449,6 +449,7 @@ mod tests {
         assert_eq!(label(&r, "encore un #FAIL"), "x");
         assert_eq!(label(&r, "#vdm"), "x");
         assert_eq!(label(&r, "#failure"), "none_of_them");
+        assert_eq!(label(&r, "page#fail"), "none_of_them");
         assert_eq!(label(&r, "fail"), "none_of_them");
     }
 
@@ -457,6 +458,7 @@ mod tests {
         let r = one_rule(r#"mentions = ["@Delta"]"#);
         assert_eq!(label(&r, "hey @delta"), "x");
         assert_eq!(label(&r, "hey @deltaNews"), "none_of_them");
+        assert_eq!(label(&r, "write to a@delta.com"), "none_of_them");
         let r = one_rule("min_mentions = 2");
         assert_eq!(label(&r, "@united or @Delta?"), "x");
         assert_eq!(label(&r, "@united @UNITED"), "none_of_them");

@@ -208,7 +208,8 @@ pub(crate) fn pattern_text(
             let mut text = String::with_capacity(body.len() + 1);
             text.push(sigil);
             text.push_str(&normalizer.normalize(body));
-            (text, false, true)
+            // The sigil must start a token: `a@delta.com` does not cite @delta.
+            (text, true, true)
         }
         PhraseKind::Symbol => (normalizer.normalize(raw), false, false),
     }

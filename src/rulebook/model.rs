@@ -175,10 +175,10 @@ pub struct RuleDef {
     /// Letters needed before `caps_ratio` is considered (default 8).
     #[serde(default)]
     pub min_letters: Option<Spanned<u32>>,
-    /// A run of at least this many `!` in the raw text.
+    /// A run of at least this many `!` in the raw text (spaces inside the run are allowed: `! !!` is 3).
     #[serde(default)]
     pub exclaim: Option<Spanned<u32>>,
-    /// A run of at least this many `?` in the raw text.
+    /// A run of at least this many `?` in the raw text (spaces inside the run are allowed).
     #[serde(default)]
     pub question: Option<Spanned<u32>>,
 }
