@@ -58,6 +58,9 @@ pub struct Item {
     pub raw: Raw,
     /// A problem found while reading (a ragged row), before extraction.
     pub read_problem: Option<Problem>,
+    /// The record's bytes as read, kept by readers whose `raw` is not the
+    /// bytes themselves (CSV) when `read_problem` is set, for the rejects.
+    pub original: Vec<u8>,
     /// The post text, once extracted.
     pub text: String,
     /// The parsed object, for JSON records.

@@ -16,6 +16,18 @@ pub struct Summary {
     pub rows: RowCounts,
     pub sets: Vec<SetCounts>,
     pub rules: Vec<RuleCount>,
+    /// How the inputs were decoded, when not read as strict UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoding: Option<DecodingCounts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecodingCounts {
+    /// The `--encoding` the inputs were read in.
+    pub encoding: String,
+    /// Invalid byte sequences replaced with U+FFFD.
+    pub replaced: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +133,7 @@ impl Summary {
             rows: RowCounts::default(),
             sets,
             rules,
+            decoding: None,
         }
     }
 
@@ -175,6 +188,9 @@ impl Summary {
         for (name, n) in self.row_counts() {
             row(["rows", "", name, &n.to_string(), ""]);
         }
+        if let Some(d) = &self.decoding {
+            row(["decoding", "", &d.encoding, &d.replaced.to_string(), ""]);
+        }
         for set in &self.sets {
             for l in &set.labels {
                 row([
@@ -214,6 +230,13 @@ impl Summary {
         for (name, n) in self.row_counts() {
             let _ = writeln!(out, "| {name} | {n} |");
         }
+        if let Some(d) = &self.decoding {
+            let _ = writeln!(
+                out,
+                "\nDecoded from {}: {} invalid byte sequences replaced.",
+                d.encoding, d.replaced
+            );
+        }
         for set in &self.sets {
             let _ = writeln!(
                 out,
@@ -239,6 +262,13 @@ impl Summary {
             "rows: {} read, {} labelled, {} rejected",
             self.rows.read, self.rows.labelled, self.rows.rejected
         );
+        if let Some(d) = &self.decoding {
+            let _ = writeln!(
+                out,
+                "decoded from {}: {} invalid byte sequences replaced",
+                d.encoding, d.replaced
+            );
+        }
         for set in &self.sets {
             let width = set
                 .labels
@@ -303,5 +333,46 @@ impl SummaryFormat {
             SummaryFormat::Markdown => summary.to_markdown(),
             SummaryFormat::Table => summary.to_table(),
         }
+    }
+}
+
+#[cfg(test)]
+mod decoding_tests {
+    use super::*;
+
+    fn summary() -> Summary {
+        let rb = crate::rulebook::from_str(
+            "t",
+            "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='s'\nmode='many'\n[[set.label]]\nid='x'\n[[set.label.rule]]\nid='r'\nany=['x']\n",
+        )
+        .unwrap();
+        Summary::new(&rb)
+    }
+
+    #[test]
+    fn decoding_counts_appear_only_when_decoding() {
+        let plain = summary();
+        assert!(!plain.to_json().contains("decoding"));
+        // A summary written before the field existed still reads.
+        let back: Summary = serde_json::from_str(&plain.to_json()).unwrap();
+        assert_eq!(back.decoding, None);
+
+        let mut s = summary();
+        s.decoding = Some(DecodingCounts {
+            encoding: "lossy".into(),
+            replaced: 3,
+        });
+        assert!(s
+            .to_json()
+            .contains("\"decoding\": {\n    \"encoding\": \"lossy\",\n    \"replaced\": 3\n  }"));
+        assert!(s.to_csv().contains("\ndecoding,,lossy,3,\n"));
+        assert!(s
+            .to_table()
+            .contains("decoded from lossy: 3 invalid byte sequences replaced\n"));
+        assert!(s
+            .to_markdown()
+            .contains("Decoded from lossy: 3 invalid byte sequences replaced."));
+        let back: Summary = serde_json::from_str(&s.to_json()).unwrap();
+        assert_eq!(back, s);
     }
 }

@@ -12,10 +12,11 @@ use crate::input::delimited::DelimitedSource;
 use crate::input::fields::{self, JsonPath};
 use crate::input::jsonl::JsonlSource;
 use crate::input::presets::{self, Preset};
-use crate::input::{resolve_format, Input, InputFormat, RecordError};
+use crate::input::{resolve_format, Input, InputFormat, ReadArgs, RecordError};
+use crate::output::rejects::{self, RejectArgs, Rejects};
 use crate::output::{self, LabelColumns, OutputFormat, Row, RowWriter, Sink};
 use crate::pipeline::{self, Item, Opener, Raw, RecordSource, Sources, TextField};
-use crate::summary::{Summary, SummaryFormat};
+use crate::summary::{DecodingCounts, Summary, SummaryFormat};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -24,7 +25,8 @@ Examples:
   cat export.csv | postclass classify --rules my.toml --summary - > labelled.csv
   postclass classify big.csv.gz --summary-only
   postclass classify --preset reddit RC_2023-01.zst --summary-only
-  postclass classify tweets.js -o labelled.csv --fields id,created_at,text";
+  postclass classify tweets.js -o labelled.csv --fields id,created_at,text
+  postclass classify excel.csv --encoding windows-1252 --on-error skip --rejects rejects.jsonl";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -95,6 +97,12 @@ pub struct Args {
     /// Print nothing on stderr but errors.
     #[arg(short, long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    #[command(flatten)]
+    pub reject: RejectArgs,
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {
@@ -108,11 +116,17 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
+    output::install_interrupt_cleanup();
     let rulebook = load_rulebook(args.rules.as_deref())?;
+    let replaced = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let read_options = args.read.options(std::sync::Arc::clone(&replaced));
     let inputs: Vec<Input> = if args.inputs.is_empty() {
-        vec![Input::stdin()]
+        vec![Input::stdin().with_options(read_options)]
     } else {
-        args.inputs.iter().map(|p| Input::from_arg(p)).collect()
+        args.inputs
+            .iter()
+            .map(|p| Input::from_arg(p).with_options(read_options.clone()))
+            .collect()
     };
     if inputs.iter().filter(|i| i.path.is_none()).count() > 1 {
         bail!("standard input (`-`) can be read only once");
@@ -133,11 +147,25 @@ pub fn run(args: Args) -> Result<Outcome> {
         .output_format
         .unwrap_or(OutputFormat::from_input(format));
     let input_paths: Vec<Option<PathBuf>> = inputs.iter().map(|i| i.path.clone()).collect();
-    for target in [&args.output, &args.summary].into_iter().flatten() {
+    for target in [&args.output, &args.summary, &args.reject.rejects]
+        .into_iter()
+        .flatten()
+    {
         if target.as_os_str() != "-" {
             output::ensure_not_an_input(target, &input_paths)?;
         }
     }
+    rejects::ensure_distinct(
+        args.reject.rejects.as_deref(),
+        &[args.output.as_deref(), args.summary.as_deref()],
+    )?;
+    let delimiter = args.delimiter.unwrap_or(if format == InputFormat::Tsv {
+        b'\t'
+    } else {
+        b','
+    });
+    let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
+    let mut rejects = Rejects::create(&args.reject, names, delimiter)?;
     let say = |msg: String| {
         if !args.quiet {
             eprintln!("postclass: {msg}");
@@ -145,14 +173,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
 
     let opened = match format {
-        InputFormat::Csv | InputFormat::Tsv => {
-            let delimiter = args.delimiter.unwrap_or(if format == InputFormat::Tsv {
-                b'\t'
-            } else {
-                b','
-            });
-            open_delimited(&args, &inputs, delimiter, &say)?
-        }
+        InputFormat::Csv | InputFormat::Tsv => open_delimited(&args, &inputs, delimiter, &say)?,
         InputFormat::Jsonl => open_jsonl(&args, &inputs, &say)?,
     };
     let columns = LabelColumns::new(&rulebook, &args.prefix);
@@ -180,21 +201,14 @@ pub fn run(args: Args) -> Result<Outcome> {
 
     let mut summary = Summary::new(&rulebook);
     if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
-        let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
         let empty = ByteRecord::new();
         let header = opened.header.as_ref().unwrap_or(&empty);
         pipeline::run(&rulebook, &field, sources, threads(args.threads), |batch| {
             for item in batch.items() {
                 summary.rows.read += 1;
                 if let Some(p) = &item.problem {
-                    return Err(RecordError {
-                        file: names[item.pos.input].clone(),
-                        line: item.pos.line,
-                        record: item.pos.record,
-                        field: p.field.clone(),
-                        reason: p.reason.clone(),
-                    }
-                    .into());
+                    rejects.reject(item, p)?;
+                    continue;
                 }
                 summary.add(&rulebook, &item.verdict);
                 if let Some(w) = &mut writer {
@@ -214,8 +228,19 @@ pub fn run(args: Args) -> Result<Outcome> {
             Ok(())
         })?;
     }
+    summary.rows.rejected = rejects.count();
+    if let Some(note) = rejects.note(summary.rows.read) {
+        say(note);
+    }
+    rejects.finish()?;
     if let Some(w) = writer {
         w.finish()?;
+    }
+    if !args.read.encoding.is_strict_utf8() {
+        summary.decoding = Some(DecodingCounts {
+            encoding: args.read.encoding.name().to_string(),
+            replaced: replaced.load(std::sync::atomic::Ordering::Relaxed),
+        });
     }
     summary.update_shares();
     write_summary(&args, &summary)?;
@@ -345,12 +370,21 @@ fn open_jsonl(args: &Args, inputs: &[Input], say: &dyn Fn(String)) -> Result<Ope
             let Raw::Line(line) = &peek.raw else {
                 unreachable!("JSONL sources yield lines")
             };
+            if let Some(p) = &peek.read_problem {
+                bail!(
+                    "{name}:{}: the first record cannot be read ({}), so the text field cannot be detected: pass --text PATH",
+                    peek.pos.line,
+                    p.reason
+                );
+            }
             let value: Value = serde_json::from_slice(line).map_err(|e| RecordError {
                 file: name.clone(),
                 line: peek.pos.line,
                 record: 1,
                 field: None,
-                reason: format!("invalid JSON: {e}"),
+                reason: format!(
+                    "invalid JSON: {e}; the text field cannot be detected from it: pass --text PATH"
+                ),
             })?;
             if preset.is_none() {
                 preset = Preset::detect(&value);

@@ -246,7 +246,8 @@ fn find_post(args: &Args, path: &Path) -> Result<(String, Origin)> {
             let mut text_path = args.text_field.as_deref().map(JsonPath::parse);
             let mut id_path = args.id_field.as_deref().map(JsonPath::parse);
             let mut rows = 0;
-            while let Some((line, line_no)) = src.next_line()? {
+            while let Some(l) = src.next_line()? {
+                let (line, line_no) = (l.bytes, l.number);
                 rows += 1;
                 let by_row = args.row.is_some_and(|n| n == rows);
                 if args.row.is_some() && !by_row {

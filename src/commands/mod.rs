@@ -38,8 +38,32 @@ pub fn read_rulebook_source(path: Option<&Path>) -> Result<Source> {
                     rulebook::validate::MAX_RULEBOOK_BYTES
                 );
             }
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read rulebook {} as UTF-8 text", p.display()))?;
+            // Read at most one byte over the limit: a pipe or a growing file
+            // has no size to check beforehand.
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(
+                    std::fs::File::open(p)
+                        .with_context(|| format!("cannot read rulebook {}", p.display()))?,
+                    rulebook::validate::MAX_RULEBOOK_BYTES as u64 + 1,
+                ),
+                &mut bytes,
+            )
+            .with_context(|| format!("cannot read rulebook {}", p.display()))?;
+            if bytes.len() > rulebook::validate::MAX_RULEBOOK_BYTES {
+                anyhow::bail!(
+                    "rulebook {} is over the limit of {} bytes",
+                    p.display(),
+                    rulebook::validate::MAX_RULEBOOK_BYTES
+                );
+            }
+            let text = String::from_utf8(bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "rulebook {} is not UTF-8 text: invalid byte at byte {}",
+                    p.display(),
+                    e.utf8_error().valid_up_to()
+                )
+            })?;
             Ok(Source::new(p.display().to_string(), text))
         }
     }

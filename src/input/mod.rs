@@ -2,6 +2,7 @@
 //! format they are in, and which field holds the post text.
 
 pub mod delimited;
+pub mod encoding;
 pub mod fields;
 pub mod html;
 pub mod json_array;
@@ -11,9 +12,91 @@ pub mod presets;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use flate2::read::MultiGzDecoder;
+
+pub use encoding::Encoding;
+
+/// The longest record read by default, in bytes (16 MiB).
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;
+
+/// How inputs are read, whatever their format.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Bad input")]
+pub struct ReadArgs {
+    /// Text encoding of the inputs. With utf8 (the default) a record with an
+    /// invalid byte cannot be labelled; lossy replaces invalid bytes with
+    /// U+FFFD and counts them in the summary. Output is always UTF-8.
+    #[arg(long, value_enum, value_name = "ENCODING", default_value = "utf8")]
+    pub encoding: Encoding,
+
+    /// Longest record accepted, in bytes (suffixes K, M, G: powers of 1024).
+    /// A longer record cannot be labelled; reading goes on at the next line.
+    /// Memory use stays a small multiple of this.
+    #[arg(long, value_name = "BYTES", default_value = "16M", value_parser = parse_bytes)]
+    pub max_record_bytes: usize,
+}
+
+impl ReadArgs {
+    /// The options every input of a run is read with; `replaced` counts the
+    /// invalid sequences decoding replaced.
+    pub fn options(&self, replaced: Arc<AtomicU64>) -> ReadOptions {
+        ReadOptions {
+            encoding: self.encoding,
+            max_record_bytes: self.max_record_bytes,
+            replaced,
+        }
+    }
+}
+
+/// Parses a byte count: `1048576`, `512K`, `16M`, `1G`.
+pub fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&t[..i], 10),
+        Some((i, c)) if c.eq_ignore_ascii_case(&'m') => (&t[..i], 20),
+        Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&t[..i], 30),
+        _ => (t, 0),
+    };
+    let n: usize = digits.trim().parse().map_err(|_| {
+        format!("expected a number of bytes such as 1048576, 512K or 16M, not `{s}`")
+    })?;
+    match n.checked_mul(1 << shift) {
+        Some(v) if v > 0 => Ok(v),
+        Some(_) => Err("the limit must be at least 1 byte".to_string()),
+        None => Err(format!("`{s}` is too large")),
+    }
+}
+
+/// How an input is read: its encoding and the record size limit.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    pub encoding: Encoding,
+    pub max_record_bytes: usize,
+    /// Invalid sequences replaced while decoding, over all inputs.
+    pub replaced: Arc<AtomicU64>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            encoding: Encoding::Utf8,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            replaced: Arc::default(),
+        }
+    }
+}
+
+impl PartialEq for ReadOptions {
+    fn eq(&self, other: &Self) -> bool {
+        self.encoding == other.encoding && self.max_record_bytes == other.max_record_bytes
+    }
+}
+
+impl Eq for ReadOptions {}
 
 /// Record formats postclass reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,22 +135,33 @@ pub enum Compression {
 pub struct Input {
     /// `None` for standard input.
     pub path: Option<PathBuf>,
+    pub options: ReadOptions,
 }
 
 impl Input {
     /// `-` means standard input.
     pub fn from_arg(arg: &Path) -> Input {
         if arg.as_os_str() == "-" {
-            Input { path: None }
+            Input::stdin()
         } else {
             Input {
                 path: Some(arg.to_path_buf()),
+                options: ReadOptions::default(),
             }
         }
     }
 
     pub fn stdin() -> Input {
-        Input { path: None }
+        Input {
+            path: None,
+            options: ReadOptions::default(),
+        }
+    }
+
+    /// The same input, read with `options`.
+    pub fn with_options(mut self, options: ReadOptions) -> Input {
+        self.options = options;
+        self
     }
 
     /// The name used in messages.
@@ -113,9 +207,21 @@ impl Input {
 
     /// Opens the input as a buffered byte stream, decompressing gzip (zstd)
     /// when the name ends in `.gz` (`.zst`) or the stream starts with the
-    /// gzip (zstd) magic bytes. Zstandard is read as a stream, with the
-    /// largest window the format allows (Pushshift dumps need 2 GiB).
+    /// gzip (zstd) magic bytes, and decoding to UTF-8 when the encoding is
+    /// not UTF-8. Zstandard is read as a stream, with the largest window the
+    /// format allows (Pushshift dumps need 2 GiB).
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>> {
+        let bytes = self.open_bytes()?;
+        let encoding = self.options.encoding;
+        if encoding.is_strict_utf8() {
+            return Ok(bytes);
+        }
+        let decoded =
+            encoding::DecodingReader::new(bytes, encoding, Arc::clone(&self.options.replaced));
+        Ok(Box::new(BufReader::with_capacity(256 * 1024, decoded)))
+    }
+
+    fn open_bytes(&self) -> Result<Box<dyn BufRead + Send>> {
         let raw: Box<dyn Read + Send> = match &self.path {
             Some(p) => Box::new(
                 File::open(p).with_context(|| format!("cannot open input {}", p.display()))?,
@@ -258,3 +364,19 @@ impl std::fmt::Display for RecordError {
 }
 
 impl std::error::Error for RecordError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_counts_take_binary_suffixes() {
+        assert_eq!(parse_bytes("1048576"), Ok(1 << 20));
+        assert_eq!(parse_bytes("512K"), Ok(512 << 10));
+        assert_eq!(parse_bytes("16m"), Ok(16 << 20));
+        assert_eq!(parse_bytes("1G"), Ok(1 << 30));
+        assert!(parse_bytes("0").is_err());
+        assert!(parse_bytes("ten").is_err());
+        assert!(parse_bytes("99999999999999999999G").is_err());
+    }
+}

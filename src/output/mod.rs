@@ -2,6 +2,7 @@
 //! which fields the labels add, and the row writers for each format.
 
 pub mod labels;
+pub mod rejects;
 pub mod writer;
 
 use std::fs::{self, File};
@@ -88,9 +89,16 @@ impl AtomicFile {
             name.to_string_lossy(),
             std::process::id()
         ));
-        let file = File::create(&temp)
-            .with_context(|| format!("cannot create output file in {}", dir.display()))?;
-        crate::output::register_temp(&temp);
+        // Registered first, so that an interrupt never leaves it behind.
+        register_temp(&temp);
+        let file = match File::create(&temp) {
+            Ok(f) => f,
+            Err(e) => {
+                unregister_temp(&temp);
+                return Err(e)
+                    .with_context(|| format!("cannot create output file in {}", dir.display()));
+            }
+        };
         Ok(AtomicFile {
             target: target.to_path_buf(),
             temp,
@@ -147,6 +155,25 @@ pub fn remove_temporary_files() {
             let _ = fs::remove_file(p);
         }
     }
+}
+
+/// Installs the handler that, on Ctrl-C (SIGINT), SIGTERM or SIGHUP,
+/// removes the temporary output files and ends the process with status 130:
+/// a file being written never appears, and a previous one stays as it was.
+/// The `ctrlc` crate runs the handler on a thread of its own, not in signal
+/// context, so it may lock and remove files safely. Installing twice is
+/// harmless.
+pub fn install_interrupt_cleanup() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Without a handler the default action (ending the process) still
+        // applies; only the clean-up would be missed.
+        let _ = ctrlc::set_handler(|| {
+            remove_temporary_files();
+            eprintln!("postclass: interrupted");
+            std::process::exit(130);
+        });
+    });
 }
 
 /// Refuses an output path that is one of the inputs.

@@ -1,0 +1,19 @@
+//! The rulebook loader on any text: a report or a rulebook, never a panic;
+//! a rulebook that loads classifies any post.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use postclass::rulebook::{self, Source};
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let _ = rulebook::check(Source::new("fuzz.toml", text.as_ref()));
+    if let Ok((rb, _)) = rulebook::load(Source::new("fuzz.toml", text.as_ref())) {
+        for post in [text.as_ref(), "", "MON INTERNET COUPE !!! @free #panne 😡"] {
+            let v = rb.classify(post);
+            for set in 0..rb.sets.len() {
+                let _ = rb.label_of(&v, set);
+            }
+        }
+    }
+});
