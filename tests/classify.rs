@@ -305,7 +305,8 @@ fn a_missing_json_text_names_the_line_and_field() {
     assert_eq!(
         stderr(&o),
         format!(
-            "postclass: error: {}:1: record 1, field `post.title`: missing or null; expected a string\n",
+            "postclass: error: {}:1: record 1, field `post.title`: missing or null; expected a string\n\
+             (pass --on-error skip to set such records aside and label the rest)\n",
             p(&fixture("posts.jsonl"))
         )
     );
