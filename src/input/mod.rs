@@ -11,6 +11,8 @@ pub mod presets;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use flate2::read::MultiGzDecoder;
@@ -52,22 +54,67 @@ pub enum Compression {
 pub struct Input {
     /// `None` for standard input.
     pub path: Option<PathBuf>,
+    /// Adds up the bytes read from the input, before decompression.
+    pub counter: ReadCounter,
+}
+
+/// A byte count shared with whoever shows progress. Two inputs are the same
+/// input whatever their counters.
+#[derive(Debug, Clone, Default)]
+pub struct ReadCounter(Option<Arc<AtomicU64>>);
+
+impl ReadCounter {
+    pub fn new(total: Arc<AtomicU64>) -> ReadCounter {
+        ReadCounter(Some(total))
+    }
+}
+
+impl PartialEq for ReadCounter {
+    fn eq(&self, _: &ReadCounter) -> bool {
+        true
+    }
+}
+
+impl Eq for ReadCounter {}
+
+/// A reader that adds the bytes it reads to a shared count.
+struct Counting<R> {
+    inner: R,
+    total: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.total.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 impl Input {
     /// `-` means standard input.
     pub fn from_arg(arg: &Path) -> Input {
         if arg.as_os_str() == "-" {
-            Input { path: None }
+            Input::stdin()
         } else {
             Input {
                 path: Some(arg.to_path_buf()),
+                counter: ReadCounter::default(),
             }
         }
     }
 
     pub fn stdin() -> Input {
-        Input { path: None }
+        Input {
+            path: None,
+            counter: ReadCounter::default(),
+        }
+    }
+
+    /// The same input, counting the bytes it reads into `counter`.
+    pub fn counting(mut self, counter: &ReadCounter) -> Input {
+        self.counter = counter.clone();
+        self
     }
 
     /// The name used in messages.
@@ -121,6 +168,13 @@ impl Input {
                 File::open(p).with_context(|| format!("cannot open input {}", p.display()))?,
             ),
             None => Box::new(io::stdin()),
+        };
+        let raw: Box<dyn Read + Send> = match &self.counter.0 {
+            Some(total) => Box::new(Counting {
+                inner: raw,
+                total: Arc::clone(total),
+            }),
+            None => raw,
         };
         let mut buffered = BufReader::with_capacity(256 * 1024, raw);
         let starts_gzip = buffered

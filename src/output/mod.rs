@@ -2,6 +2,7 @@
 //! which fields the labels add, and the row writers for each format.
 
 pub mod labels;
+pub mod split;
 pub mod writer;
 
 use std::fs::{self, File};
