@@ -242,9 +242,11 @@ svg.stack{display:block;width:100%;min-width:0;height:18px;border-radius:4px;bac
 .scroll{overflow-x:auto;margin-top:14px;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-th{color:var(--muted);font-weight:600;white-space:nowrap}
+th{color:var(--muted);font-weight:600}
+table{font-size:.88rem}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-td.rules{color:var(--muted);min-width:9em;font-size:.85rem}
+td.rules{color:var(--muted);font-size:.85rem}
+td.rules span{display:block;white-space:nowrap}
 .examples{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:14px;margin-top:14px}
 .example{border:1px solid var(--line);border-radius:10px;padding:14px}
 .example h3{display:flex;align-items:center;gap:6px}
@@ -454,10 +456,12 @@ fn breakdown_section(h: &mut String, b: &Breakdown, summary: &Summary) {
     h.push_str("</div>\n<div class=\"scroll\"><table>\n<thead><tr>");
     let _ = write!(h, "<th>{}</th><th class=\"n\">rows</th>", esc(&b.by));
     for c in &columns {
+        // Long ids may break after their underscores, never mid-word.
+        let label = c.split_once('.').map_or(c.as_str(), |(_, l)| l);
         let _ = write!(
             h,
             "<th class=\"n\">{}</th>",
-            esc(c.split_once('.').map_or(c.as_str(), |(_, l)| l))
+            esc(label).replace('_', "_<wbr>")
         );
     }
     if let Some(f) = &b.focus {
@@ -485,9 +489,9 @@ fn breakdown_section(h: &mut String, b: &Breakdown, summary: &Summary) {
                 .focus_rules
                 .iter()
                 .take(3)
-                .map(|r| format!("<code>{}</code> {}", esc(&r.rule), r.hits))
+                .map(|r| format!("<span><code>{}</code> {}</span>", esc(&r.rule), r.hits))
                 .collect();
-            let _ = write!(h, "<td class=\"rules\">{}</td>", rules.join(", "));
+            let _ = write!(h, "<td class=\"rules\">{}</td>", rules.join(""));
         }
         h.push_str("</tr>\n");
     }

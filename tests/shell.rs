@@ -58,7 +58,7 @@ fn man_prints_a_roff_page() {
 fn man_dir_writes_a_page_per_command() {
     let dir = std::env::temp_dir().join(format!("postclass-man-{}", std::process::id()));
     postclass(&["man", "--dir", dir.to_str().unwrap()]);
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
+    let names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
