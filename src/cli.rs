@@ -30,6 +30,14 @@ pub enum Command {
     Explain(commands::explain::Args),
     /// Print the embedded default rulebook (`rules show`), to start your own from it.
     Rules(commands::rules::Args),
+    /// List the posts to handle first: by label priority (angry first), then score.
+    Triage(commands::triage::Args),
+    /// Work with summary files: `summary merge` adds up summaries of parts of an input.
+    Summary(commands::summary::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(commands::completions::Args),
+    /// Print the manual page (roff), or write one page per command with --dir.
+    Man(commands::man::Args),
 }
 
 impl Cli {
@@ -41,6 +49,10 @@ impl Cli {
             Command::Test(args) => commands::test::run(args),
             Command::Explain(args) => commands::explain::run(args),
             Command::Rules(args) => commands::rules::run(args),
+            Command::Triage(args) => commands::triage::run(args),
+            Command::Summary(args) => commands::summary::run(args),
+            Command::Completions(args) => commands::completions::run(args),
+            Command::Man(args) => commands::man::run(args),
         }
     }
 }

@@ -20,9 +20,12 @@ pub use classify::{Scratch, SetVerdict, Verdict};
 pub use normalize::{NormalizeOptions, Normalizer};
 pub use rulebook::Rulebook;
 
+pub mod breakdown;
 pub mod cli;
 pub mod commands;
 pub mod input;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
+pub mod report;
 pub mod summary;

@@ -3,8 +3,10 @@
 
 use std::fmt::Write as _;
 
+use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::breakdown::{self, Breakdown};
 use crate::rulebook::{Mode, Rulebook};
 use crate::Verdict;
 
@@ -19,6 +21,9 @@ pub struct Summary {
     /// How the inputs were decoded, when not read as strict UTF-8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decoding: Option<DecodingCounts>,
+    /// Label counts per value of a field (`--by`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<Breakdown>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +51,19 @@ pub struct RowCounts {
     pub labelled: u64,
     /// Records that could not be labelled, with `--on-error skip`.
     pub rejected: u64,
+}
+
+impl RowCounts {
+    fn add(&mut self, other: &RowCounts) {
+        let RowCounts {
+            read,
+            labelled,
+            rejected,
+        } = other;
+        self.read += read;
+        self.labelled += labelled;
+        self.rejected += rejected;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,6 +152,7 @@ impl Summary {
             sets,
             rules,
             decoding: None,
+            breakdowns: Vec::new(),
         }
     }
 
@@ -206,6 +225,7 @@ impl Summary {
         for r in &self.rules {
             row(["rule", &r.set, &r.id, &r.hits.to_string(), ""]);
         }
+        breakdown::csv_rows(&self.breakdowns, &mut row);
         String::from_utf8(w.into_inner().expect("a Vec never fails"))
             .expect("CSV of UTF-8 is UTF-8")
     }
@@ -251,6 +271,7 @@ impl Summary {
         for r in &self.rules {
             let _ = writeln!(out, "| {} | {}.{} | {} |", r.id, r.set, r.label, r.hits);
         }
+        breakdown::render_markdown(&mut out, &self.breakdowns, &self.breakdown_columns());
         out
     }
 
@@ -297,7 +318,121 @@ impl Summary {
                 let _ = writeln!(out, "  {:<width$}  {:>9}", r.id, r.hits);
             }
         }
+        breakdown::render_table(&mut out, &self.breakdowns, &self.breakdown_columns(), 15);
         out
+    }
+
+    /// The labels shown as columns of breakdown tables: those of the first
+    /// `one` set, as `SET.LABEL`.
+    pub fn breakdown_columns(&self) -> Vec<String> {
+        self.sets
+            .iter()
+            .find(|s| s.mode == "one")
+            .map(|s| {
+                s.labels
+                    .iter()
+                    .map(|l| format!("{}.{}", s.id, l.id))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Adds the counts of `other`, a summary of more rows classified with
+    /// the same rulebook, so that summaries of the parts of an input add up
+    /// to the summary of the whole. `other_name` names it in errors.
+    pub fn merge(&mut self, other: &Summary, other_name: &str) -> Result<()> {
+        // Every field is named, so that a new one cannot be forgotten here.
+        let Summary {
+            rulebook,
+            rows,
+            sets,
+            rules,
+            decoding,
+            breakdowns,
+        } = other;
+        if *rulebook != self.rulebook {
+            bail!(
+                "{other_name} comes from rulebook {} {}, not {} {}: only summaries of the same rulebook add up",
+                rulebook.name,
+                rulebook.version,
+                self.rulebook.name,
+                self.rulebook.version
+            );
+        }
+        type Shape = (String, String, Option<String>, Vec<String>);
+        let shape = |s: &[SetCounts]| -> Vec<Shape> {
+            s.iter()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        s.mode.clone(),
+                        s.fallback.clone(),
+                        s.labels.iter().map(|l| l.id.clone()).collect(),
+                    )
+                })
+                .collect()
+        };
+        if shape(sets) != shape(&self.sets) {
+            bail!(
+                "{other_name} has other label sets or labels than the summaries before it (same rulebook name and version, edited in between?)"
+            );
+        }
+        let rule_ids = |r: &[RuleCount]| -> Vec<(String, String, String)> {
+            r.iter()
+                .map(|r| (r.id.clone(), r.set.clone(), r.label.clone()))
+                .collect()
+        };
+        if rule_ids(rules) != rule_ids(&self.rules) {
+            bail!(
+                "{other_name} has other rules than the summaries before it (same rulebook name and version, edited in between?)"
+            );
+        }
+        let by = |b: &[Breakdown]| -> Vec<(String, Option<String>)> {
+            b.iter().map(|b| (b.by.clone(), b.focus.clone())).collect()
+        };
+        if by(breakdowns) != by(&self.breakdowns) {
+            let list = |b: &[Breakdown]| {
+                let v: Vec<&str> = b.iter().map(|b| b.by.as_str()).collect();
+                if v.is_empty() {
+                    "none".to_string()
+                } else {
+                    v.join(", ")
+                }
+            };
+            bail!(
+                "{other_name} has breakdowns by {}, the summaries before it by {}: run every part with the same --by",
+                list(breakdowns),
+                list(&self.breakdowns)
+            );
+        }
+        let encoding = |d: &Option<DecodingCounts>| d.as_ref().map(|d| d.encoding.clone());
+        if encoding(decoding) != encoding(&self.decoding) {
+            let show =
+                |d: &Option<DecodingCounts>| encoding(d).unwrap_or_else(|| "utf8".to_string());
+            bail!(
+                "{other_name} was read with --encoding {}, the summaries before it with {}: run every part with the same --encoding",
+                show(decoding),
+                show(&self.decoding)
+            );
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.decoding, decoding) {
+            mine.replaced += theirs.replaced;
+        }
+        self.rows.add(rows);
+        for (mine, theirs) in self.sets.iter_mut().zip(sets) {
+            mine.unlabelled += theirs.unlabelled;
+            for (m, t) in mine.labels.iter_mut().zip(&theirs.labels) {
+                m.count += t.count;
+            }
+        }
+        for (mine, theirs) in self.rules.iter_mut().zip(rules) {
+            mine.hits += theirs.hits;
+        }
+        for (mine, theirs) in self.breakdowns.iter_mut().zip(breakdowns) {
+            mine.merge(theirs);
+        }
+        self.update_shares();
+        Ok(())
     }
 }
 
@@ -374,5 +509,25 @@ mod decoding_tests {
             .contains("Decoded from lossy: 3 invalid byte sequences replaced."));
         let back: Summary = serde_json::from_str(&s.to_json()).unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn merging_adds_replaced_bytes_and_refuses_other_encodings() {
+        let lossy = |n| {
+            let mut s = summary();
+            s.decoding = Some(DecodingCounts {
+                encoding: "lossy".into(),
+                replaced: n,
+            });
+            s
+        };
+        let mut a = lossy(3);
+        a.merge(&lossy(4), "b.json").unwrap();
+        assert_eq!(a.decoding.as_ref().unwrap().replaced, 7);
+        let err = a.merge(&summary(), "plain.json").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "plain.json was read with --encoding utf8, the summaries before it with lossy: run every part with the same --encoding"
+        );
     }
 }

@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use csv::ByteRecord;
 use serde_json::Value;
 
+use super::consumers::{self, Consumers};
 use super::{load_rulebook, Outcome};
 use crate::input::delimited::DelimitedSource;
 use crate::input::fields::{self, JsonPath};
@@ -14,8 +15,10 @@ use crate::input::jsonl::JsonlSource;
 use crate::input::presets::{self, Preset};
 use crate::input::{resolve_format, Input, InputFormat, ReadArgs, RecordError};
 use crate::output::rejects::{self, RejectArgs, Rejects};
+use crate::output::split::SplitLayout;
 use crate::output::{self, LabelColumns, OutputFormat, Row, RowWriter, Sink};
 use crate::pipeline::{self, Item, Opener, Raw, RecordSource, Sources, TextField};
+use crate::progress::Progress;
 use crate::summary::{DecodingCounts, Summary, SummaryFormat};
 
 const EXAMPLES: &str = "\
@@ -26,6 +29,9 @@ Examples:
   postclass classify big.csv.gz --summary-only
   postclass classify --preset reddit RC_2023-01.zst --summary-only
   postclass classify tweets.js -o labelled.csv --fields id,created_at,text
+  postclass classify week.csv --split-dir lists/ --only angry,prospect -o to-handle.csv
+  postclass classify week.jsonl --by mentions --by created_at:day --summary summary.json
+  postclass classify week.csv --by lang --report report.html --summary-only -q
   postclass classify excel.csv --encoding windows-1252 --on-error skip --rejects rejects.jsonl";
 
 #[derive(Debug, clap::Args)]
@@ -94,7 +100,7 @@ pub struct Args {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Print nothing on stderr but errors.
+    /// Print nothing on stderr but errors (no progress bar, no notes).
     #[arg(short, long)]
     pub quiet: bool,
 
@@ -103,9 +109,12 @@ pub struct Args {
 
     #[command(flatten)]
     pub reject: RejectArgs,
+
+    #[command(flatten)]
+    pub consumers: consumers::ConsumerArgs,
 }
 
-fn parse_delimiter(s: &str) -> Result<u8, String> {
+pub(crate) fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s {
         "\\t" | "tab" => Ok(b'\t'),
         _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
@@ -120,29 +129,16 @@ pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook(args.rules.as_deref())?;
     let replaced = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let read_options = args.read.options(std::sync::Arc::clone(&replaced));
-    let inputs: Vec<Input> = if args.inputs.is_empty() {
-        vec![Input::stdin().with_options(read_options)]
-    } else {
-        args.inputs
-            .iter()
-            .map(|p| Input::from_arg(p).with_options(read_options.clone()))
-            .collect()
-    };
-    if inputs.iter().filter(|i| i.path.is_none()).count() > 1 {
-        bail!("standard input (`-`) can be read only once");
-    }
-    let format = match (args.input_format, args.preset) {
-        // A preset reads JSON: it says the format when the names do not.
-        (None, Some(_)) => resolve_format(&inputs, None).unwrap_or(InputFormat::Jsonl),
-        (forced, _) => resolve_format(&inputs, forced)?,
-    };
-    if let (Some(p), InputFormat::Csv | InputFormat::Tsv) = (args.preset, format) {
-        bail!(
-            "--preset {} reads JSON exports, but the input format is {}",
-            p.name(),
-            format.name()
-        );
-    }
+    let inputs: Vec<Input> = inputs_of(&args.inputs)?
+        .into_iter()
+        .map(|i| i.with_options(read_options.clone()))
+        .collect();
+    let mut progress = Progress::new(!args.quiet, &inputs);
+    let inputs: Vec<Input> = inputs
+        .into_iter()
+        .map(|i| i.counting(&progress.counter()))
+        .collect();
+    let format = input_format(&inputs, args.input_format, args.preset)?;
     let out_format = args
         .output_format
         .unwrap_or(OutputFormat::from_input(format));
@@ -164,32 +160,47 @@ pub fn run(args: Args) -> Result<Outcome> {
     } else {
         b','
     });
-    let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
-    let mut rejects = Rejects::create(&args.reject, names, delimiter)?;
+    let mut rejects = Rejects::create(
+        &args.reject,
+        inputs.iter().map(Input::display_name).collect(),
+        delimiter,
+    )?;
     let say = |msg: String| {
         if !args.quiet {
             eprintln!("postclass: {msg}");
         }
     };
 
-    let opened = match format {
-        InputFormat::Csv | InputFormat::Tsv => open_delimited(&args, &inputs, delimiter, &say)?,
-        InputFormat::Jsonl => open_jsonl(&args, &inputs, &say)?,
-    };
+    let opened = open_inputs(
+        &inputs,
+        format,
+        args.delimiter,
+        args.text.as_deref(),
+        args.preset,
+        &say,
+    )?;
     let columns = LabelColumns::new(&rulebook, &args.prefix);
-    if let Some(h) = &opened.header {
-        for name in &columns.names {
-            if h.iter().any(|f| f == name.as_bytes()) {
-                bail!(
-                    "the input already has a field named `{name}`; pass --prefix (e.g. --prefix pc_) to name the added fields differently"
-                );
-            }
-        }
-    }
+    check_added_fields(opened.header.as_ref(), &columns)?;
+    let json_fields = presets::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
+    let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
+    let mut consumers = Consumers::new(
+        &args.consumers,
+        &rulebook,
+        &consumers::Context {
+            header: opened.header.as_ref(),
+            layout: SplitLayout {
+                format: out_format,
+                columns: &columns,
+                header: opened.header.as_ref(),
+                json_fields: &json_fields,
+                inputs: &input_paths,
+            },
+            names: &names,
+        },
+    )?;
     let mut writer = if args.summary_only {
         None
     } else {
-        let json_fields = presets::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
         Some(RowWriter::with_fields(
             Sink::create(args.output.as_deref())?,
             out_format,
@@ -211,23 +222,26 @@ pub fn run(args: Args) -> Result<Outcome> {
                     continue;
                 }
                 summary.add(&rulebook, &item.verdict);
-                if let Some(w) = &mut writer {
-                    let row = match (&item.raw, &item.value) {
-                        (Raw::Csv(record), _) => Row::Csv {
-                            headers: header,
-                            record,
-                        },
-                        (Raw::Line(line), Some(value)) => Row::Json { line, value },
-                        (Raw::Line(_), None) => {
-                            unreachable!("JSON records are parsed before they are labelled")
-                        }
-                    };
+                let row = match (&item.raw, &item.value) {
+                    (Raw::Csv(record), _) => Row::Csv {
+                        headers: header,
+                        record,
+                    },
+                    (Raw::Line(line), Some(value)) => Row::Json { line, value },
+                    (Raw::Line(_), None) => {
+                        unreachable!("JSON records are parsed before they are labelled")
+                    }
+                };
+                let keep = consumers.row(&rulebook, item, row)?;
+                if let (Some(w), true) = (&mut writer, keep) {
                     w.write(row, &rulebook, &item.verdict)?;
                 }
             }
+            progress.rows(batch.items().len() as u64);
             Ok(())
         })?;
     }
+    progress.finish();
     summary.rows.rejected = rejects.count();
     if let Some(note) = rejects.note(summary.rows.read) {
         say(note);
@@ -243,28 +257,104 @@ pub fn run(args: Args) -> Result<Outcome> {
         });
     }
     summary.update_shares();
+    consumers.finish(&rulebook, &mut summary)?;
     write_summary(&args, &summary)?;
     Ok(Outcome::Success)
 }
 
-fn threads(asked: Option<usize>) -> usize {
+/// Refuses added fields named like a column of the input.
+pub(crate) fn check_added_fields(
+    header: Option<&ByteRecord>,
+    columns: &LabelColumns,
+) -> Result<()> {
+    if let Some(h) = header {
+        for name in &columns.names {
+            if h.iter().any(|f| f == name.as_bytes()) {
+                bail!(
+                    "the input already has a field named `{name}`; pass --prefix (e.g. --prefix pc_) to name the added fields differently"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The inputs named on the command line; none means standard input.
+pub(crate) fn inputs_of(paths: &[PathBuf]) -> Result<Vec<Input>> {
+    let inputs: Vec<Input> = if paths.is_empty() {
+        vec![Input::stdin()]
+    } else {
+        paths.iter().map(|p| Input::from_arg(p)).collect()
+    };
+    if inputs.iter().filter(|i| i.path.is_none()).count() > 1 {
+        bail!("standard input (`-`) can be read only once");
+    }
+    Ok(inputs)
+}
+
+/// The format of the inputs: `--input-format`, else their names; a preset
+/// reads JSON.
+pub(crate) fn input_format(
+    inputs: &[Input],
+    forced: Option<InputFormat>,
+    preset: Option<Preset>,
+) -> Result<InputFormat> {
+    let format = match (forced, preset) {
+        // A preset reads JSON: it says the format when the names do not.
+        (None, Some(_)) => resolve_format(inputs, None).unwrap_or(InputFormat::Jsonl),
+        (forced, _) => resolve_format(inputs, forced)?,
+    };
+    if let (Some(p), InputFormat::Csv | InputFormat::Tsv) = (preset, format) {
+        bail!(
+            "--preset {} reads JSON exports, but the input format is {}",
+            p.name(),
+            format.name()
+        );
+    }
+    Ok(format)
+}
+
+pub(crate) fn threads(asked: Option<usize>) -> usize {
     asked
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The inputs, opened far enough to know their header and text field.
-struct Opened {
-    header: Option<ByteRecord>,
+pub(crate) struct Opened {
+    pub header: Option<ByteRecord>,
     /// `None` when no input has a record (nothing to detect the text from).
-    field: Option<TextField>,
-    sources: Option<Sources>,
+    pub field: Option<TextField>,
+    pub sources: Option<Sources>,
     /// The preset the JSON inputs are read with.
+    pub preset: Option<Preset>,
+}
+
+/// Opens `inputs` of `format`, finding the text field (`text`, the
+/// preset's, else detected and reported through `say`).
+pub(crate) fn open_inputs(
+    inputs: &[Input],
+    format: InputFormat,
+    delimiter: Option<u8>,
+    text: Option<&str>,
     preset: Option<Preset>,
+    say: &dyn Fn(String),
+) -> Result<Opened> {
+    match format {
+        InputFormat::Csv | InputFormat::Tsv => {
+            let default = if format == InputFormat::Tsv {
+                b'\t'
+            } else {
+                b','
+            };
+            open_delimited(text, inputs, delimiter.unwrap_or(default), say)
+        }
+        InputFormat::Jsonl => open_jsonl(text, preset, inputs, say),
+    }
 }
 
 fn open_delimited(
-    args: &Args,
+    text: Option<&str>,
     inputs: &[Input],
     delimiter: u8,
     say: &dyn Fn(String),
@@ -290,7 +380,7 @@ fn open_delimited(
     let header = first.headers().clone();
     let names = first.header_names();
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let column = match &args.text {
+    let column = match text {
         Some(t) => fields::find_csv_column(&name_refs, t).with_context(|| {
             format!(
                 "{}: no column named `{t}`; the columns are: {}",
@@ -339,7 +429,12 @@ fn open_delimited(
     })
 }
 
-fn open_jsonl(args: &Args, inputs: &[Input], say: &dyn Fn(String)) -> Result<Opened> {
+fn open_jsonl(
+    text: Option<&str>,
+    preset: Option<Preset>,
+    inputs: &[Input],
+    say: &dyn Fn(String),
+) -> Result<Opened> {
     // The first record tells the text field; it is read once and replayed.
     let mut start = 0;
     let (first, peek) = loop {
@@ -352,18 +447,16 @@ fn open_jsonl(args: &Args, inputs: &[Input], say: &dyn Fn(String)) -> Result<Ope
         if start == inputs.len() {
             return Ok(Opened {
                 header: None,
-                field: args
-                    .text
-                    .as_deref()
+                field: text
                     .map(|t| TextField::Path(JsonPath::parse(t)))
-                    .or(args.preset.map(TextField::Preset)),
+                    .or(preset.map(TextField::Preset)),
                 sources: None,
-                preset: args.preset,
+                preset,
             });
         }
     };
-    let mut preset = args.preset;
-    let field = match &args.text {
+    let mut preset = preset;
+    let field = match text {
         Some(t) => TextField::Path(JsonPath::parse(t)),
         None => {
             let name = inputs[start].display_name();

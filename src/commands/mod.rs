@@ -2,10 +2,15 @@
 
 pub mod check;
 pub mod classify;
+pub mod completions;
+pub mod consumers;
 pub mod eval;
 pub mod explain;
+pub mod man;
 pub mod rules;
+pub mod summary;
 pub mod test;
+pub mod triage;
 
 use std::path::Path;
 

@@ -12,7 +12,7 @@ pub mod presets;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
@@ -136,6 +136,41 @@ pub struct Input {
     /// `None` for standard input.
     pub path: Option<PathBuf>,
     pub options: ReadOptions,
+    /// Adds up the bytes read from the input, before decompression.
+    pub counter: ReadCounter,
+}
+
+/// A byte count shared with whoever shows progress. Two inputs are the same
+/// input whatever their counters.
+#[derive(Debug, Clone, Default)]
+pub struct ReadCounter(Option<Arc<AtomicU64>>);
+
+impl ReadCounter {
+    pub fn new(total: Arc<AtomicU64>) -> ReadCounter {
+        ReadCounter(Some(total))
+    }
+}
+
+impl PartialEq for ReadCounter {
+    fn eq(&self, _: &ReadCounter) -> bool {
+        true
+    }
+}
+
+impl Eq for ReadCounter {}
+
+/// A reader that adds the bytes it reads to a shared count.
+struct Counting<R> {
+    inner: R,
+    total: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.total.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 impl Input {
@@ -147,6 +182,7 @@ impl Input {
             Input {
                 path: Some(arg.to_path_buf()),
                 options: ReadOptions::default(),
+                counter: ReadCounter::default(),
             }
         }
     }
@@ -155,12 +191,19 @@ impl Input {
         Input {
             path: None,
             options: ReadOptions::default(),
+            counter: ReadCounter::default(),
         }
     }
 
     /// The same input, read with `options`.
     pub fn with_options(mut self, options: ReadOptions) -> Input {
         self.options = options;
+        self
+    }
+
+    /// The same input, counting the bytes it reads into `counter`.
+    pub fn counting(mut self, counter: &ReadCounter) -> Input {
+        self.counter = counter.clone();
         self
     }
 
@@ -227,6 +270,13 @@ impl Input {
                 File::open(p).with_context(|| format!("cannot open input {}", p.display()))?,
             ),
             None => Box::new(io::stdin()),
+        };
+        let raw: Box<dyn Read + Send> = match &self.counter.0 {
+            Some(total) => Box::new(Counting {
+                inner: raw,
+                total: Arc::clone(total),
+            }),
+            None => raw,
         };
         let mut buffered = BufReader::with_capacity(256 * 1024, raw);
         let starts_gzip = buffered

@@ -3,6 +3,7 @@
 
 pub mod labels;
 pub mod rejects;
+pub mod split;
 pub mod writer;
 
 use std::fs::{self, File};
