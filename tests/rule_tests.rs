@@ -21,20 +21,17 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).expect("UTF-8 stderr")
 }
 
-/// The default rulebook must pass the case file that ships with it; this is
-/// how `cargo test` (and so `.ci/run`) runs it.
-#[test]
-fn the_default_rulebook_passes_its_case_file() {
-    let out = postclass(&["test", "--cases", "tests/cases/default.csv"]);
+/// Runs `postclass test` on one of the default rulebook's case files and
+/// checks that every row ran and passed; returns how many rows the file has.
+fn default_rulebook_passes(cases_file: &str) -> usize {
+    let out = postclass(&["test", "--cases", cases_file]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    let rows = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/default.csv"),
-    )
-    .unwrap();
+    let rows =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(cases_file))
+            .unwrap();
     let mut reader = csv::Reader::from_reader(rows.as_bytes());
     let cases = reader.records().count();
-    assert!(cases >= 8);
     // Every row is run (plus the rulebook's own examples, if any).
     let passed: usize = text
         .trim_end()
@@ -44,6 +41,68 @@ fn the_default_rulebook_passes_its_case_file() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("unexpected summary: {text}"));
     assert!(passed >= cases, "{text}");
+    cases
+}
+
+/// The default rulebook must pass the case file that ships with it; this is
+/// how `cargo test` (and so `.ci/run`) runs it.
+#[test]
+fn the_default_rulebook_passes_its_case_file() {
+    assert!(default_rulebook_passes("tests/cases/default.csv") >= 8);
+}
+
+/// Hand-written French posts covering every customer type and every trait.
+#[test]
+fn the_default_rulebook_passes_its_french_cases() {
+    let cases = default_rulebook_passes("tests/cases/french.csv");
+    assert!(cases >= 60, "only {cases} French cases");
+    let rows = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/french.csv"),
+    )
+    .unwrap();
+    let mut reader = csv::Reader::from_reader(rows.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (type_column, traits_column) = (column("customer_type"), column("traits"));
+    let mut types = std::collections::BTreeSet::new();
+    let mut traits = std::collections::BTreeSet::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        types.insert(record[type_column].to_string());
+        for t in record[traits_column]
+            .split(';')
+            .filter(|t| !t.is_empty() && *t != "*")
+        {
+            traits.insert(t.to_string());
+        }
+    }
+    let all_types = [
+        "advocate",
+        "angry",
+        "attention_seeker",
+        "collaborator",
+        "passive",
+        "prospect",
+        "unclassified",
+    ];
+    assert_eq!(
+        types.iter().map(String::as_str).collect::<Vec<_>>(),
+        all_types
+    );
+    let all_traits = [
+        "autonomy",
+        "digital_channels",
+        "multichannel",
+        "online_research",
+        "personalization",
+        "privacy_security",
+        "responsiveness",
+        "social_engagement",
+    ];
+    assert_eq!(
+        traits.iter().map(String::as_str).collect::<Vec<_>>(),
+        all_traits
+    );
 }
 
 #[test]
