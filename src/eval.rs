@@ -72,7 +72,8 @@ pub struct RuleEval {
     pub label: String,
     /// Posts the rule fired on.
     pub coverage: u64,
-    /// Of those, posts whose reference has the rule's label.
+    /// Of those, posts where the rule voted right: the reference has the
+    /// rule's label (or, for a rule of negative weight, has not).
     pub correct: u64,
     /// `correct / coverage` (0 when it never fired).
     pub precision: f64,
@@ -258,7 +259,10 @@ pub fn evaluate(rulebook: &Rulebook, gold: &[GoldPost], worst: usize) -> Evaluat
                 let rule = &rulebook.rules[r];
                 let re = &mut rules[r];
                 re.coverage += 1;
-                if expected.iter().any(|l| *l == set.labels[rule.label].id) {
+                // A rule of negative weight votes against its label: it is
+                // right when the reference does not have that label.
+                let has_label = expected.iter().any(|l| *l == set.labels[rule.label].id);
+                if has_label == (rule.weight >= 0.0) {
                     re.correct += 1;
                 }
                 if fired
@@ -463,5 +467,31 @@ any = ["app"]
         assert_eq!(e.metric("tags.app.f1"), Some(f1(1.0, 0.5)));
         assert_eq!(e.metric("type.nope.f1"), None);
         assert_eq!(e.metric("nope.macro_f1"), None);
+    }
+
+    #[test]
+    fn negative_rules_are_right_when_the_label_is_absent() {
+        let rb = crate::rulebook::from_str(
+            "t",
+            "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='type'\nmode='one'\nfallback='other'\n[[set.label]]\nid='fan'\n[[set.label.rule]]\nid='love'\nany=['love']\n[[set.label.rule]]\nid='but'\nweight=-1\nany=['but']\n",
+        )
+        .unwrap();
+        let gold = vec![
+            GoldPost {
+                text: "love it but heavy".into(),
+                labels: vec![Some(vec!["other".into()])],
+            },
+            GoldPost {
+                text: "love it but wow".into(),
+                labels: vec![Some(vec!["fan".into()])],
+            },
+            GoldPost {
+                text: "but why".into(),
+                labels: vec![Some(vec!["other".into()])],
+            },
+        ];
+        let e = evaluate(&rb, &gold, 0);
+        let but = e.rules.iter().find(|r| r.rule == "but").unwrap();
+        assert_eq!((but.coverage, but.correct), (3, 2));
     }
 }
