@@ -288,7 +288,7 @@ impl Rulebook {
         }
         if let Some(set) = &m.regexes {
             for &r in &c.regex {
-                if !s.regex_hits.get(r as usize).copied().unwrap_or(false) {
+                if !s.regex_matched(r) {
                     continue;
                 }
                 let src = &set.patterns()[r as usize];

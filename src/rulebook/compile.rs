@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{RegexSet, RegexSetBuilder};
 
 use super::model::{self, Mode, RulebookFile, Spanned};
@@ -12,6 +12,9 @@ use crate::normalize::{is_word_char, NormalizeOptions, Normalizer};
 
 /// Compiled regexes may use at most this much memory, each and as a set.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// The phrase automaton is a DFA when that takes at most this much memory.
+const DFA_MAX_BYTES: usize = 4 << 20;
 
 /// A compiled rulebook, ready to classify posts. Built by
 /// [`crate::rulebook::load`]; immutable and cheap to share between threads.
@@ -115,16 +118,91 @@ pub(crate) struct Pattern {
 }
 
 /// Everything needed to find which rules fire on a post.
+///
+/// Most rules need some phrase to be present, so a post's candidate rules
+/// come from the phrases found in it (`pattern_rules`) and the regexes that
+/// matched (`regex_rules`); only the few rules made of signals alone
+/// (`always`) are checked on every post.
 #[derive(Debug)]
 pub(crate) struct Matcher {
     pub patterns: Vec<Pattern>,
     pub automaton: Option<AhoCorasick>,
+    /// Every regex of the rulebook, run together, and only on posts where
+    /// a rule needs them.
     pub regexes: Option<RegexSet>,
-    pub needs_mention_count: bool,
-    pub needs_hashtag_count: bool,
-    pub needs_caps: bool,
-    pub needs_runs: bool,
-    pub needs_positions: bool,
+    /// For each pattern, the rules it is a trigger of.
+    pub pattern_rules: Vec<Vec<u32>>,
+    /// Rules made of regexes and signals alone: candidates when one of
+    /// their regexes matches.
+    pub regex_rules: Vec<u32>,
+    /// Rules with no phrase and no regex: checked on every post.
+    pub always: Vec<u32>,
+    /// For each rule, what it needs computed beyond the phrases found.
+    pub needs: Vec<Needs>,
+}
+
+/// What a rule needs computed from a post, beyond the phrases found in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Needs {
+    pub mention_count: bool,
+    pub hashtag_count: bool,
+    pub caps: bool,
+    pub runs: bool,
+    pub positions: bool,
+}
+
+impl Needs {
+    fn of(c: &Conditions) -> Needs {
+        Needs {
+            mention_count: c.min_mentions.is_some(),
+            hashtag_count: c.min_hashtags.is_some(),
+            caps: c.caps.is_some(),
+            runs: c.exclaim.is_some() || c.question.is_some(),
+            positions: c.near.is_some(),
+        }
+    }
+
+    pub fn union(self, o: Needs) -> Needs {
+        Needs {
+            mention_count: self.mention_count || o.mention_count,
+            hashtag_count: self.hashtag_count || o.hashtag_count,
+            caps: self.caps || o.caps,
+            runs: self.runs || o.runs,
+            positions: self.positions || o.positions,
+        }
+    }
+}
+
+/// What makes a rule worth checking on a post.
+enum Trigger<'a> {
+    /// One of these patterns, each needed by the rule (or one of them is).
+    Patterns(&'a [u32]),
+    /// One of its regexes.
+    Regexes,
+    /// Nothing: the rule is made of signals only.
+    Always,
+}
+
+/// The smallest list of patterns one of which must be present for the rule
+/// to fire; else its regexes; else nothing.
+fn trigger(c: &Conditions) -> Trigger<'_> {
+    if let Some(first) = c.all.first() {
+        return Trigger::Patterns(std::slice::from_ref(first));
+    }
+    let mut lists: Vec<&[u32]> = vec![&c.any, &c.hashtags, &c.mentions, &c.emoji];
+    if let Some(near) = &c.near {
+        lists.push(&near.left);
+        lists.push(&near.right);
+    }
+    match lists
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .min_by_key(|l| l.len())
+    {
+        Some(list) => Trigger::Patterns(list),
+        None if !c.regex.is_empty() => Trigger::Regexes,
+        None => Trigger::Always,
+    }
 }
 
 /// How a phrase of a given matcher kind is turned into a pattern.
@@ -287,6 +365,8 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
                     });
                 }
                 rule_ids.push(rules.len());
+                // Rules stay in file order, set by set and label by label:
+                // the decision relies on it.
                 rules.push(Rule {
                     id: rule.id.get_ref().clone(),
                     description: rule.description.clone(),
@@ -342,12 +422,28 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     let automaton = if patterns.is_empty() {
         None
     } else {
-        Some(
+        let build = |kind: Option<AhoCorasickKind>| {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
+                .kind(kind)
                 .build(patterns.iter().map(|p| p.text.as_str()))
-                .map_err(|e| format!("building the phrase automaton: {e}"))?,
-        )
+                .map_err(|e| format!("building the phrase automaton: {e}"))
+        };
+        // A DFA is the fastest to search; it is used while it stays small
+        // (the automatic choice takes one only up to a hundred phrases). It
+        // has at most one state per pattern byte, each state a row of 4-byte
+        // transitions over the byte classes (rarely more than 64); the
+        // estimate avoids building a large DFA only to drop it.
+        let pattern_bytes: usize = patterns.iter().map(|p| p.text.len()).sum();
+        let ac = if pattern_bytes * 64 * 4 <= DFA_MAX_BYTES {
+            match build(Some(AhoCorasickKind::DFA)) {
+                Ok(dfa) if dfa.memory_usage() <= DFA_MAX_BYTES => dfa,
+                _ => build(None)?,
+            }
+        } else {
+            build(None)?
+        };
+        Some(ac)
     };
     let regexes = if regex_sources.is_empty() {
         None
@@ -359,13 +455,25 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
                 .map_err(|e| format!("compiling the rulebook's regexes together: {e}"))?,
         )
     };
-    let any_rule = |f: &dyn Fn(&Conditions) -> bool| rules.iter().any(|r| f(&r.cond));
+    let mut pattern_rules = vec![Vec::new(); patterns.len()];
+    let mut regex_rules = Vec::new();
+    let mut always = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let i = i as u32;
+        match trigger(&rule.cond) {
+            Trigger::Patterns(list) => list.iter().for_each(|&p| pattern_rules[p as usize].push(i)),
+            Trigger::Regexes => regex_rules.push(i),
+            Trigger::Always => always.push(i),
+        }
+    }
+    for list in &mut pattern_rules {
+        list.dedup();
+    }
     let matcher = Matcher {
-        needs_mention_count: any_rule(&|c| c.min_mentions.is_some()),
-        needs_hashtag_count: any_rule(&|c| c.min_hashtags.is_some()),
-        needs_caps: any_rule(&|c| c.caps.is_some()),
-        needs_runs: any_rule(&|c| c.exclaim.is_some() || c.question.is_some()),
-        needs_positions: patterns.iter().any(|p| p.positional),
+        needs: rules.iter().map(|r| Needs::of(&r.cond)).collect(),
+        pattern_rules,
+        regex_rules,
+        always,
         patterns,
         automaton,
         regexes,
