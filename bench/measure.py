@@ -58,7 +58,7 @@ def hyperfine(commands, runs, warmup):
             args += ["-n", name, cmd]
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
         results = json.load(open(tmp.name))["results"]
-    return {r["command"]: (r["mean"], r["stddev"] or 0.0) for r in results}
+    return {r["command"]: (r["mean"], r["stddev"] or 0.0, r["user"] + r["system"]) for r in results}
 
 
 def time_v(cmd):
@@ -82,6 +82,8 @@ def main():
     ap.add_argument("--skip-python", action="store_true", help="leave out the Python baseline")
     args = ap.parse_args()
     os.chdir(ROOT)
+    with open("/proc/loadavg") as f:
+        load_before = f.read().split()[0]
     global POSTCLASS
     POSTCLASS = args.postclass
 
@@ -136,8 +138,8 @@ def main():
     pcm = m("postclass")
 
     def row(name, label, mb, note=""):
-        mean, sd = t[name]
-        return f"| {label} | {mean:.3f} ± {sd:.3f} | {mb / mean:,.0f} | {note} |"
+        mean, sd, cpu = t[name]
+        return f"| {label} | {mean:.3f} ± {sd:.3f} | {cpu:.3f} | {mb / mean:,.0f} | {note} |"
 
     lines = []
     lines.append(f"Machine: {info['cores']} cores, {info['cpu']}, {info['memory']} RAM, {info['os']}; "
@@ -147,8 +149,8 @@ def main():
                  f"{csv4} (4,000,000 posts). Rulebook: {args.rules} ({n_phr} phrases); "
                  f"10x: {big} ({n_phr10} phrases). {args.runs} runs each (hyperfine, 1 warm-up), output written to a file.")
     lines.append("")
-    lines.append("| command | wall s (mean ± sd) | MB/s | vs postclass |")
-    lines.append("|---|---|---|---|")
+    lines.append("| command | wall s (mean ± sd) | CPU s (user + sys) | MB/s | vs postclass (wall) |")
+    lines.append("|---|---|---|---|---|")
     lines.append(row("cat", "`cat` (read only)", size, f"{m('cat') / pcm:.2f}×"))
     lines.append(row("rg", f"`rg -c -i -w -F -f phrases.txt` ({n_phr} phrases)", size, f"{m('rg') / pcm:.2f}×"))
     lines.append(row("postclass", "postclass CSV (default threads)", size, "1×"))
@@ -158,7 +160,7 @@ def main():
     lines.append(row("rg 10x", f"`rg` with the 10x phrases ({n_phr10})", size, f"{m('rg 10x') / pcm:.2f}×"))
     lines.append(row("postclass 10x", f"postclass CSV, 10x rulebook", size, f"{m('postclass 10x') / pcm:.2f}×"))
     if py:
-        lines.append(f"| Python baseline (1 run) | {py[0]:.1f} | {size / py[0]:,.1f} | {py[0] / pcm:.1f}× |")
+        lines.append(f"| Python baseline (1 run) | {py[0]:.1f} | | {size / py[0]:,.1f} | {py[0] / pcm:.1f}× |")
     lines.append("")
     lines.append("| peak RSS (GNU time) | MiB |")
     lines.append("|---|---|")
@@ -187,6 +189,11 @@ def main():
     tr = m("postclass -j1") / m("postclass -j2")
     lines.append(target(tr >= 1.7, f"2 threads ≥ 1.7× 1 thread: {tr:.2f}×"))
     lines.append(target(same_threads == "yes", f"output identical with -j1, -j2 and default threads: {same_threads}"))
+    with open("/proc/loadavg") as f:
+        load_after = f.read().split()[0]
+    lines.append("")
+    lines.append(f"Load average (1 min) before and after the run: {load_before}, {load_after} "
+                 f"(above 0 when other work shared the machine).")
     print("\n".join(lines))
     return 0
 
