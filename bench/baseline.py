@@ -86,7 +86,8 @@ class Pattern:
         elif kind in ("hashtag", "mention"):
             sigil = "#" if kind == "hashtag" else "@"
             text = sigil + norm(raw.lstrip(sigil))
-            left, right = False, True
+            # The sigil must start a token: `a@delta.com` does not cite @delta.
+            left, right = True, True
         else:
             text, left, right = norm(raw), False, False
         self.text, self.left, self.right = text, left, right

@@ -92,11 +92,20 @@ impl Normalizer {
                     i += 1;
                     continue;
                 }
+                // The run goes on through single spaces between ASCII
+                // characters, which collapsing leaves as they are: most
+                // posts are one or a few such runs.
                 let start = i;
-                while i < bytes.len()
-                    && bytes[i].is_ascii()
-                    && !(o.collapse_whitespace && is_ascii_space(bytes[i]))
-                {
+                while i < bytes.len() && bytes[i].is_ascii() {
+                    if o.collapse_whitespace && is_ascii_space(bytes[i]) {
+                        let single = bytes[i] == b' '
+                            && bytes
+                                .get(i + 1)
+                                .is_some_and(|&n| n.is_ascii() && !is_ascii_space(n));
+                        if !single {
+                            break;
+                        }
+                    }
                     i += 1;
                 }
                 if std::mem::take(&mut pending_space) {
@@ -161,7 +170,36 @@ fn is_space(c: char) -> bool {
 /// Folds one character that is not white space, calling `push` for every
 /// character it becomes (none, one or several).
 #[inline]
-fn fold_char(o: NormalizeOptions, c: char, mut push: impl FnMut(char)) {
+fn fold_char(o: NormalizeOptions, c: char, push: impl FnMut(char)) {
+    // The accented letters of French and other Latin-1 languages, by table.
+    if o.accent_fold && o.case_fold && ('\u{C0}'..='\u{FF}').contains(&c) {
+        if let Some(folded) = LATIN1_FOLDED[c as usize - 0xC0] {
+            folded.chars().for_each(push);
+            return;
+        }
+    }
+    fold_char_general(o, c, push)
+}
+
+/// U+00C0 to U+00FF, case- and accent-folded; `None` where the general path
+/// decides (symbols, letters without an ASCII form).
+#[rustfmt::skip]
+const LATIN1_FOLDED: [Option<&str>; 64] = {
+    let (a, e, i, o, u) = (Some("a"), Some("e"), Some("i"), Some("o"), Some("u"));
+    [
+        a, a, a, a, a, a, Some("ae"), Some("c"), // À..Ç
+        e, e, e, e, i, i, i, i, // È..Ï
+        None, Some("n"), o, o, o, o, o, None, // Ð..×
+        o, u, u, u, u, Some("y"), None, Some("ss"), // Ø..ß
+        a, a, a, a, a, a, Some("ae"), Some("c"), // à..ç
+        e, e, e, e, i, i, i, i, // è..ï
+        None, Some("n"), o, o, o, o, o, None, // ð..÷
+        o, u, u, u, u, Some("y"), None, Some("y"), // ø..ÿ
+    ]
+};
+
+#[inline]
+fn fold_char_general(o: NormalizeOptions, c: char, mut push: impl FnMut(char)) {
     if c.is_ascii() {
         push(if o.case_fold {
             c.to_ascii_lowercase()
@@ -353,6 +391,32 @@ mod tests {
                 assert_eq!(offs.len(), b.len());
             }
         }
+    }
+
+    #[test]
+    fn the_latin1_table_agrees_with_the_general_path() {
+        for bits in 0..16u8 {
+            let o = NormalizeOptions {
+                case_fold: bits & 1 != 0,
+                accent_fold: bits & 2 != 0,
+                unify_punctuation: bits & 4 != 0,
+                collapse_whitespace: bits & 8 != 0,
+            };
+            for c in (0x80..0x3000).filter_map(char::from_u32) {
+                let (mut fast, mut general) = (String::new(), String::new());
+                fold_char(o, c, |x| fast.push(x));
+                fold_char_general(o, c, |x| general.push(x));
+                assert_eq!(fast, general, "{c:?} with {o:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn single_spaces_and_runs_collapse_alike() {
+        assert_eq!(n("a b  c\td \n e"), "a b c d e");
+        assert_eq!(n("Hello WORLD é x"), "hello world e x");
+        assert_eq!(n("end \u{FE0F}"), "end");
+        assert_eq!(n(" x "), "x");
     }
 
     #[test]
