@@ -80,43 +80,36 @@ impl Scratch {
     fn is_present(&self, pattern: u32) -> bool {
         self.present[pattern as usize] == self.post
     }
-
-    /// Whether regex `i` of the rulebook matched the last post classified.
-    /// Known for the regexes of every rule that was checked (every rule
-    /// that fired among them); false for the others.
-    pub(crate) fn regex_matched(&self, i: u32) -> bool {
-        self.regexes.run == self.post && self.regexes.matched.get(i as usize) == Some(&true)
-    }
 }
 
-/// Which regexes match the current post, found on first need.
+/// Which regexes match the current post, each run on first need.
 #[derive(Debug, Default)]
 struct RegexCache {
-    /// The post number the regexes were last run on.
-    run: u32,
+    /// Per regex: the post number it was last run on.
+    run: Vec<u32>,
     matched: Vec<bool>,
+    post: u32,
 }
 
 impl RegexCache {
-    fn next_post(&mut self, post: u32) {
-        if post <= self.run {
-            // Post numbers started again: forget the old run.
-            self.run = 0;
+    fn next_post(&mut self, regexes: usize, post: u32) {
+        if self.run.len() != regexes || post <= self.post {
+            // Another rulebook, or post numbers started again.
+            self.run.clear();
+            self.run.resize(regexes, 0);
+            self.matched.clear();
+            self.matched.resize(regexes, false);
         }
+        self.post = post;
     }
 
-    fn is_match(&mut self, m: &Matcher, i: u32, text: &str, post: u32) -> bool {
-        if self.run != post {
-            self.run = post;
-            self.matched.clear();
-            if let Some(set) = &m.regexes {
-                self.matched.resize(set.len(), false);
-                for hit in set.matches(text).into_iter() {
-                    self.matched[hit] = true;
-                }
-            }
+    fn is_match(&mut self, m: &Matcher, i: u32, text: &str) -> bool {
+        let i = i as usize;
+        if self.run[i] != self.post {
+            self.run[i] = self.post;
+            self.matched[i] = m.regexes[i].is_match(text);
         }
-        self.matched.get(i as usize).copied().unwrap_or(false)
+        self.matched[i]
     }
 }
 
@@ -155,8 +148,7 @@ impl Rulebook {
         // Only candidates can fire; every other rule lacks a phrase it needs.
         verdict.fired.clear();
         let mut cache = std::mem::take(&mut scratch.regexes);
-        let post = scratch.post;
-        let mut regex = |i: u32| cache.is_match(m, i, &scratch.normalized, post);
+        let mut regex = |i: u32| cache.is_match(m, i, &scratch.normalized);
         for &r in &scratch.candidates {
             let r = r as usize;
             if fires(&self.rules[r].cond, scratch, &mut regex) {
@@ -241,7 +233,7 @@ impl Rulebook {
         }
         // Rules made of regexes alone are candidates when a regex matches.
         let mut cache = std::mem::take(&mut s.regexes);
-        cache.next_post(post);
+        cache.next_post(m.regexes.len(), post);
         for &r in &m.regex_rules {
             let rule = &self.rules[r as usize];
             if s.candidate[r as usize] != post
@@ -249,7 +241,7 @@ impl Rulebook {
                     .cond
                     .regex
                     .iter()
-                    .any(|&i| cache.is_match(m, i, &s.normalized, post))
+                    .any(|&i| cache.is_match(m, i, &s.normalized))
             {
                 s.candidate[r as usize] = post;
                 s.candidates.push(r);

@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::{RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 
 use super::model::{self, Mode, RulebookFile, Spanned};
 use crate::normalize::{is_word_char, NormalizeOptions, Normalizer};
 
-/// Compiled regexes may use at most this much memory, each and as a set.
+/// Compiled regexes may use at most this much memory each.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// The phrase automaton is a DFA when that takes at most this much memory.
@@ -127,9 +127,10 @@ pub(crate) struct Pattern {
 pub(crate) struct Matcher {
     pub patterns: Vec<Pattern>,
     pub automaton: Option<AhoCorasick>,
-    /// Every regex of the rulebook, run together, and only on posts where
-    /// a rule needs them.
-    pub regexes: Option<RegexSet>,
+    /// Every regex of the rulebook, each run on its own and only when a
+    /// candidate rule needs it: alone, a regex keeps its literal prefilter
+    /// and its fast engines, where a set of many falls back to the slowest.
+    pub regexes: Vec<Regex>,
     /// For each pattern, the rules it is a trigger of.
     pub pattern_rules: Vec<Vec<u32>>,
     /// Rules made of regexes and signals alone: candidates when one of
@@ -308,8 +309,8 @@ pub(crate) fn normalize_options(section: &model::NormalizeSection) -> NormalizeO
     }
 }
 
-/// Compiles a rulebook file that passed validation. Errors here (a regex set
-/// too large as a whole) come back as plain messages.
+/// Compiles a rulebook file that passed validation. Errors here (a regex
+/// that does not compile) come back as plain messages.
 pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     let normalizer = Normalizer::new(normalize_options(&file.normalize));
     let mut table = PatternTable {
@@ -445,16 +446,15 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         };
         Some(ac)
     };
-    let regexes = if regex_sources.is_empty() {
-        None
-    } else {
-        Some(
-            RegexSetBuilder::new(&regex_sources)
-                .size_limit(REGEX_SIZE_LIMIT * 8)
+    let regexes = regex_sources
+        .iter()
+        .map(|src| {
+            RegexBuilder::new(src)
+                .size_limit(REGEX_SIZE_LIMIT)
                 .build()
-                .map_err(|e| format!("compiling the rulebook's regexes together: {e}"))?,
-        )
-    };
+                .map_err(|e| format!("compiling regex `{src}`: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut pattern_rules = vec![Vec::new(); patterns.len()];
     let mut regex_rules = Vec::new();
     let mut always = Vec::new();
