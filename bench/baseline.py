@@ -4,7 +4,7 @@
 Reads the same TOML rulebook as postclass and applies the same semantics:
 the same normalisation of posts and phrases, one alternation regex per label
 over its phrases (labels whose regex finds nothing skip their phrase rules),
-word boundaries, every matcher kind (any, all, none, regex, hashtags,
+word boundaries (and one per rule over its `any` list), every matcher kind (any, all, none, regex, hashtags,
 mentions, emoji, near, min_mentions, min_hashtags, caps_ratio, exclaim,
 question), the same scores and decision, and the same CSV output: the input
 row unchanged plus the label columns. Its output is compared byte for byte
@@ -120,6 +120,11 @@ class Rule:
         self.caps = None
         self.exclaim = self.question = None
 
+    def compile_lists(self):
+        """One alternation regex per list that needs any one of its phrases."""
+        self.any_re = alternation_of(set(self.any)) if self.any else None
+        self.tag_res = [alternation_of(set(lst)) for lst in (self.hashtags, self.mentions, self.emoji) if lst]
+
     def positive(self):
         """Phrases of which at least one must be present for the rule to fire."""
         if self.any or self.all or self.hashtags or self.mentions or self.emoji:
@@ -160,6 +165,7 @@ class Book:
                         rule.caps = (float(r["caps_ratio"]), r.get("min_letters", 8))
                     rule.exclaim = r.get("exclaim")
                     rule.question = r.get("question")
+                    rule.compile_lists()
                     rule.index = len(self.rules)
                     self.rules.append(rule)
                     rules.append(rule)
@@ -311,14 +317,14 @@ class Post:
 
 
 def fires(r, has, post):
-    if r.any and not any(has(p) for p in r.any):
+    if r.any_re is not None and not r.any_re.search(post.text):
         return False
     if not all(has(p) for p in r.all):
         return False
     if any(has(p) for p in r.none):
         return False
-    for lst in (r.hashtags, r.mentions, r.emoji):
-        if lst and not any(has(p) for p in lst):
+    for alternation in r.tag_res:
+        if not alternation.search(post.text):
             return False
     if r.regex and not any(x.search(post.text) for x in r.regex):
         return False

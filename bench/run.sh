@@ -26,6 +26,9 @@ if [ ! -f "$data/posts-1m.jsonl" ] || [ bench/gen_corpus.py -nt "$data/posts-1m.
     echo "writing the 1M-post corpus..." >&2
     python3 bench/gen_corpus.py --rows 1000000 --out "$data/posts-1m"
 fi
+if [ ! -f "$data/posts-100k.csv" ] || [ bench/gen_corpus.py -nt "$data/posts-100k.csv" ]; then
+    python3 bench/gen_corpus.py --rows 100000 --out "$data/posts-100k" --no-jsonl
+fi
 if [ ! -f "$data/posts-4m.csv" ] || [ bench/gen_corpus.py -nt "$data/posts-4m.csv" ]; then
     echo "writing the 4M-post corpus..." >&2
     python3 bench/gen_corpus.py --rows 4000000 --out "$data/posts-4m" --no-jsonl
