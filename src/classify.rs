@@ -2,7 +2,7 @@
 //! decision per label set. Pure functions over a compiled [`Rulebook`].
 
 use crate::normalize::is_word_char;
-use crate::rulebook::compile::{Conditions, Matcher, Needs};
+use crate::rulebook::compile::{Conditions, Matcher, Needs, Regexes};
 use crate::rulebook::{Mode, Rulebook};
 
 /// Scores within this distance are equal, so that weights like 0.1 + 0.2
@@ -88,6 +88,10 @@ struct RegexCache {
     /// Per regex: the post number it was last run on.
     run: Vec<u32>,
     matched: Vec<bool>,
+    /// Per regex: the post number one of its literals was last seen in.
+    possible: Vec<u32>,
+    /// Whether the literals were looked for in the current post.
+    filtered: bool,
     post: u32,
 }
 
@@ -99,17 +103,51 @@ impl RegexCache {
             self.run.resize(regexes, 0);
             self.matched.clear();
             self.matched.resize(regexes, false);
+            self.possible.clear();
+            self.possible.resize(regexes, 0);
         }
         self.post = post;
+        self.filtered = false;
     }
 
     fn is_match(&mut self, m: &Matcher, i: u32, text: &str) -> bool {
         let i = i as usize;
         if self.run[i] != self.post {
             self.run[i] = self.post;
-            self.matched[i] = m.regexes[i].is_match(text);
+            match &m.regexes {
+                Regexes::Each(each) => {
+                    self.matched[i] = self.may_match(m, i, text) && each[i].is_match(text);
+                }
+                Regexes::Set(set) => {
+                    // The whole set runs at once: every regex is known.
+                    self.run.iter_mut().for_each(|r| *r = self.post);
+                    self.matched.iter_mut().for_each(|x| *x = false);
+                    for hit in set.matches(text).into_iter() {
+                        self.matched[hit] = true;
+                    }
+                }
+            }
         }
         self.matched[i]
+    }
+
+    /// False when the post lacks every literal a match of regex `i` starts with.
+    fn may_match(&mut self, m: &Matcher, i: usize, text: &str) -> bool {
+        let Some(pre) = &m.regex_prefilter else {
+            return true;
+        };
+        if !pre.filtered[i] {
+            return true;
+        }
+        if !self.filtered {
+            self.filtered = true;
+            for hit in pre.literals.find_overlapping_iter(text) {
+                for &r in &pre.literal_regexes[hit.pattern().as_usize()] {
+                    self.possible[r as usize] = self.post;
+                }
+            }
+        }
+        self.possible[i] == self.post
     }
 }
 
@@ -603,6 +641,29 @@ mod tests {
         let r = one_rule(r#"regex = ['\b\d+(e|eme) fois\b']"#);
         assert_eq!(label(&r, "C'est la 2ème fois"), "x");
         assert_eq!(label(&r, "une fois"), "none_of_them");
+    }
+
+    #[test]
+    fn regexes_with_and_without_required_literals() {
+        let r = one_rule(r#"regex = ['\b(switch|buy)\b[^?.!]*\?', '(^|\s)#[a-z]', '^\.@']"#);
+        assert_eq!(label(&r, "Should I BUY the red one ?"), "x");
+        assert_eq!(label(&r, "should I buy the red one."), "none_of_them");
+        assert_eq!(label(&r, "nothing to see"), "none_of_them");
+        assert_eq!(label(&r, "so #tired"), "x");
+        assert_eq!(label(&r, ".@delta hi"), "x");
+        assert_eq!(label(&r, "hi .@delta"), "none_of_them");
+    }
+
+    #[test]
+    fn very_many_regexes_run_as_one_set() {
+        let rules: String = (0..300)
+            .map(|i| format!("[[set.label.rule]]\nid = \"r{i}\"\nregex = ['\\bw{i}x\\b']\n"))
+            .collect();
+        let r = book(&format!("[[set.label]]\nid = \"x\"\n{rules}"));
+        assert!(matches!(r.matcher.regexes, Regexes::Set(_)));
+        let v = r.classify("a w7x and w299x, not w300x");
+        assert_eq!(v.fired, vec![7, 299]);
+        assert_eq!(label(&r, "nothing"), "none_of_them");
     }
 
     #[test]

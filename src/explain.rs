@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use regex::Regex;
 use serde::Serialize;
 
 use crate::classify::{sigil_tokens, Scratch, Verdict, SCORE_EPSILON};
@@ -286,8 +287,11 @@ impl Rulebook {
             }
         }
         for &r in &c.regex {
-            let re = &m.regexes[r as usize];
-            // Rules stop at their first matching regex: ask each again.
+            // Rules stop at their first matching regex: ask each again. It
+            // compiled with the rulebook, so it compiles alone.
+            let Ok(re) = Regex::new(m.regexes.source(r as usize)) else {
+                continue;
+            };
             if !re.is_match(&s.normalized) {
                 continue;
             }

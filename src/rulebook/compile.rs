@@ -5,13 +5,17 @@
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::model::{self, Mode, RulebookFile, Spanned};
 use crate::normalize::{is_word_char, NormalizeOptions, Normalizer};
 
-/// Compiled regexes may use at most this much memory each.
+/// Compiled regexes may use at most this much memory each (and eight times
+/// as much as a set).
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// The search cache of each regex, per thread.
+const REGEX_CACHE_BYTES: usize = 256 << 10;
 
 /// The phrase automaton is a DFA when that takes at most this much memory.
 const DFA_MAX_BYTES: usize = 4 << 20;
@@ -127,10 +131,12 @@ pub(crate) struct Pattern {
 pub(crate) struct Matcher {
     pub patterns: Vec<Pattern>,
     pub automaton: Option<AhoCorasick>,
-    /// Every regex of the rulebook, each run on its own and only when a
-    /// candidate rule needs it: alone, a regex keeps its literal prefilter
-    /// and its fast engines, where a set of many falls back to the slowest.
-    pub regexes: Vec<Regex>,
+    /// Every regex of the rulebook, run only when a candidate rule needs it.
+    pub regexes: Regexes,
+    /// The literals one of which starts every match of some regexes, in
+    /// one automaton: a post without any of a regex's literals cannot match
+    /// it, and the regex is not run.
+    pub regex_prefilter: Option<RegexPrefilter>,
     /// For each pattern, the rules it is a trigger of.
     pub pattern_rules: Vec<Vec<u32>>,
     /// Rules made of regexes and signals alone: candidates when one of
@@ -140,6 +146,96 @@ pub(crate) struct Matcher {
     pub always: Vec<u32>,
     /// For each rule, what it needs computed beyond the phrases found.
     pub needs: Vec<Needs>,
+}
+
+/// Up to this many regexes, each is compiled on its own (about half a MiB
+/// each at most); past it, all go in one set, which takes less memory but
+/// is much slower to run.
+const MAX_SEPARATE_REGEXES: usize = 256;
+
+/// The compiled regexes of a rulebook.
+#[derive(Debug)]
+pub(crate) enum Regexes {
+    /// Each on its own: alone, a regex keeps its literal prefilter and its
+    /// fast engines, where a set of many falls back to the slowest.
+    Each(Vec<Regex>),
+    /// All together, for rulebooks with very many regexes.
+    Set(RegexSet),
+}
+
+impl Regexes {
+    pub fn len(&self) -> usize {
+        match self {
+            Regexes::Each(v) => v.len(),
+            Regexes::Set(set) => set.len(),
+        }
+    }
+
+    /// The source of regex `i`.
+    pub fn source(&self, i: usize) -> &str {
+        match self {
+            Regexes::Each(v) => v[i].as_str(),
+            Regexes::Set(set) => &set.patterns()[i],
+        }
+    }
+}
+
+/// Required literals of the regexes, all in one automaton.
+#[derive(Debug)]
+pub(crate) struct RegexPrefilter {
+    pub literals: AhoCorasick,
+    /// For each literal, the regexes it may start a match of.
+    pub literal_regexes: Vec<Vec<u32>>,
+    /// For each regex, whether it has literals (else it always runs).
+    pub filtered: Vec<bool>,
+}
+
+impl RegexPrefilter {
+    /// Collects the literals that start every match of each regex (as the
+    /// regex engine itself finds them), when a regex has a small set of them.
+    fn new(sources: &[String]) -> Option<RegexPrefilter> {
+        use regex_syntax::hir::literal::Extractor;
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
+        let mut filtered = vec![false; sources.len()];
+        for (ri, src) in sources.iter().enumerate() {
+            let Ok(hir) = regex_syntax::Parser::new().parse(src) else {
+                continue;
+            };
+            let seq = Extractor::new().extract(&hir);
+            let Some(lits) = seq.literals() else {
+                continue;
+            };
+            // An empty literal matches anywhere: no use as a filter.
+            if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+                continue;
+            }
+            filtered[ri] = true;
+            for lit in lits {
+                let id = *index.entry(lit.as_bytes().to_vec()).or_insert_with(|| {
+                    literals.push(lit.as_bytes().to_vec());
+                    literal_regexes.push(Vec::new());
+                    literals.len() - 1
+                });
+                if literal_regexes[id].last() != Some(&(ri as u32)) {
+                    literal_regexes[id].push(ri as u32);
+                }
+            }
+        }
+        if literals.is_empty() {
+            return None;
+        }
+        let literals = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&literals)
+            .ok()?;
+        Some(RegexPrefilter {
+            literals,
+            literal_regexes,
+            filtered,
+        })
+    }
 }
 
 /// What a rule needs computed from a post, beyond the phrases found in it.
@@ -309,8 +405,8 @@ pub(crate) fn normalize_options(section: &model::NormalizeSection) -> NormalizeO
     }
 }
 
-/// Compiles a rulebook file that passed validation. Errors here (a regex
-/// that does not compile) come back as plain messages.
+/// Compiles a rulebook file that passed validation. Errors here (a set of
+/// very many regexes too large as a whole) come back as plain messages.
 pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     let normalizer = Normalizer::new(normalize_options(&file.normalize));
     let mut table = PatternTable {
@@ -446,15 +542,33 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         };
         Some(ac)
     };
-    let regexes = regex_sources
-        .iter()
-        .map(|src| {
-            RegexBuilder::new(src)
-                .size_limit(REGEX_SIZE_LIMIT)
+    let regexes = if regex_sources.len() <= MAX_SEPARATE_REGEXES {
+        Regexes::Each(
+            regex_sources
+                .iter()
+                .map(|src| {
+                    RegexBuilder::new(src)
+                        .size_limit(REGEX_SIZE_LIMIT)
+                        // Each regex keeps a search cache per thread: small
+                        // ones, since a rulebook may have hundreds of regexes.
+                        .dfa_size_limit(REGEX_CACHE_BYTES)
+                        .build()
+                        .map_err(|e| format!("compiling regex `{src}`: {e}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    } else {
+        Regexes::Set(
+            RegexSetBuilder::new(&regex_sources)
+                .size_limit(REGEX_SIZE_LIMIT * 8)
                 .build()
-                .map_err(|e| format!("compiling regex `{src}`: {e}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+                .map_err(|e| format!("compiling the rulebook's regexes together: {e}"))?,
+        )
+    };
+    let regex_prefilter = match regexes {
+        Regexes::Each(_) => RegexPrefilter::new(&regex_sources),
+        Regexes::Set(_) => None,
+    };
     let mut pattern_rules = vec![Vec::new(); patterns.len()];
     let mut regex_rules = Vec::new();
     let mut always = Vec::new();
@@ -477,6 +591,7 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         patterns,
         automaton,
         regexes,
+        regex_prefilter,
     };
 
     Ok(Rulebook {
