@@ -405,8 +405,8 @@ pub(crate) fn normalize_options(section: &model::NormalizeSection) -> NormalizeO
     }
 }
 
-/// Compiles a rulebook file that passed validation. Errors here (a set of
-/// very many regexes too large as a whole) come back as plain messages.
+/// Compiles a rulebook file that passed validation. Errors here (a regex
+/// that does not compile) come back as plain messages.
 pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     let normalizer = Normalizer::new(normalize_options(&file.normalize));
     let mut table = PatternTable {
@@ -542,28 +542,33 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         };
         Some(ac)
     };
+    let each = || {
+        regex_sources
+            .iter()
+            .map(|src| {
+                RegexBuilder::new(src)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    // Each regex keeps a search cache per thread: small
+                    // ones, since a rulebook may have hundreds of regexes.
+                    .dfa_size_limit(REGEX_CACHE_BYTES)
+                    .build()
+                    .map_err(|e| format!("compiling regex `{src}`: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Regexes::Each)
+    };
+    // Past the limit a set bounds memory; a set too large to compile falls
+    // back to separate regexes, each within its own limit.
     let regexes = if regex_sources.len() <= MAX_SEPARATE_REGEXES {
-        Regexes::Each(
-            regex_sources
-                .iter()
-                .map(|src| {
-                    RegexBuilder::new(src)
-                        .size_limit(REGEX_SIZE_LIMIT)
-                        // Each regex keeps a search cache per thread: small
-                        // ones, since a rulebook may have hundreds of regexes.
-                        .dfa_size_limit(REGEX_CACHE_BYTES)
-                        .build()
-                        .map_err(|e| format!("compiling regex `{src}`: {e}"))
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        )
+        each()?
     } else {
-        Regexes::Set(
-            RegexSetBuilder::new(&regex_sources)
-                .size_limit(REGEX_SIZE_LIMIT * 8)
-                .build()
-                .map_err(|e| format!("compiling the rulebook's regexes together: {e}"))?,
-        )
+        match RegexSetBuilder::new(&regex_sources)
+            .size_limit(REGEX_SIZE_LIMIT * 8)
+            .build()
+        {
+            Ok(set) => Regexes::Set(set),
+            Err(_) => each()?,
+        }
     };
     let regex_prefilter = match regexes {
         Regexes::Each(_) => RegexPrefilter::new(&regex_sources),
