@@ -2,7 +2,7 @@
 //! decision per label set. Pure functions over a compiled [`Rulebook`].
 
 use crate::normalize::is_word_char;
-use crate::rulebook::compile::{Conditions, Matcher};
+use crate::rulebook::compile::{Conditions, Matcher, Needs, Regexes};
 use crate::rulebook::{Mode, Rulebook};
 
 /// Scores within this distance are equal, so that weights like 0.1 + 0.2
@@ -48,10 +48,107 @@ pub struct Verdict {
 pub struct Scratch {
     pub normalized: String,
     pub hits: Vec<Hit>,
-    present: Vec<bool>,
-    pub(crate) regex_hits: Vec<bool>,
+    /// Per pattern: the post number it was last found in.
+    present: Vec<u32>,
+    /// Per rule: the post number it was last made a candidate in.
+    candidate: Vec<u32>,
+    /// The current post number; 0 is never used, so zeroed stamps are stale.
+    post: u32,
+    candidates: Vec<u32>,
+    regexes: RegexCache,
     word_starts: Vec<usize>,
+    /// (set, label) of the fired rules, without repeats, in file order.
+    touched: Vec<(usize, usize)>,
     pub(crate) signals: Signals,
+}
+
+impl Scratch {
+    /// Starts a new post: stamps from earlier posts become stale.
+    fn next_post(&mut self, patterns: usize, rules: usize) {
+        if self.present.len() != patterns || self.candidate.len() != rules || self.post == u32::MAX
+        {
+            self.present.clear();
+            self.present.resize(patterns, 0);
+            self.candidate.clear();
+            self.candidate.resize(rules, 0);
+            self.post = 0;
+        }
+        self.post += 1;
+    }
+
+    #[inline]
+    fn is_present(&self, pattern: u32) -> bool {
+        self.present[pattern as usize] == self.post
+    }
+}
+
+/// Which regexes match the current post, each run on first need.
+#[derive(Debug, Default)]
+struct RegexCache {
+    /// Per regex: the post number it was last run on.
+    run: Vec<u32>,
+    matched: Vec<bool>,
+    /// Per regex: the post number one of its literals was last seen in.
+    possible: Vec<u32>,
+    /// Whether the literals were looked for in the current post.
+    filtered: bool,
+    post: u32,
+}
+
+impl RegexCache {
+    fn next_post(&mut self, regexes: usize, post: u32) {
+        if self.run.len() != regexes || post <= self.post {
+            // Another rulebook, or post numbers started again.
+            self.run.clear();
+            self.run.resize(regexes, 0);
+            self.matched.clear();
+            self.matched.resize(regexes, false);
+            self.possible.clear();
+            self.possible.resize(regexes, 0);
+        }
+        self.post = post;
+        self.filtered = false;
+    }
+
+    fn is_match(&mut self, m: &Matcher, i: u32, text: &str) -> bool {
+        let i = i as usize;
+        if self.run[i] != self.post {
+            self.run[i] = self.post;
+            match &m.regexes {
+                Regexes::Each(each) => {
+                    self.matched[i] = self.may_match(m, i, text) && each[i].is_match(text);
+                }
+                Regexes::Set(set) => {
+                    // The whole set runs at once: every regex is known.
+                    self.run.iter_mut().for_each(|r| *r = self.post);
+                    self.matched.iter_mut().for_each(|x| *x = false);
+                    for hit in set.matches(text).into_iter() {
+                        self.matched[hit] = true;
+                    }
+                }
+            }
+        }
+        self.matched[i]
+    }
+
+    /// False when the post lacks every literal a match of regex `i` starts with.
+    fn may_match(&mut self, m: &Matcher, i: usize, text: &str) -> bool {
+        let Some(pre) = &m.regex_prefilter else {
+            return true;
+        };
+        if !pre.filtered[i] {
+            return true;
+        }
+        if !self.filtered {
+            self.filtered = true;
+            for hit in pre.literals.find_overlapping_iter(text) {
+                for &r in &pre.literal_regexes[hit.pattern().as_usize()] {
+                    self.possible[r as usize] = self.post;
+                }
+            }
+        }
+        self.possible[i] == self.post
+    }
 }
 
 /// Counts read from the raw text, for the signal matchers.
@@ -79,57 +176,127 @@ impl Rulebook {
     /// buffers. After the call, `scratch.normalized` holds the normalised text
     /// and `scratch.hits` every phrase found in it.
     pub fn classify_into(&self, text: &str, scratch: &mut Scratch, verdict: &mut Verdict) {
+        let m = &self.matcher;
         self.normalizer
             .normalize_into(text, &mut scratch.normalized);
-        self.find(text, scratch);
+        scratch.next_post(m.patterns.len(), self.rules.len());
+        self.find_phrases(scratch);
+        let needs = self.gather_candidates(scratch);
+        self.compute(text, needs, scratch);
+        // Only candidates can fire; every other rule lacks a phrase it needs.
         verdict.fired.clear();
-        for (i, rule) in self.rules.iter().enumerate() {
-            if fires(&rule.cond, &self.matcher, scratch) {
-                verdict.fired.push(i);
+        let mut cache = std::mem::take(&mut scratch.regexes);
+        let mut regex = |i: u32| cache.is_match(m, i, &scratch.normalized);
+        for &r in &scratch.candidates {
+            let r = r as usize;
+            if fires(&self.rules[r].cond, scratch, &mut regex) {
+                verdict.fired.push(r);
             }
         }
-        self.decide(verdict);
+        scratch.regexes = cache;
+        self.decide(verdict, scratch);
     }
 
-    fn find(&self, raw: &str, s: &mut Scratch) {
+    /// Finds every phrase in the normalised text, keeping hits whose word
+    /// boundaries hold.
+    fn find_phrases(&self, s: &mut Scratch) {
         let m = &self.matcher;
         s.hits.clear();
-        s.present.clear();
-        s.present.resize(m.patterns.len(), false);
+        let Some(ac) = &m.automaton else {
+            return;
+        };
         let text = s.normalized.as_str();
-        if let Some(ac) = &m.automaton {
-            for hit in ac.find_overlapping_iter(text) {
-                let p = &m.patterns[hit.pattern().as_usize()];
-                if p.left_boundary
-                    && text[..hit.start()]
+        let bytes = text.as_bytes();
+        for hit in ac.find_overlapping_iter(text) {
+            let p = &m.patterns[hit.pattern().as_usize()];
+            // ASCII neighbours are decided from the byte alone.
+            if p.left_boundary && hit.start() > 0 {
+                let b = bytes[hit.start() - 1];
+                let word = if b.is_ascii() {
+                    b.is_ascii_alphanumeric() || b == b'_'
+                } else {
+                    text[..hit.start()]
                         .chars()
                         .next_back()
                         .is_some_and(is_word_char)
-                {
+                };
+                if word {
                     continue;
                 }
-                if p.right_boundary && text[hit.end()..].chars().next().is_some_and(is_word_char) {
+            }
+            if p.right_boundary && hit.end() < bytes.len() {
+                let b = bytes[hit.end()];
+                let word = if b.is_ascii() {
+                    b.is_ascii_alphanumeric() || b == b'_'
+                } else {
+                    text[hit.end()..].chars().next().is_some_and(is_word_char)
+                };
+                if word {
                     continue;
                 }
-                s.present[hit.pattern().as_usize()] = true;
-                s.hits.push(Hit {
-                    pattern: hit.pattern().as_u32(),
-                    start: hit.start(),
-                    end: hit.end(),
-                });
+            }
+            s.present[hit.pattern().as_usize()] = s.post;
+            s.hits.push(Hit {
+                pattern: hit.pattern().as_u32(),
+                start: hit.start(),
+                end: hit.end(),
+            });
+        }
+    }
+
+    /// Collects the rules worth checking, ascending, and what they need.
+    fn gather_candidates(&self, s: &mut Scratch) -> Needs {
+        let m = &self.matcher;
+        s.candidates.clear();
+        let post = s.post;
+        let add = |r: u32, s: &mut Scratch| {
+            let stamp = &mut s.candidate[r as usize];
+            if *stamp != post {
+                *stamp = post;
+                s.candidates.push(r);
+            }
+        };
+        for i in 0..s.hits.len() {
+            let p = s.hits[i].pattern as usize;
+            for &r in &m.pattern_rules[p] {
+                add(r, s);
             }
         }
-        s.regex_hits.clear();
-        if let Some(set) = &m.regexes {
-            s.regex_hits.resize(set.len(), false);
-            for i in set.matches(text).into_iter() {
-                s.regex_hits[i] = true;
+        for &r in &m.always {
+            add(r, s);
+        }
+        let mut needs = Needs::default();
+        for &r in &s.candidates {
+            needs = needs.union(m.needs[r as usize]);
+        }
+        // Rules made of regexes alone are candidates when a regex matches.
+        let mut cache = std::mem::take(&mut s.regexes);
+        cache.next_post(m.regexes.len(), post);
+        for &r in &m.regex_rules {
+            let rule = &self.rules[r as usize];
+            if s.candidate[r as usize] != post
+                && rule
+                    .cond
+                    .regex
+                    .iter()
+                    .any(|&i| cache.is_match(m, i, &s.normalized))
+            {
+                s.candidate[r as usize] = post;
+                s.candidates.push(r);
+                needs = needs.union(m.needs[r as usize]);
             }
         }
+        s.regexes = cache;
+        s.candidates.sort_unstable();
+        needs
+    }
+
+    /// Computes what the candidate rules need beyond the phrases.
+    fn compute(&self, raw: &str, needs: Needs, s: &mut Scratch) {
         s.word_starts.clear();
-        if m.needs_positions && !s.hits.is_empty() {
+        if needs.positions {
             let mut prev_word = false;
-            for (i, c) in text.char_indices() {
+            for (i, c) in s.normalized.char_indices() {
                 let w = is_word_char(c);
                 if w && !prev_word {
                     s.word_starts.push(i);
@@ -138,22 +305,25 @@ impl Rulebook {
             }
         }
         s.signals = Signals::default();
-        if m.needs_mention_count || m.needs_hashtag_count {
+        if needs.mention_count {
             s.signals.mentions = count_distinct_sigils(raw, '@');
+        }
+        if needs.hashtag_count {
             s.signals.hashtags = count_sigils(raw, '#');
         }
-        if m.needs_caps {
+        if needs.caps {
             let (letters, upper) = caps_counts(raw);
             s.signals.letters = letters;
             s.signals.upper = upper;
         }
-        if m.needs_runs {
-            s.signals.exclaim_run = longest_run(raw, &['!', '！']);
-            s.signals.question_run = longest_run(raw, &['?', '？']);
+        if needs.runs {
+            let (exclaim, question) = longest_runs(raw);
+            s.signals.exclaim_run = exclaim;
+            s.signals.question_run = question;
         }
     }
 
-    fn decide(&self, verdict: &mut Verdict) {
+    fn decide(&self, verdict: &mut Verdict, s: &mut Scratch) {
         verdict
             .sets
             .resize_with(self.sets.len(), SetVerdict::default);
@@ -164,34 +334,32 @@ impl Rulebook {
             sv.tied.clear();
             sv.fallback = false;
         }
+        // Rules are stored set by set and label by label, so the labels of
+        // the fired rules (ascending) come grouped and in file order. Only
+        // those labels can qualify: the work does not grow with the labels.
+        s.touched.clear();
         for &r in &verdict.fired {
             let rule = &self.rules[r];
             verdict.sets[rule.set].scores[rule.label] += rule.weight;
+            if s.touched.last() != Some(&(rule.set, rule.label)) {
+                s.touched.push((rule.set, rule.label));
+            }
         }
-        for (set, sv) in self.sets.iter().zip(verdict.sets.iter_mut()) {
-            let fired_label = |li: usize| {
-                set.labels[li]
-                    .rules
-                    .iter()
-                    .any(|r| verdict.fired.binary_search(r).is_ok())
-            };
-            let qualifies = |li: usize, score: f64| {
-                score + SCORE_EPSILON >= set.labels[li].threshold && fired_label(li)
-            };
+        let mut touched = s.touched.as_slice();
+        for (si, (set, sv)) in self.sets.iter().zip(verdict.sets.iter_mut()).enumerate() {
+            let n = touched.iter().take_while(|(ts, _)| *ts == si).count();
+            let (mine, rest) = touched.split_at(n);
+            touched = rest;
+            let qualifying = mine
+                .iter()
+                .map(|&(_, li)| li)
+                .filter(|&li| sv.scores[li] + SCORE_EPSILON >= set.labels[li].threshold);
             match set.mode {
-                Mode::Many => {
-                    for (li, &score) in sv.scores.iter().enumerate() {
-                        if qualifies(li, score) {
-                            sv.labels.push(li);
-                        }
-                    }
-                }
+                Mode::Many => sv.labels.extend(qualifying),
                 Mode::One => {
                     let mut best: Option<usize> = None;
-                    for (li, &score) in sv.scores.iter().enumerate() {
-                        if !qualifies(li, score) {
-                            continue;
-                        }
+                    for li in qualifying {
+                        let score = sv.scores[li];
                         match best {
                             None => best = Some(li),
                             Some(b) => {
@@ -230,8 +398,8 @@ impl Rulebook {
     }
 }
 
-fn fires(c: &Conditions, m: &Matcher, s: &Scratch) -> bool {
-    let present = |p: &u32| s.present[*p as usize];
+fn fires(c: &Conditions, s: &Scratch, regex: &mut impl FnMut(u32) -> bool) -> bool {
+    let present = |p: &u32| s.is_present(*p);
     if !c.any.is_empty() && !c.any.iter().any(present) {
         return false;
     }
@@ -250,7 +418,7 @@ fn fires(c: &Conditions, m: &Matcher, s: &Scratch) -> bool {
     if !c.emoji.is_empty() && !c.emoji.iter().any(present) {
         return false;
     }
-    if !c.regex.is_empty() && !c.regex.iter().any(|r| s.regex_hits[*r as usize]) {
+    if !c.regex.is_empty() && !c.regex.iter().any(|&r| regex(r)) {
         return false;
     }
     if c.min_mentions.is_some_and(|n| s.signals.mentions < n) {
@@ -272,45 +440,19 @@ fn fires(c: &Conditions, m: &Matcher, s: &Scratch) -> bool {
         return false;
     }
     if let Some(near) = &c.near {
-        if !near_holds(
-            near.left.as_slice(),
-            near.right.as_slice(),
-            near.within,
-            m,
-            s,
-        ) {
+        if !near_holds(near.left.as_slice(), near.right.as_slice(), near.within, s) {
             return false;
         }
     }
     true
 }
 
-fn near_holds(left: &[u32], right: &[u32], within: u32, _m: &Matcher, s: &Scratch) -> bool {
-    if !left.iter().any(|p| s.present[*p as usize]) || !right.iter().any(|p| s.present[*p as usize])
-    {
+fn near_holds(left: &[u32], right: &[u32], within: u32, s: &Scratch) -> bool {
+    if !left.iter().any(|p| s.is_present(*p)) || !right.iter().any(|p| s.is_present(*p)) {
         return false;
     }
-    // Word index of the word holding byte `at`.
-    let word_at = |at: usize| {
-        s.word_starts
-            .partition_point(|&w| w <= at)
-            .saturating_sub(1)
-    };
-    let spans = |side: &[u32]| {
-        s.hits
-            .iter()
-            .filter(|h| side.contains(&h.pattern))
-            .map(|h| {
-                (
-                    word_at(h.start),
-                    word_at(h.end.saturating_sub(1).max(h.start)),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
-    let (ls, rs) = (spans(left), spans(right));
-    ls.iter().any(|&(l0, l1)| {
-        rs.iter().any(|&(r0, r1)| {
+    spans(s, left).any(|(l0, l1)| {
+        spans(s, right).any(|(r0, r1)| {
             // How many words after the end of the first phrase (whichever
             // comes first) the other one starts: 1 when they are next to
             // each other, so `within = n` allows n - 1 words between them.
@@ -320,15 +462,38 @@ fn near_holds(left: &[u32], right: &[u32], within: u32, _m: &Matcher, s: &Scratc
     })
 }
 
+/// The first and last word index of every hit of the `side` patterns.
+fn spans<'a>(s: &'a Scratch, side: &'a [u32]) -> impl Iterator<Item = (usize, usize)> + 'a {
+    // Word index of the word holding byte `at`.
+    let word_at = |at: usize| {
+        s.word_starts
+            .partition_point(|&w| w <= at)
+            .saturating_sub(1)
+    };
+    s.hits
+        .iter()
+        .filter(move |h| side.contains(&h.pattern))
+        .map(move |h| {
+            (
+                word_at(h.start),
+                word_at(h.end.saturating_sub(1).max(h.start)),
+            )
+        })
+}
+
 /// Distinct `@handles` in raw text, compared case-insensitively.
 fn count_distinct_sigils(raw: &str, sigil: char) -> u32 {
-    let mut seen: Vec<&str> = Vec::new();
-    for tag in sigil_tokens(raw, sigil) {
-        if !seen.iter().any(|s| s.eq_ignore_ascii_case(tag)) {
-            seen.push(tag);
+    // Posts have few handles: comparing with the earlier ones needs no memory.
+    let mut count = 0;
+    for (i, tag) in sigil_tokens(raw, sigil).enumerate() {
+        if !sigil_tokens(raw, sigil)
+            .take(i)
+            .any(|t| t.eq_ignore_ascii_case(tag))
+        {
+            count += 1;
         }
     }
-    seen.len() as u32
+    count
 }
 
 fn count_sigils(raw: &str, sigil: char) -> u32 {
@@ -337,11 +502,11 @@ fn count_sigils(raw: &str, sigil: char) -> u32 {
 
 /// The names after `sigil` (`@name`, `#tag`) that start a token.
 pub fn sigil_tokens(raw: &str, sigil: char) -> impl Iterator<Item = &str> {
-    raw.char_indices().filter_map(move |(i, c)| {
-        if c != sigil || raw[..i].chars().next_back().is_some_and(is_word_char) {
+    raw.match_indices(sigil).filter_map(move |(i, _)| {
+        if raw[..i].chars().next_back().is_some_and(is_word_char) {
             return None;
         }
-        let rest = &raw[i + c.len_utf8()..];
+        let rest = &raw[i + sigil.len_utf8()..];
         let end = rest
             .find(|ch: char| !is_word_char(ch))
             .unwrap_or(rest.len());
@@ -357,6 +522,13 @@ fn caps_counts(raw: &str) -> (u32, u32) {
         if token.starts_with(['@', '#']) || token.starts_with("http") || token.starts_with("www.") {
             continue;
         }
+        if token.is_ascii() {
+            for b in token.bytes() {
+                letters += b.is_ascii_alphabetic() as u32;
+                upper += b.is_ascii_uppercase() as u32;
+            }
+            continue;
+        }
         for c in token.chars().filter(|c| c.is_alphabetic()) {
             letters += 1;
             if c.is_uppercase() {
@@ -367,17 +539,45 @@ fn caps_counts(raw: &str) -> (u32, u32) {
     (letters, upper)
 }
 
-fn longest_run(raw: &str, chars: &[char]) -> u32 {
-    let (mut best, mut cur) = (0, 0);
-    for c in raw.chars() {
-        if chars.contains(&c) {
-            cur += 1;
-            best = best.max(cur);
-        } else if !c.is_whitespace() {
-            cur = 0;
+/// The longest runs of `!` and of `?` (ASCII or full-width) in raw text;
+/// white space inside a run does not end it.
+fn longest_runs(raw: &str) -> (u32, u32) {
+    let bytes = raw.as_bytes();
+    // Full-width marks start with 0xEF in UTF-8.
+    if !bytes.iter().any(|&b| b == b'!' || b == b'?' || b == 0xEF) {
+        return (0, 0);
+    }
+    let (mut ex, mut q, mut best_ex, mut best_q) = (0, 0, 0, 0);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let c = if b.is_ascii() {
+            i += 1;
+            b as char
+        } else {
+            let c = raw[i..].chars().next().unwrap_or_default();
+            i += c.len_utf8();
+            c
+        };
+        match c {
+            '!' | '！' => {
+                ex += 1;
+                best_ex = best_ex.max(ex);
+                q = 0;
+            }
+            '?' | '？' => {
+                q += 1;
+                best_q = best_q.max(q);
+                ex = 0;
+            }
+            c if c.is_whitespace() => {}
+            _ => {
+                ex = 0;
+                q = 0;
+            }
         }
     }
-    best
+    (best_ex, best_q)
 }
 
 #[cfg(test)]
@@ -441,6 +641,29 @@ mod tests {
         let r = one_rule(r#"regex = ['\b\d+(e|eme) fois\b']"#);
         assert_eq!(label(&r, "C'est la 2ème fois"), "x");
         assert_eq!(label(&r, "une fois"), "none_of_them");
+    }
+
+    #[test]
+    fn regexes_with_and_without_required_literals() {
+        let r = one_rule(r#"regex = ['\b(switch|buy)\b[^?.!]*\?', '(^|\s)#[a-z]', '^\.@']"#);
+        assert_eq!(label(&r, "Should I BUY the red one ?"), "x");
+        assert_eq!(label(&r, "should I buy the red one."), "none_of_them");
+        assert_eq!(label(&r, "nothing to see"), "none_of_them");
+        assert_eq!(label(&r, "so #tired"), "x");
+        assert_eq!(label(&r, ".@delta hi"), "x");
+        assert_eq!(label(&r, "hi .@delta"), "none_of_them");
+    }
+
+    #[test]
+    fn very_many_regexes_run_as_one_set() {
+        let rules: String = (0..300)
+            .map(|i| format!("[[set.label.rule]]\nid = \"r{i}\"\nregex = ['\\bw{i}x\\b']\n"))
+            .collect();
+        let r = book(&format!("[[set.label]]\nid = \"x\"\n{rules}"));
+        assert!(matches!(r.matcher.regexes, Regexes::Set(_)));
+        let v = r.classify("a w7x and w299x, not w300x");
+        assert_eq!(v.fired, vec![7, 299]);
+        assert_eq!(label(&r, "nothing"), "none_of_them");
     }
 
     #[test]

@@ -286,28 +286,26 @@ impl Rulebook {
                 e.detail = Some(format!("within {} words", near.within));
             }
         }
-        if let Some(set) = &m.regexes {
-            for &r in &c.regex {
-                if !s.regex_hits.get(r as usize).copied().unwrap_or(false) {
-                    continue;
-                }
-                let src = &set.patterns()[r as usize];
-                // It compiled as part of the set, so it compiles alone.
-                let spans = Regex::new(src)
-                    .map(|re| {
-                        re.find_iter(&s.normalized)
-                            .filter(|x| !x.is_empty())
-                            .map(|x| map.span(x.range()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                out.push(Evidence {
-                    matcher: "regex",
-                    pattern: src.clone(),
-                    spans,
-                    detail: None,
-                });
+        for &r in &c.regex {
+            // Rules stop at their first matching regex: ask each again. It
+            // compiled with the rulebook, so it compiles alone.
+            let Ok(re) = Regex::new(m.regexes.source(r as usize)) else {
+                continue;
+            };
+            if !re.is_match(&s.normalized) {
+                continue;
             }
+            let spans = re
+                .find_iter(&s.normalized)
+                .filter(|x| !x.is_empty())
+                .map(|x| map.span(x.range()))
+                .collect();
+            out.push(Evidence {
+                matcher: "regex",
+                pattern: re.as_str().to_string(),
+                spans,
+                detail: None,
+            });
         }
         let sig = s.signals;
         if let Some((ratio, min_letters)) = c.caps {

@@ -68,74 +68,175 @@ impl Normalizer {
         debug_assert_eq!(out.len(), offsets.len());
     }
 
-    fn run(&self, text: &str, out: &mut String, mut offsets: Option<&mut Vec<usize>>) {
+    fn run(&self, text: &str, out: &mut String, offsets: Option<&mut Vec<usize>>) {
+        match offsets {
+            None => self.run_plain(text, out),
+            Some(offs) => self.run_with_offsets(text, out, offs),
+        }
+    }
+
+    /// The hot path: runs of ASCII bytes are copied whole and lower-cased in
+    /// place; only other characters go one by one.
+    fn run_plain(&self, text: &str, out: &mut String) {
         let o = self.opts;
-        // Pending white space is emitted lazily so trailing runs are dropped.
-        let mut pending_space: Option<usize> = None;
-        let emit = |out: &mut String, c: char, at: usize, offsets: &mut Option<&mut Vec<usize>>| {
-            if let Some(offs) = offsets.as_deref_mut() {
-                for _ in 0..c.len_utf8() {
-                    offs.push(at);
+        let bytes = text.as_bytes();
+        // White space is emitted lazily, before the next character that
+        // produces output, so runs collapse and trailing runs are dropped.
+        let mut pending_space = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() {
+                if o.collapse_whitespace && is_ascii_space(b) {
+                    pending_space |= !out.is_empty();
+                    i += 1;
+                    continue;
                 }
+                // The run goes on through single spaces between ASCII
+                // characters, which collapsing leaves as they are: most
+                // posts are one or a few such runs.
+                let start = i;
+                while i < bytes.len() && bytes[i].is_ascii() {
+                    if o.collapse_whitespace && is_ascii_space(bytes[i]) {
+                        let single = bytes[i] == b' '
+                            && bytes
+                                .get(i + 1)
+                                .is_some_and(|&n| n.is_ascii() && !is_ascii_space(n));
+                        if !single {
+                            break;
+                        }
+                    }
+                    i += 1;
+                }
+                if std::mem::take(&mut pending_space) {
+                    out.push(' ');
+                }
+                let at = out.len();
+                out.push_str(&text[start..i]);
+                if o.case_fold {
+                    out[at..].make_ascii_lowercase();
+                }
+                continue;
             }
-            out.push(c);
-        };
+            let c = text[i..].chars().next().unwrap_or_default();
+            i += c.len_utf8();
+            if o.collapse_whitespace && is_space(c) {
+                pending_space |= !out.is_empty();
+                continue;
+            }
+            fold_char(o, c, |x| {
+                if std::mem::take(&mut pending_space) {
+                    out.push(' ');
+                }
+                out.push(x);
+            });
+        }
+    }
+
+    fn run_with_offsets(&self, text: &str, out: &mut String, offsets: &mut Vec<usize>) {
+        let o = self.opts;
+        let mut pending_space: Option<usize> = None;
         for (at, c) in text.char_indices() {
-            if o.collapse_whitespace && (c.is_whitespace() || c == '\u{200B}') {
+            if o.collapse_whitespace && is_space(c) {
                 if !out.is_empty() && pending_space.is_none() {
                     pending_space = Some(at);
                 }
                 continue;
             }
-            if let Some(sp) = pending_space.take() {
-                emit(out, ' ', sp, &mut offsets);
-            }
-            // ASCII fast path: most posts are mostly ASCII.
-            if c.is_ascii() {
-                let c = if o.case_fold {
-                    c.to_ascii_lowercase()
-                } else {
-                    c
-                };
-                emit(out, c, at, &mut offsets);
-                continue;
-            }
-            // Emoji presentation selectors carry no meaning for matching.
-            if c == '\u{FE0F}' || c == '\u{FE0E}' {
-                continue;
-            }
-            if o.unify_punctuation {
-                if let Some(p) = unify_punctuation(c) {
-                    emit(out, p, at, &mut offsets);
-                    continue;
+            fold_char(o, c, |x| {
+                if let Some(sp) = pending_space.take() {
+                    out.push(' ');
+                    offsets.push(sp);
                 }
-            }
-            if o.accent_fold {
-                if let Some(expansion) = ligature(c, o.case_fold) {
-                    for e in expansion.chars() {
-                        emit(out, e, at, &mut offsets);
-                    }
-                    continue;
+                out.push(x);
+                for _ in 0..x.len_utf8() {
+                    offsets.push(at);
                 }
-                let mut any = false;
-                decompose_canonical(c, |d| {
-                    if is_combining_mark(d) {
-                        return;
-                    }
-                    any = true;
-                    push_cased(d, o.case_fold, |x| emit(out, x, at, &mut offsets));
-                });
-                if any {
-                    continue;
-                }
-                // A lone combining mark: drop it.
-                if is_combining_mark(c) {
-                    continue;
-                }
-            }
-            push_cased(c, o.case_fold, |x| emit(out, x, at, &mut offsets));
+            });
         }
     }
+}
+
+#[inline]
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
+#[inline]
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{200B}'
+}
+
+/// Folds one character that is not white space, calling `push` for every
+/// character it becomes (none, one or several).
+#[inline]
+fn fold_char(o: NormalizeOptions, c: char, push: impl FnMut(char)) {
+    // The accented letters of French and other Latin-1 languages, by table.
+    if o.accent_fold && o.case_fold && ('\u{C0}'..='\u{FF}').contains(&c) {
+        if let Some(folded) = LATIN1_FOLDED[c as usize - 0xC0] {
+            folded.chars().for_each(push);
+            return;
+        }
+    }
+    fold_char_general(o, c, push)
+}
+
+/// U+00C0 to U+00FF, case- and accent-folded; `None` where the general path
+/// decides (symbols, letters without an ASCII form).
+#[rustfmt::skip]
+const LATIN1_FOLDED: [Option<&str>; 64] = {
+    let (a, e, i, o, u) = (Some("a"), Some("e"), Some("i"), Some("o"), Some("u"));
+    [
+        a, a, a, a, a, a, Some("ae"), Some("c"), // À..Ç
+        e, e, e, e, i, i, i, i, // È..Ï
+        None, Some("n"), o, o, o, o, o, None, // Ð..×
+        o, u, u, u, u, Some("y"), None, Some("ss"), // Ø..ß
+        a, a, a, a, a, a, Some("ae"), Some("c"), // à..ç
+        e, e, e, e, i, i, i, i, // è..ï
+        None, Some("n"), o, o, o, o, o, None, // ð..÷
+        o, u, u, u, u, Some("y"), None, Some("y"), // ø..ÿ
+    ]
+};
+
+#[inline]
+fn fold_char_general(o: NormalizeOptions, c: char, mut push: impl FnMut(char)) {
+    if c.is_ascii() {
+        push(if o.case_fold {
+            c.to_ascii_lowercase()
+        } else {
+            c
+        });
+        return;
+    }
+    // Emoji presentation selectors carry no meaning for matching.
+    if c == '\u{FE0F}' || c == '\u{FE0E}' {
+        return;
+    }
+    if o.unify_punctuation {
+        if let Some(p) = unify_punctuation(c) {
+            push(p);
+            return;
+        }
+    }
+    if o.accent_fold {
+        if let Some(expansion) = ligature(c, o.case_fold) {
+            expansion.chars().for_each(push);
+            return;
+        }
+        let mut any = false;
+        decompose_canonical(c, |d| {
+            if is_combining_mark(d) {
+                return;
+            }
+            any = true;
+            push_cased(d, o.case_fold, &mut push);
+        });
+        // A lone combining mark is dropped.
+        if any || is_combining_mark(c) {
+            return;
+        }
+    }
+    push_cased(c, o.case_fold, push);
 }
 
 fn push_cased(c: char, case_fold: bool, mut push: impl FnMut(char)) {
@@ -254,6 +355,68 @@ mod tests {
             collapse_whitespace: false,
         });
         assert_eq!(only_case.normalize("DÉÇU"), "déçu");
+    }
+
+    #[test]
+    fn dropped_characters_leave_no_stray_space() {
+        assert_eq!(n("love \u{FE0F} it"), "love it");
+        assert_eq!(n("love \u{FE0F}"), "love");
+        assert_eq!(n("a \u{0301} b"), "a b");
+    }
+
+    #[test]
+    fn with_and_without_offsets_agree() {
+        let texts = [
+            "  Hello, WORLD!  J’en ai MARRE\t\tde @Orange... ÇA COUPE ENCORE ❤\u{FE0F}  ",
+            "Straße Œuvre ﬁn déçu\u{00A0}\u{202F}x \u{200B} y",
+            "plain ascii text with\nnew lines\r\nand  spaces ",
+            "",
+            "😡😡 \u{FE0F} end",
+        ];
+        for opts in [
+            NormalizeOptions::default(),
+            NormalizeOptions {
+                case_fold: false,
+                accent_fold: true,
+                unify_punctuation: false,
+                collapse_whitespace: false,
+            },
+        ] {
+            let norm = Normalizer::new(opts);
+            for t in texts {
+                let (mut a, mut b, mut offs) = (String::new(), String::new(), Vec::new());
+                norm.normalize_into(t, &mut a);
+                norm.normalize_with_offsets(t, &mut b, &mut offs);
+                assert_eq!(a, b, "for {t:?}");
+                assert_eq!(offs.len(), b.len());
+            }
+        }
+    }
+
+    #[test]
+    fn the_latin1_table_agrees_with_the_general_path() {
+        for bits in 0..16u8 {
+            let o = NormalizeOptions {
+                case_fold: bits & 1 != 0,
+                accent_fold: bits & 2 != 0,
+                unify_punctuation: bits & 4 != 0,
+                collapse_whitespace: bits & 8 != 0,
+            };
+            for c in (0x80..0x3000).filter_map(char::from_u32) {
+                let (mut fast, mut general) = (String::new(), String::new());
+                fold_char(o, c, |x| fast.push(x));
+                fold_char_general(o, c, |x| general.push(x));
+                assert_eq!(fast, general, "{c:?} with {o:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn single_spaces_and_runs_collapse_alike() {
+        assert_eq!(n("a b  c\td \n e"), "a b c d e");
+        assert_eq!(n("Hello WORLD é x"), "hello world e x");
+        assert_eq!(n("end \u{FE0F}"), "end");
+        assert_eq!(n(" x "), "x");
     }
 
     #[test]

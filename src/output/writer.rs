@@ -216,11 +216,35 @@ impl RowWriter {
     }
 }
 
+/// Writes `s` as a JSON string, escaped as serde_json does, straight into
+/// `out`: no allocation per value.
 fn push_json_str(s: &str, out: &mut String) {
-    // serde_json's escaping, written straight into the buffer.
-    let mut bytes = Vec::with_capacity(s.len() + 2);
-    serde_json::to_writer(&mut bytes, s).expect("writing to a Vec cannot fail");
-    out.push_str(std::str::from_utf8(&bytes).expect("serde_json writes UTF-8"));
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        if escape.is_empty() {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        plain = i + 1;
+    }
+    out.push_str(&s[plain..]);
+    out.push('"');
 }
 
 fn rule_ids<'a>(rulebook: &'a Rulebook, verdict: &'a Verdict) -> impl Iterator<Item = &'a str> {
@@ -242,7 +266,14 @@ fn csv_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, out
         }
         ColumnKind::Priority => {
             if let Some(l) = primary_label(rulebook, verdict) {
-                out.push_str(&l.priority_text());
+                match (&l.priority_name, l.priority) {
+                    (Some(name), _) => out.push_str(name),
+                    (None, Some(rank)) => {
+                        use std::fmt::Write;
+                        let _ = write!(out, "{rank}");
+                    }
+                    (None, None) => {}
+                }
             }
         }
         ColumnKind::Action => {
@@ -285,10 +316,40 @@ fn json_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, ou
             );
         }
         ColumnKind::MatchedRules => push_list(&mut rule_ids(rulebook, verdict), out),
-        ColumnKind::Label(_) | ColumnKind::Priority | ColumnKind::Action => {
-            let mut s = String::new();
-            csv_label_value(kind, rulebook, verdict, &mut s);
-            push_json_str(&s, out);
+        ColumnKind::Label(set) => push_json_str(rulebook.label_of(verdict, set), out),
+        ColumnKind::Priority => match primary_label(rulebook, verdict) {
+            Some(l) => match (&l.priority_name, l.priority) {
+                (Some(name), _) => push_json_str(name, out),
+                (None, Some(rank)) => push_json_str(&rank.to_string(), out),
+                (None, None) => out.push_str("\"\""),
+            },
+            None => out.push_str("\"\""),
+        },
+        ColumnKind::Action => push_json_str(
+            primary_label(rulebook, verdict)
+                .and_then(|l| l.action.as_deref())
+                .unwrap_or(""),
+            out,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_json_str;
+
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_does() {
+        for s in [
+            "plain",
+            "",
+            "quote \" and \\ backslash",
+            "tab\tnew\nline\r\u{8}\u{c}\u{1}\u{1f}\u{7f}",
+            "accents é ❤️ 😡",
+        ] {
+            let mut out = String::from("x");
+            push_json_str(s, &mut out);
+            assert_eq!(out, format!("x{}", serde_json::to_string(s).unwrap()));
         }
     }
 }

@@ -4,14 +4,21 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{RegexSet, RegexSetBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::model::{self, Mode, RulebookFile, Spanned};
 use crate::normalize::{is_word_char, NormalizeOptions, Normalizer};
 
-/// Compiled regexes may use at most this much memory, each and as a set.
+/// Compiled regexes may use at most this much memory each (and eight times
+/// as much as a set).
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// The search cache of each regex, per thread.
+const REGEX_CACHE_BYTES: usize = 256 << 10;
+
+/// The phrase automaton is a DFA when that takes at most this much memory.
+const DFA_MAX_BYTES: usize = 4 << 20;
 
 /// A compiled rulebook, ready to classify posts. Built by
 /// [`crate::rulebook::load`]; immutable and cheap to share between threads.
@@ -115,16 +122,184 @@ pub(crate) struct Pattern {
 }
 
 /// Everything needed to find which rules fire on a post.
+///
+/// Most rules need some phrase to be present, so a post's candidate rules
+/// come from the phrases found in it (`pattern_rules`) and the regexes that
+/// matched (`regex_rules`); only the few rules made of signals alone
+/// (`always`) are checked on every post.
 #[derive(Debug)]
 pub(crate) struct Matcher {
     pub patterns: Vec<Pattern>,
     pub automaton: Option<AhoCorasick>,
-    pub regexes: Option<RegexSet>,
-    pub needs_mention_count: bool,
-    pub needs_hashtag_count: bool,
-    pub needs_caps: bool,
-    pub needs_runs: bool,
-    pub needs_positions: bool,
+    /// Every regex of the rulebook, run only when a candidate rule needs it.
+    pub regexes: Regexes,
+    /// The literals one of which starts every match of some regexes, in
+    /// one automaton: a post without any of a regex's literals cannot match
+    /// it, and the regex is not run.
+    pub regex_prefilter: Option<RegexPrefilter>,
+    /// For each pattern, the rules it is a trigger of.
+    pub pattern_rules: Vec<Vec<u32>>,
+    /// Rules made of regexes and signals alone: candidates when one of
+    /// their regexes matches.
+    pub regex_rules: Vec<u32>,
+    /// Rules with no phrase and no regex: checked on every post.
+    pub always: Vec<u32>,
+    /// For each rule, what it needs computed beyond the phrases found.
+    pub needs: Vec<Needs>,
+}
+
+/// Up to this many regexes, each is compiled on its own (about half a MiB
+/// each at most); past it, all go in one set, which takes less memory but
+/// is much slower to run.
+const MAX_SEPARATE_REGEXES: usize = 256;
+
+/// The compiled regexes of a rulebook.
+#[derive(Debug)]
+pub(crate) enum Regexes {
+    /// Each on its own: alone, a regex keeps its literal prefilter and its
+    /// fast engines, where a set of many falls back to the slowest.
+    Each(Vec<Regex>),
+    /// All together, for rulebooks with very many regexes.
+    Set(RegexSet),
+}
+
+impl Regexes {
+    pub fn len(&self) -> usize {
+        match self {
+            Regexes::Each(v) => v.len(),
+            Regexes::Set(set) => set.len(),
+        }
+    }
+
+    /// The source of regex `i`.
+    pub fn source(&self, i: usize) -> &str {
+        match self {
+            Regexes::Each(v) => v[i].as_str(),
+            Regexes::Set(set) => &set.patterns()[i],
+        }
+    }
+}
+
+/// Required literals of the regexes, all in one automaton.
+#[derive(Debug)]
+pub(crate) struct RegexPrefilter {
+    pub literals: AhoCorasick,
+    /// For each literal, the regexes it may start a match of.
+    pub literal_regexes: Vec<Vec<u32>>,
+    /// For each regex, whether it has literals (else it always runs).
+    pub filtered: Vec<bool>,
+}
+
+impl RegexPrefilter {
+    /// Collects the literals that start every match of each regex (as the
+    /// regex engine itself finds them), when a regex has a small set of them.
+    fn new(sources: &[String]) -> Option<RegexPrefilter> {
+        use regex_syntax::hir::literal::Extractor;
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
+        let mut filtered = vec![false; sources.len()];
+        for (ri, src) in sources.iter().enumerate() {
+            let Ok(hir) = regex_syntax::Parser::new().parse(src) else {
+                continue;
+            };
+            let seq = Extractor::new().extract(&hir);
+            let Some(lits) = seq.literals() else {
+                continue;
+            };
+            // An empty literal matches anywhere: no use as a filter.
+            if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+                continue;
+            }
+            filtered[ri] = true;
+            for lit in lits {
+                let id = *index.entry(lit.as_bytes().to_vec()).or_insert_with(|| {
+                    literals.push(lit.as_bytes().to_vec());
+                    literal_regexes.push(Vec::new());
+                    literals.len() - 1
+                });
+                if literal_regexes[id].last() != Some(&(ri as u32)) {
+                    literal_regexes[id].push(ri as u32);
+                }
+            }
+        }
+        if literals.is_empty() {
+            return None;
+        }
+        let literals = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&literals)
+            .ok()?;
+        Some(RegexPrefilter {
+            literals,
+            literal_regexes,
+            filtered,
+        })
+    }
+}
+
+/// What a rule needs computed from a post, beyond the phrases found in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Needs {
+    pub mention_count: bool,
+    pub hashtag_count: bool,
+    pub caps: bool,
+    pub runs: bool,
+    pub positions: bool,
+}
+
+impl Needs {
+    fn of(c: &Conditions) -> Needs {
+        Needs {
+            mention_count: c.min_mentions.is_some(),
+            hashtag_count: c.min_hashtags.is_some(),
+            caps: c.caps.is_some(),
+            runs: c.exclaim.is_some() || c.question.is_some(),
+            positions: c.near.is_some(),
+        }
+    }
+
+    pub fn union(self, o: Needs) -> Needs {
+        Needs {
+            mention_count: self.mention_count || o.mention_count,
+            hashtag_count: self.hashtag_count || o.hashtag_count,
+            caps: self.caps || o.caps,
+            runs: self.runs || o.runs,
+            positions: self.positions || o.positions,
+        }
+    }
+}
+
+/// What makes a rule worth checking on a post.
+enum Trigger<'a> {
+    /// One of these patterns, each needed by the rule (or one of them is).
+    Patterns(&'a [u32]),
+    /// One of its regexes.
+    Regexes,
+    /// Nothing: the rule is made of signals only.
+    Always,
+}
+
+/// The smallest list of patterns one of which must be present for the rule
+/// to fire; else its regexes; else nothing.
+fn trigger(c: &Conditions) -> Trigger<'_> {
+    if let Some(first) = c.all.first() {
+        return Trigger::Patterns(std::slice::from_ref(first));
+    }
+    let mut lists: Vec<&[u32]> = vec![&c.any, &c.hashtags, &c.mentions, &c.emoji];
+    if let Some(near) = &c.near {
+        lists.push(&near.left);
+        lists.push(&near.right);
+    }
+    match lists
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .min_by_key(|l| l.len())
+    {
+        Some(list) => Trigger::Patterns(list),
+        None if !c.regex.is_empty() => Trigger::Regexes,
+        None => Trigger::Always,
+    }
 }
 
 /// How a phrase of a given matcher kind is turned into a pattern.
@@ -230,8 +405,8 @@ pub(crate) fn normalize_options(section: &model::NormalizeSection) -> NormalizeO
     }
 }
 
-/// Compiles a rulebook file that passed validation. Errors here (a regex set
-/// too large as a whole) come back as plain messages.
+/// Compiles a rulebook file that passed validation. Errors here (a regex
+/// that does not compile) come back as plain messages.
 pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     let normalizer = Normalizer::new(normalize_options(&file.normalize));
     let mut table = PatternTable {
@@ -287,6 +462,8 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
                     });
                 }
                 rule_ids.push(rules.len());
+                // Rules stay in file order, set by set and label by label:
+                // the decision relies on it.
                 rules.push(Rule {
                     id: rule.id.get_ref().clone(),
                     description: rule.description.clone(),
@@ -342,33 +519,84 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     let automaton = if patterns.is_empty() {
         None
     } else {
-        Some(
+        let build = |kind: Option<AhoCorasickKind>| {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
+                .kind(kind)
                 .build(patterns.iter().map(|p| p.text.as_str()))
-                .map_err(|e| format!("building the phrase automaton: {e}"))?,
-        )
+                .map_err(|e| format!("building the phrase automaton: {e}"))
+        };
+        // A DFA is the fastest to search; it is used while it stays small
+        // (the automatic choice takes one only up to a hundred phrases). It
+        // has at most one state per pattern byte, each state a row of 4-byte
+        // transitions over the byte classes (rarely more than 64); the
+        // estimate avoids building a large DFA only to drop it.
+        let pattern_bytes: usize = patterns.iter().map(|p| p.text.len()).sum();
+        let ac = if pattern_bytes * 64 * 4 <= DFA_MAX_BYTES {
+            match build(Some(AhoCorasickKind::DFA)) {
+                Ok(dfa) if dfa.memory_usage() <= DFA_MAX_BYTES => dfa,
+                _ => build(None)?,
+            }
+        } else {
+            build(None)?
+        };
+        Some(ac)
     };
-    let regexes = if regex_sources.is_empty() {
-        None
+    let each = || {
+        regex_sources
+            .iter()
+            .map(|src| {
+                RegexBuilder::new(src)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    // Each regex keeps a search cache per thread: small
+                    // ones, since a rulebook may have hundreds of regexes.
+                    .dfa_size_limit(REGEX_CACHE_BYTES)
+                    .build()
+                    .map_err(|e| format!("compiling regex `{src}`: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Regexes::Each)
+    };
+    // Past the limit a set bounds memory; a set too large to compile falls
+    // back to separate regexes, each within its own limit.
+    let regexes = if regex_sources.len() <= MAX_SEPARATE_REGEXES {
+        each()?
     } else {
-        Some(
-            RegexSetBuilder::new(&regex_sources)
-                .size_limit(REGEX_SIZE_LIMIT * 8)
-                .build()
-                .map_err(|e| format!("compiling the rulebook's regexes together: {e}"))?,
-        )
+        match RegexSetBuilder::new(&regex_sources)
+            .size_limit(REGEX_SIZE_LIMIT * 8)
+            .build()
+        {
+            Ok(set) => Regexes::Set(set),
+            Err(_) => each()?,
+        }
     };
-    let any_rule = |f: &dyn Fn(&Conditions) -> bool| rules.iter().any(|r| f(&r.cond));
+    let regex_prefilter = match regexes {
+        Regexes::Each(_) => RegexPrefilter::new(&regex_sources),
+        Regexes::Set(_) => None,
+    };
+    let mut pattern_rules = vec![Vec::new(); patterns.len()];
+    let mut regex_rules = Vec::new();
+    let mut always = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let i = i as u32;
+        match trigger(&rule.cond) {
+            Trigger::Patterns(list) => list.iter().for_each(|&p| pattern_rules[p as usize].push(i)),
+            Trigger::Regexes => regex_rules.push(i),
+            Trigger::Always => always.push(i),
+        }
+    }
+    for list in &mut pattern_rules {
+        list.dedup();
+    }
     let matcher = Matcher {
-        needs_mention_count: any_rule(&|c| c.min_mentions.is_some()),
-        needs_hashtag_count: any_rule(&|c| c.min_hashtags.is_some()),
-        needs_caps: any_rule(&|c| c.caps.is_some()),
-        needs_runs: any_rule(&|c| c.exclaim.is_some() || c.question.is_some()),
-        needs_positions: patterns.iter().any(|p| p.positional),
+        needs: rules.iter().map(|r| Needs::of(&r.cond)).collect(),
+        pattern_rules,
+        regex_rules,
+        always,
         patterns,
         automaton,
         regexes,
+        regex_prefilter,
     };
 
     Ok(Rulebook {

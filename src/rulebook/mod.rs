@@ -16,9 +16,8 @@ pub const DEFAULT_NAME: &str = "rules/default.toml";
 pub const DEFAULT_TEXT: &str = include_str!("../../rules/default.toml");
 
 /// Checks a rulebook source: every finding, errors and warnings. A rulebook
-/// that passes every check is also compiled, since some limits (the size of
-/// all regexes together) only show then; `check` finds every error that
-/// [`load`] would.
+/// that passes every check is also compiled, so that `check` finds every
+/// error that [`load`] would.
 pub fn check(source: Source) -> Report {
     match load(source) {
         Ok((_, report)) => report,

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Times postclass against cat, ripgrep and the Python baseline on the same
+files in one run, and prints a markdown report (see bench/README.md).
+
+Expects what bench/run.sh prepares: a release build, the corpus in
+bench/data/, hyperfine, ripgrep and GNU time.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join("bench", "data")
+POSTCLASS = os.path.join("target", "release", "postclass")
+PHRASES = os.path.join("target", "release", "examples", "phrases")
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=True, check=True, text=True, capture_output=True, **kw).stdout
+
+
+def machine():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1))
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "os": f"{platform.system()} {platform.release()}",
+        "date": datetime.date.today().isoformat(),
+        "commit": sh("git rev-parse --short HEAD").strip(),
+        "postclass": sh(f"{POSTCLASS} --version").strip(),
+        "rg": sh("rg --version").splitlines()[0],
+        "python": platform.python_version(),
+    }
+
+
+def hyperfine(commands, runs, warmup):
+    """Mean and standard deviation of wall time, in seconds, per command."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
+        args = ["hyperfine", "--style", "none", "--runs", str(runs), "--warmup", str(warmup),
+                "--ignore-failure", "--export-json", tmp.name]
+        for name, cmd in commands:
+            args += ["-n", name, cmd]
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        results = json.load(open(tmp.name))["results"]
+    return {r["command"]: (r["mean"], r["stddev"] or 0.0, r["user"] + r["system"], r["min"]) for r in results}
+
+
+def time_v(cmd):
+    """Wall seconds and peak RSS (MiB) of one run, from GNU time."""
+    out = subprocess.run(["/usr/bin/time", "-v", "sh", "-c", cmd], check=True, text=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).stderr
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", out).group(1)) / 1024
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", out).group(1)
+    secs = 0.0
+    for part in wall.split(":"):
+        secs = secs * 60 + float(part)
+    return secs, rss
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rules", default="rules/default.toml",
+                    help="base rulebook (default: rules/default.toml, the embedded default)")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs per command (default 3)")
+    ap.add_argument("--postclass", default=os.path.join("target", "release", "postclass"), help="the binary to time (default: the release build)")
+    ap.add_argument("--skip-python", action="store_true", help="leave out the Python baseline")
+    args = ap.parse_args()
+    os.chdir(ROOT)
+    with open("/proc/loadavg") as f:
+        load_before = f.read().split()[0]
+    global POSTCLASS
+    POSTCLASS = args.postclass
+
+    csv1 = os.path.join(DATA, "posts-1m.csv")
+    jsonl1 = os.path.join(DATA, "posts-1m.jsonl")
+    csv4 = os.path.join(DATA, "posts-4m.csv")
+    # The Python baseline takes minutes on a million posts: it runs on the
+    # first 100,000 (the same posts), and so does postclass for the ratio.
+    csv100k = os.path.join(DATA, "posts-100k.csv")
+    big = os.path.join(DATA, "rules-10x.toml")
+    default = args.rules == "rules/default.toml"
+    rules_flag = "" if default else f" --rules {shlex.quote(args.rules)}"
+    ph = os.path.join(DATA, "phrases.txt")
+    ph10 = os.path.join(DATA, "phrases-10x.txt")
+    sh(f"{PHRASES}{' ' + shlex.quote(args.rules) if not default else ''} > {ph}")
+    sh(f"{PHRASES} {big} > {ph10}")
+    n_phr = sum(1 for _ in open(ph))
+    n_phr10 = sum(1 for _ in open(ph10))
+    size = os.path.getsize(csv1) / 1e6
+    size_j = os.path.getsize(jsonl1) / 1e6
+    info = machine()
+
+    pc = f"{POSTCLASS} classify -q{rules_flag}"
+    out_csv = os.path.join(DATA, "out-postclass.csv")
+    cmds = [
+        ("cat", f"cat {csv1}"),
+        ("rg", f"rg -c -i -w -F -f {ph} {csv1}"),
+        ("postclass", f"{pc} {csv1} -o {out_csv}"),
+        ("postclass -j1", f"{pc} -j1 {csv1} -o {DATA}/out-j1.csv"),
+        ("postclass -j2", f"{pc} -j2 {csv1} -o {DATA}/out-j2.csv"),
+        ("postclass jsonl", f"{pc} {jsonl1} -o {DATA}/out.jsonl"),
+        ("postclass 10x", f"{POSTCLASS} classify -q --rules {big} {csv1} -o {DATA}/out-10x.csv"),
+        ("postclass 100k", f"{pc} {csv100k} -o {DATA}/out-100k.csv"),
+    ]
+    print(f"timing {len(cmds)} commands, {args.runs} runs each...", file=sys.stderr)
+    t = hyperfine([(n, c + " > /dev/null") if n.startswith(("cat", "rg")) else (n, c) for n, c in cmds],
+                  args.runs, 1)
+    same_threads = sh(f"cmp {out_csv} {DATA}/out-j1.csv && cmp {out_csv} {DATA}/out-j2.csv && echo yes || echo no").strip()
+
+    print("measuring peak memory...", file=sys.stderr)
+    _, rss1 = time_v(f"{pc} {csv1} -o {DATA}/out-rss.csv")
+    _, rss1j = time_v(f"{pc} {jsonl1} -o {DATA}/out-rss.jsonl")
+    wall4, rss4 = time_v(f"{pc} {csv4} -o {DATA}/out-rss4.csv")
+    os.remove(f"{DATA}/out-rss4.csv")
+
+    py = None
+    if not args.skip_python:
+        print("running the Python baseline (one run)...", file=sys.stderr)
+        out_py = os.path.join(DATA, "out-python.csv")
+        wall, rss = time_v(f"python3 bench/baseline.py --rules {shlex.quote(args.rules)} {csv100k} -o {out_py}")
+        same = subprocess.run(["cmp", "-s", out_py, f"{DATA}/out-100k.csv"]).returncode == 0
+        py = (wall, rss, same)
+
+    # Ratios use each command's fastest run: on a shared machine, the run
+    # least disturbed by other work.
+    m = lambda k: t[k][3]  # noqa: E731
+    pcm = m("postclass")
+
+    def row(name, label, mb, note=""):
+        mean, sd, cpu, fastest = t[name]
+        return f"| {label} | {mean:.3f} ± {sd:.3f} | {fastest:.3f} | {cpu:.3f} | {mb / fastest:,.0f} | {note} |"
+
+    lines = []
+    lines.append(f"Machine: {info['cores']} cores, {info['cpu']}, {info['memory']} RAM, {info['os']}; "
+                 f"{info['date']}; {info['postclass']} at {info['commit']}; {info['rg']}; Python {info['python']}.")
+    lines.append("")
+    lines.append(f"Corpus: {csv1} ({size:.0f} MB, 1,000,000 posts), {jsonl1} ({size_j:.0f} MB, same posts), "
+                 f"{csv4} (4,000,000 posts). Rulebook: {args.rules} ({n_phr} phrases); "
+                 f"10x: {big} ({n_phr10} phrases). {args.runs} runs each (hyperfine, 1 warm-up), output written to a file.")
+    lines.append("")
+    lines.append("| command | wall s (mean ± sd) | fastest s | CPU s (user + sys, mean) | MB/s (fastest) | vs postclass (fastest) |")
+    lines.append("|---|---|---|---|---|---|")
+    lines.append(row("cat", "`cat` (read only)", size, f"{m('cat') / pcm:.2f}×"))
+    lines.append(row("rg", f"`rg -c -i -w -F -f phrases.txt` ({n_phr} phrases)", size, f"{m('rg') / pcm:.2f}×"))
+    lines.append(row("postclass", "postclass CSV (default threads)", size, "1×"))
+    lines.append(row("postclass -j1", "postclass CSV `-j1`", size, f"{m('postclass -j1') / pcm:.2f}×"))
+    lines.append(row("postclass -j2", "postclass CSV `-j2`", size, f"{m('postclass -j2') / pcm:.2f}×"))
+    lines.append(row("postclass jsonl", "postclass JSONL (same posts)", size_j, f"{m('postclass jsonl') / pcm:.2f}×"))
+    lines.append(row("postclass 10x", f"postclass CSV, 10x rulebook", size, f"{m('postclass 10x') / pcm:.2f}×"))
+    size100k = os.path.getsize(csv100k) / 1e6
+    lines.append(row("postclass 100k", "postclass CSV, first 100,000 posts", size100k, f"{m('postclass 100k') / pcm:.2f}×"))
+    if py:
+        lines.append(f"| Python baseline, first 100,000 posts (1 run) | {py[0]:.1f} | {py[0]:.1f} | | {size100k / py[0]:,.1f} | "
+                     f"{py[0] / m('postclass 100k'):.1f}× postclass on the same posts |")
+    lines.append("")
+    lines.append("| peak RSS (GNU time) | MiB |")
+    lines.append("|---|---|")
+    lines.append(f"| postclass CSV, 1M posts | {rss1:.1f} |")
+    lines.append(f"| postclass CSV, 4M posts ({wall4:.2f} s) | {rss4:.1f} |")
+    lines.append(f"| postclass JSONL, 1M posts | {rss1j:.1f} |")
+    if py:
+        lines.append(f"| Python baseline, 100,000 posts | {py[1]:.1f} |")
+    lines.append("")
+
+    def target(ok, text):
+        return f"- [{'x' if ok else ' '}] {text}"
+
+    rg_ratio = pcm / m("rg")
+    lines.append("Targets:")
+    lines.append(target(rg_ratio <= 1.5, f"≤ 1.5× ripgrep: {rg_ratio:.2f}×"))
+    if py:
+        pr = py[0] / m("postclass 100k")
+        lines.append(target(pr >= 50, f"≥ 50× the Python baseline (same 100,000 posts): {pr:.1f}×"
+                            f" (outputs {'identical' if py[2] else 'DIFFER'})"))
+    lines.append(target(max(rss1, rss4) <= 64 and rss4 <= rss1 * 1.25,
+                        f"peak memory ≤ 64 MiB and flat: {rss1:.1f} MiB at 1M, {rss4:.1f} MiB at 4M"))
+    jr = m("postclass jsonl") / pcm
+    lines.append(target(jr <= 1.3, f"JSONL within 1.3× of CSV: {jr:.2f}×"))
+    sr = m("postclass 10x") / pcm
+    lines.append(target(sr <= 1.5, f"10x rulebook ≤ 1.5× the time: {sr:.2f}×"))
+    tr = m("postclass -j1") / m("postclass -j2")
+    lines.append(target(tr >= 1.7, f"2 threads ≥ 1.7× 1 thread: {tr:.2f}×"))
+    lines.append(target(same_threads == "yes", f"output identical with -j1, -j2 and default threads: {same_threads}"))
+    with open("/proc/loadavg") as f:
+        load_after = f.read().split()[0]
+    lines.append("")
+    lines.append(f"Load average (1 min) before and after the run: {load_before}, {load_after} "
+                 f"(above 0 when other work shared the machine).")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
