@@ -158,15 +158,18 @@ def pipe_partition(binary, rules, text, threads):
 
             feeder = threading.Thread(target=feed, daemon=True)
             feeder.start()
+            read_all = False
             try:
                 for out in proc.stdout:
                     yield out.rstrip(b"\n")
+                read_all = True
             finally:
-                if proc.poll() is None and feeder.is_alive():
+                if not read_all:
                     # The consumer stopped early (e.g. take()): end the run.
                     proc.kill()
-                feeder.join()
-                status = proc.wait()
+                    proc.wait()
+            feeder.join()
+            status = proc.wait()
             if failure:
                 raise RuntimeError(f"partition {index}: feeding postclass failed") from failure[0]
             if status != 0:
