@@ -216,6 +216,10 @@ def transform_sql(view, column, binary_path, rules_path, text, threads):
     """The SELECT TRANSFORM statement that labels `column` of `view`."""
     command = " ".join(shlex.quote(a) for a in
                        [binary_path] + postclass_args(text, rules_path, threads))
+    # When postclass stops on a bad record, read the rest of the partition
+    # before exiting with its status: Spark then fails the task with
+    # postclass's message, not with a broken pipe. (Spark runs it with bash.)
+    command += " || { s=$?; cat >/dev/null; exit $s; }"
     # Rows are framed by newlines (JSON escapes its own); the output field
     # separator is one JSON never holds raw, so a line comes back whole.
     return (f"SELECT TRANSFORM({column}) "
