@@ -114,6 +114,16 @@ check "sql engine, parquet table: labels" \
     compare labels "$work/single-rules.jsonl" "$work/out-table" "$work/single-rules.json"
 check "sql engine, parquet table: summary" compare summary "$work/single-rules.json" "$work/table.json"
 
+# Spark's summaries are postclass summaries: `postclass summary merge` adds
+# them up like any other.
+merged() {
+    "$bin" summary merge "$work/sql.json" "$work/table.json" -o "$work/merged-spark.json" &&
+        "$bin" summary merge "$work/single-rules.json" "$work/single-rules.json" \
+            -o "$work/merged-single.json" &&
+        compare summary "$work/merged-single.json" "$work/merged-spark.json"
+}
+check "summary merge of Spark's summaries" merged
+
 # 4. A malformed record stops the job with postclass's own message, and no
 #    output is committed.
 mkdir -p "$work/bad"
