@@ -569,6 +569,91 @@ fn a_failed_run_leaves_the_previous_output_untouched() {
     );
 }
 
+/// `-o /dev/null` and other special files must be written to, never
+/// replaced by a plain file (the atomic rename would do that). A named pipe
+/// stands in for /dev/null here: the test must not risk the real device.
+#[cfg(unix)]
+#[test]
+fn an_existing_special_file_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempdir("fifo");
+    let fifo = dir.join("out.pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // Opening a FIFO for reading blocks until a writer comes: read it on
+    // a thread while postclass writes.
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let o = run(&[
+        "classify",
+        p(&fixture("posts.csv")),
+        "--rules",
+        p(&rules()),
+        "-o",
+        p(&fifo),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Checked before joining: a replaced pipe would never get a writer.
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the named pipe is still a named pipe");
+    let written = reader.join().unwrap();
+    assert!(written.starts_with("id,"), "{written}");
+    assert!(
+        written.lines().next().unwrap().contains(",mood,"),
+        "{written}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary file"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_output_is_followed_and_the_link_kept() {
+    let dir = tempdir("symlink");
+    std::fs::create_dir(dir.join("real")).unwrap();
+    let real = dir.join("real/out.csv");
+    std::fs::write(&real, "previous\n").unwrap();
+    let link = dir.join("latest.csv");
+    std::os::unix::fs::symlink("real/out.csv", &link).unwrap();
+    let o = run(&[
+        "classify",
+        p(&fixture("posts.csv")),
+        "--rules",
+        p(&rules()),
+        "-o",
+        p(&link),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_symlink(), "the link is still a link");
+    let written = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        written.lines().next().unwrap().contains(",mood,"),
+        "{written}"
+    );
+}
+
+#[test]
+fn a_directory_as_output_is_refused_before_reading() {
+    let dir = tempdir("outdir");
+    let o = run(&[
+        "classify",
+        p(&fixture("posts.csv")),
+        "--rules",
+        p(&rules()),
+        "-o",
+        p(&dir),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is a directory"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}
+
 #[test]
 fn writing_onto_an_input_is_refused() {
     let dir = tempdir("onto-input");

@@ -69,20 +69,45 @@ impl Write for Sink {
 /// A file written under a temporary name in the same folder and renamed
 /// over the target on [`AtomicFile::commit`]. Dropped without a commit (an
 /// error, a panic), the temporary file is removed and the target untouched.
+///
+/// Two kinds of targets are not replaced. A symbolic link is followed, so the
+/// finished file lands where it points and the link stays. A target that
+/// exists and is not a regular file (`/dev/null`, a named pipe, a terminal)
+/// is written in place: renaming over it would swap the device for a plain
+/// file, and such targets cannot be half-written anyway.
 pub struct AtomicFile {
     target: PathBuf,
-    temp: PathBuf,
+    /// The temporary file, or `None` when writing in place.
+    temp: Option<PathBuf>,
     writer: BufWriter<File>,
     committed: bool,
 }
 
 impl AtomicFile {
     pub fn create(target: &Path) -> Result<AtomicFile> {
-        let dir = match target.parent() {
+        let resolved = resolve_links(target);
+        if let Ok(meta) = fs::metadata(&resolved) {
+            if meta.is_dir() {
+                bail!("output path {} is a directory", target.display());
+            }
+            if !meta.is_file() {
+                let file = fs::OpenOptions::new()
+                    .write(true)
+                    .open(&resolved)
+                    .with_context(|| format!("cannot open {} for writing", target.display()))?;
+                return Ok(AtomicFile {
+                    target: target.to_path_buf(),
+                    temp: None,
+                    writer: BufWriter::with_capacity(128 * 1024, file),
+                    committed: false,
+                });
+            }
+        }
+        let dir = match resolved.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = target
+        let name = resolved
             .file_name()
             .with_context(|| format!("output path {} has no file name", target.display()))?;
         let temp = dir.join(format!(
@@ -101,8 +126,8 @@ impl AtomicFile {
             }
         };
         Ok(AtomicFile {
-            target: target.to_path_buf(),
-            temp,
+            target: resolved,
+            temp: Some(temp),
             writer: BufWriter::with_capacity(128 * 1024, file),
             committed: false,
         })
@@ -112,13 +137,15 @@ impl AtomicFile {
         self.writer
             .flush()
             .with_context(|| format!("writing {}", self.target.display()))?;
-        fs::rename(&self.temp, &self.target).with_context(|| {
-            format!(
-                "moving the finished output into place at {}",
-                self.target.display()
-            )
-        })?;
-        unregister_temp(&self.temp);
+        if let Some(temp) = &self.temp {
+            fs::rename(temp, &self.target).with_context(|| {
+                format!(
+                    "moving the finished output into place at {}",
+                    self.target.display()
+                )
+            })?;
+            unregister_temp(temp);
+        }
         self.committed = true;
         Ok(())
     }
@@ -126,11 +153,30 @@ impl AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_file(&self.temp);
-            unregister_temp(&self.temp);
+        if let (false, Some(temp)) = (self.committed, &self.temp) {
+            let _ = fs::remove_file(temp);
+            unregister_temp(temp);
         }
     }
+}
+
+/// Follows symbolic links from `path` to the file they name (which may not
+/// exist yet). A path that is not a link comes back unchanged.
+fn resolve_links(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    // A bounded walk: a loop of links ends as the last path seen.
+    for _ in 0..40 {
+        match fs::read_link(&current) {
+            Ok(next) => {
+                current = match current.parent() {
+                    Some(dir) if next.is_relative() => dir.join(next),
+                    _ => next,
+                };
+            }
+            Err(_) => break,
+        }
+    }
+    current
 }
 
 /// Temporary files in flight, so an interrupt handler can remove them.
