@@ -2,6 +2,7 @@
 //! decision per label set. Pure functions over a compiled [`Rulebook`].
 
 use crate::normalize::is_word_char;
+use crate::rulebook::ascii;
 use crate::rulebook::compile::{Conditions, Matcher, Needs, Regexes};
 use crate::rulebook::{Mode, Rulebook};
 
@@ -92,6 +93,8 @@ struct RegexCache {
     possible: Vec<u32>,
     /// Whether the literals were looked for in the current post.
     filtered: bool,
+    /// Whether the current post has non-ASCII word characters, once known.
+    unicode_words: Option<bool>,
     post: u32,
 }
 
@@ -108,6 +111,7 @@ impl RegexCache {
         }
         self.post = post;
         self.filtered = false;
+        self.unicode_words = None;
     }
 
     fn is_match(&mut self, m: &Matcher, i: u32, text: &str) -> bool {
@@ -116,7 +120,12 @@ impl RegexCache {
             self.run[i] = self.post;
             match &m.regexes {
                 Regexes::Each(each) => {
-                    self.matched[i] = self.may_match(m, i, text) && each[i].is_match(text);
+                    self.matched[i] = self.may_match(m, i, text) && {
+                        let unicode_words = *self
+                            .unicode_words
+                            .get_or_insert_with(|| ascii::needs_unicode(text));
+                        each[i].is_match(text, unicode_words)
+                    };
                 }
                 Regexes::Set(set) => {
                     // The whole set runs at once: every regex is known.
@@ -656,13 +665,15 @@ mod tests {
 
     #[test]
     fn very_many_regexes_run_as_one_set() {
-        let rules: String = (0..300)
+        let rules: String = (0..=crate::rulebook::compile::MAX_SEPARATE_REGEXES)
             .map(|i| format!("[[set.label.rule]]\nid = \"r{i}\"\nregex = ['\\bw{i}x\\b']\n"))
             .collect();
         let r = book(&format!("[[set.label]]\nid = \"x\"\n{rules}"));
         assert!(matches!(r.matcher.regexes, Regexes::Set(_)));
-        let v = r.classify("a w7x and w299x, not w300x");
+        let v = r.classify("a w7x and w299x, not w99999x");
         assert_eq!(v.fired, vec![7, 299]);
+        let last = crate::rulebook::compile::MAX_SEPARATE_REGEXES;
+        assert_eq!(r.classify(&format!("w{last}x")).fired, vec![last]);
         assert_eq!(label(&r, "nothing"), "none_of_them");
     }
 

@@ -3,6 +3,7 @@
 //! one `RegexSet`, rules referring to them by index.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
@@ -15,7 +16,7 @@ use crate::normalize::{is_word_char, NormalizeOptions, Normalizer};
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// The search cache of each regex, per thread.
-const REGEX_CACHE_BYTES: usize = 256 << 10;
+const REGEX_CACHE_BYTES: usize = 2 << 20;
 
 /// The phrase automaton is a DFA when that takes at most this much memory.
 const DFA_MAX_BYTES: usize = 4 << 20;
@@ -151,14 +152,14 @@ pub(crate) struct Matcher {
 /// Up to this many regexes, each is compiled on its own (about half a MiB
 /// each at most); past it, all go in one set, which takes less memory but
 /// is much slower to run.
-const MAX_SEPARATE_REGEXES: usize = 256;
+pub(crate) const MAX_SEPARATE_REGEXES: usize = 4096;
 
 /// The compiled regexes of a rulebook.
 #[derive(Debug)]
 pub(crate) enum Regexes {
     /// Each on its own: alone, a regex keeps its literal prefilter and its
     /// fast engines, where a set of many falls back to the slowest.
-    Each(Vec<Regex>),
+    Each(Vec<OneRegex>),
     /// All together, for rulebooks with very many regexes.
     Set(RegexSet),
 }
@@ -174,10 +175,66 @@ impl Regexes {
     /// The source of regex `i`.
     pub fn source(&self, i: usize) -> &str {
         match self {
-            Regexes::Each(v) => v[i].as_str(),
+            Regexes::Each(v) => &v[i].source,
             Regexes::Set(set) => &set.patterns()[i],
         }
     }
+}
+
+/// A regex of the rulebook, with its ASCII form when it has one.
+#[derive(Debug)]
+pub(crate) struct OneRegex {
+    source: String,
+    /// As written. Compiled on first need when there is an ASCII form:
+    /// few posts need it, and Unicode classes take memory.
+    unicode: OnceLock<Regex>,
+    /// Word boundaries and classes in ASCII form (see [`super::ascii`]):
+    /// the same matches on posts without non-ASCII word characters, found
+    /// by the fast engines whatever else the post holds.
+    ascii: Option<Regex>,
+}
+
+impl OneRegex {
+    fn new(source: &str) -> Result<OneRegex, regex::Error> {
+        // The ASCII form is an optimisation: should it not compile (it is
+        // never larger), the regex runs as written.
+        let ascii = super::ascii::ascii_form(source).and_then(|a| build_regex(&a).ok());
+        let unicode = OnceLock::new();
+        // Compiled now when it is the only form, or to report its error
+        // (validation has done so already for a rulebook read by `load`).
+        let compiled = build_regex(source)?;
+        if ascii.is_none() {
+            let _ = unicode.set(compiled);
+        }
+        Ok(OneRegex {
+            source: source.to_string(),
+            unicode,
+            ascii,
+        })
+    }
+
+    fn unicode(&self) -> &Regex {
+        self.unicode.get_or_init(|| {
+            build_regex(&self.source).expect("the regex compiled when the rulebook was")
+        })
+    }
+
+    /// Whether the regex matches `text`; `unicode_words` says whether the
+    /// text has non-ASCII word characters ([`super::ascii::needs_unicode`]).
+    pub fn is_match(&self, text: &str, unicode_words: bool) -> bool {
+        match &self.ascii {
+            Some(ascii) if !unicode_words => ascii.is_match(text),
+            _ => self.unicode().is_match(text),
+        }
+    }
+}
+
+fn build_regex(src: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(src)
+        .size_limit(REGEX_SIZE_LIMIT)
+        // Each regex keeps a search cache per thread, grown on need.
+        .dfa_size_limit(REGEX_CACHE_BYTES)
+        .build()
 }
 
 /// Required literals of the regexes, all in one automaton.
@@ -191,10 +248,9 @@ pub(crate) struct RegexPrefilter {
 }
 
 impl RegexPrefilter {
-    /// Collects the literals that start every match of each regex (as the
-    /// regex engine itself finds them), when a regex has a small set of them.
+    /// Collects, for each regex that has one, a small set of literals one of
+    /// which every match contains (see [`required_literals`]).
     fn new(sources: &[String]) -> Option<RegexPrefilter> {
-        use regex_syntax::hir::literal::Extractor;
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
@@ -203,18 +259,13 @@ impl RegexPrefilter {
             let Ok(hir) = regex_syntax::Parser::new().parse(src) else {
                 continue;
             };
-            let seq = Extractor::new().extract(&hir);
-            let Some(lits) = seq.literals() else {
+            let Some(lits) = required_literals(&hir) else {
                 continue;
             };
-            // An empty literal matches anywhere: no use as a filter.
-            if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
-                continue;
-            }
             filtered[ri] = true;
             for lit in lits {
-                let id = *index.entry(lit.as_bytes().to_vec()).or_insert_with(|| {
-                    literals.push(lit.as_bytes().to_vec());
+                let id = *index.entry(lit.clone()).or_insert_with(|| {
+                    literals.push(lit);
                     literal_regexes.push(Vec::new());
                     literals.len() - 1
                 });
@@ -235,6 +286,70 @@ impl RegexPrefilter {
             literal_regexes,
             filtered,
         })
+    }
+}
+
+/// A set of literals one of which every match of `hir` contains, chosen to
+/// be as rare in text as the regex allows: the literals that start a match
+/// (as the regex engine finds them), or those that start the match of any
+/// part the regex cannot do without, such as `(tried|looked)` in
+/// `\b(i|we)\s+(tried|looked)\b`, where the prefixes `i` and `we` would
+/// let the regex run on nearly every post. `None` when no such set is known.
+fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::Extractor;
+    use regex_syntax::hir::HirKind;
+
+    // A set is better when its shortest literal is longer, then when it
+    // has fewer literals.
+    fn score(set: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
+        let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
+        (shortest, std::cmp::Reverse(set.len()))
+    }
+    fn better(a: Option<Vec<Vec<u8>>>, b: Option<Vec<Vec<u8>>>) -> Option<Vec<Vec<u8>>> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+    // The literals that start every match of `hir`, as the regex engine
+    // itself finds them.
+    fn prefixes_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+        let seq = Extractor::new().extract(hir);
+        let lits = seq.literals()?;
+        // An empty literal matches anywhere: no use as a filter.
+        if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+            return None;
+        }
+        let mut set: Vec<Vec<u8>> = lits.iter().map(|l| l.as_bytes().to_vec()).collect();
+        set.dedup();
+        Some(set)
+    }
+    let prefixes = || prefixes_of(hir);
+    match hir.kind() {
+        HirKind::Capture(c) => required_literals(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required_literals(&r.sub),
+        // Each part of a sequence must match, so each part's set will do,
+        // and so will the prefixes of the sequence from any part on (longer
+        // literals, when the parts after it are literal too).
+        HirKind::Concat(parts) => (0..parts.len())
+            .flat_map(|i| {
+                let rest = regex_syntax::hir::Hir::concat(parts[i..].to_vec());
+                [required_literals(&parts[i]), prefixes_of(&rest)]
+            })
+            .fold(None, better),
+        // One branch matches: the union of every branch's set.
+        HirKind::Alternation(branches) => {
+            let mut union: Vec<Vec<u8>> = Vec::new();
+            for b in branches {
+                for lit in required_literals(b)? {
+                    if !union.contains(&lit) {
+                        union.push(lit);
+                    }
+                }
+            }
+            better(prefixes(), Some(union))
+        }
+        _ => prefixes(),
     }
 }
 
@@ -545,16 +660,8 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     let each = || {
         regex_sources
             .iter()
-            .map(|src| {
-                RegexBuilder::new(src)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    // Each regex keeps a search cache per thread: small
-                    // ones, since a rulebook may have hundreds of regexes.
-                    .dfa_size_limit(REGEX_CACHE_BYTES)
-                    .build()
-                    .map_err(|e| format!("compiling regex `{src}`: {e}"))
-            })
-            .collect::<Result<Vec<_>, _>>()
+            .map(|src| OneRegex::new(src).map_err(|e| format!("compiling regex `{src}`: {e}")))
+            .collect::<Result<Vec<_>, String>>()
             .map(Regexes::Each)
     };
     // Past the limit a set bounds memory; a set too large to compile falls
@@ -621,5 +728,84 @@ impl Rulebook {
     /// exporting to other tools (benchmarks against grep-like scanners).
     pub fn phrases(&self) -> impl Iterator<Item = &str> {
         self.matcher.patterns.iter().map(|p| p.text.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn literals_of(src: &str) -> Vec<String> {
+        let hir = regex_syntax::Parser::new().parse(src).unwrap();
+        let mut lits: Vec<String> = required_literals(&hir)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| String::from_utf8(l).unwrap())
+            .collect();
+        lits.sort();
+        lits
+    }
+
+    #[test]
+    fn required_literals_prefer_the_rarest_part() {
+        assert_eq!(
+            literals_of(r"\b(i|we)\s+(already\s+)?(tried|looked)\b"),
+            vec!["looked", "tried"]
+        );
+        assert_eq!(literals_of(r"\?+\s*!|!\s*\?"), vec!["!", "?"]);
+        assert_eq!(literals_of(r"(^|\s)#[a-c]"), vec!["#a", "#b", "#c"]);
+        assert_eq!(
+            literals_of(r"\bdays? (to go|left)\b"),
+            vec!["day left", "day to go", "days left", "days to go"]
+        );
+        // Nothing every match must contain.
+        assert!(literals_of(r"(^|\s)\w+").is_empty());
+        assert!(literals_of(r"(a|\w)x?").is_empty());
+    }
+
+    /// The prefilter may only skip a regex on a post it cannot match: on
+    /// every text at hand, a regex of the default rulebook that matches has
+    /// one of its literals in the text.
+    #[test]
+    fn the_prefilter_never_skips_a_match() {
+        let book = crate::rulebook::default_rulebook();
+        let m = &book.matcher;
+        let pre = m
+            .regex_prefilter
+            .as_ref()
+            .expect("the default has literals");
+        let mut texts: Vec<String> = book
+            .sets
+            .iter()
+            .flat_map(|s| &s.labels)
+            .flat_map(|l| l.examples.iter().chain(&l.counter_examples))
+            .cloned()
+            .collect();
+        for case in [
+            include_str!("../../tests/cases/default.csv"),
+            include_str!("../../tests/cases/french.csv"),
+        ] {
+            texts.extend(case.lines().map(str::to_string));
+        }
+        let regexes: Vec<Regex> = (0..m.regexes.len())
+            .map(|i| Regex::new(m.regexes.source(i)).unwrap())
+            .collect();
+        let mut checked = 0;
+        for text in &texts {
+            let text = book.normalizer.normalize(text);
+            let mut present = vec![false; m.regexes.len()];
+            for hit in pre.literals.find_overlapping_iter(&text) {
+                for &r in &pre.literal_regexes[hit.pattern().as_usize()] {
+                    present[r as usize] = true;
+                }
+            }
+            for (i, &filtered) in pre.filtered.iter().enumerate() {
+                if filtered && regexes[i].is_match(&text) {
+                    checked += 1;
+                    assert!(present[i], "{} matches {text:?}", m.regexes.source(i));
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} matches checked");
     }
 }

@@ -1,5 +1,6 @@
 //! Rulebooks: the TOML format, its checks, and its compiled form.
 
+pub mod ascii;
 pub mod compile;
 pub mod diagnostic;
 pub mod model;
