@@ -31,6 +31,7 @@ Examples:
   postclass triage week.jsonl --limit 50 --rules my.toml
   postclass triage week.csv --format csv -o to-handle-first.csv
   zcat week.csv.gz | postclass triage --input-format csv --limit 5
+  postclass triage excel.csv --encoding windows-1252 --on-error skip --rejects rejects.jsonl
 
 Rows are ordered by the priority of the label the first `one` set gave
 them (1 first), then by score (highest first), then by input order. Rows
