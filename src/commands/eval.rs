@@ -195,18 +195,8 @@ fn read_gold(args: &Args, rulebook: &Rulebook) -> Result<Vec<GoldPost>> {
     let mut posts = Vec::new();
     let mut item = Item::default();
     while sources.next_into(&mut item)? {
-        let pos = item.pos;
-        let at = |p: Problem| RecordError {
-            file: name.clone(),
-            line: pos.line,
-            record: pos.record,
-            field: p.field,
-            reason: p.reason,
-        };
-        if let Some(p) = item.read_problem.take() {
-            return Err(at(p).into());
-        }
-        field.extract(&mut item).map_err(at)?;
+        open::read_text(&name, &field, &mut item)?;
+        let at = |p: Problem| RecordError::at(&name, item.pos, p);
         let labels = match (&item.raw, &item.value, &columns) {
             (Raw::Csv(record), _, Some(cols)) => cols
                 .iter()

@@ -214,15 +214,8 @@ fn find_post(args: &Args, path: &Path) -> Result<(String, Origin)> {
     while sources.next_into(&mut item)? {
         let pos = item.pos;
         rows = pos.record;
-        let at = |p: Problem| RecordError {
-            file: name.clone(),
-            line: pos.line,
-            record: pos.record,
-            field: p.field,
-            reason: p.reason,
-        };
         let id = match &mut ids {
-            Some(ids) => ids.of(&item).map_err(at)?,
+            Some(ids) => ids.of(&item).map_err(|p| RecordError::at(&name, pos, p))?,
             None => None,
         };
         let wanted = match (&args.row, &args.id) {
@@ -233,10 +226,7 @@ fn find_post(args: &Args, path: &Path) -> Result<(String, Origin)> {
         if !wanted {
             continue;
         }
-        if let Some(p) = item.read_problem.take() {
-            return Err(at(p).into());
-        }
-        field.extract(&mut item).map_err(at)?;
+        open::read_text(&name, &field, &mut item)?;
         return Ok((
             std::mem::take(&mut item.text),
             Origin {

@@ -21,6 +21,8 @@ use flate2::read::MultiGzDecoder;
 
 pub use encoding::Encoding;
 
+use crate::pipeline::{Pos, Problem};
+
 /// The longest record read by default, in bytes (16 MiB).
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;
 
@@ -415,6 +417,19 @@ pub struct RecordError {
     /// The field concerned, when there is one.
     pub field: Option<String>,
     pub reason: String,
+}
+
+impl RecordError {
+    /// The error of the record at `pos` of the input `file`.
+    pub fn at(file: &str, pos: Pos, problem: Problem) -> RecordError {
+        RecordError {
+            file: file.to_string(),
+            line: pos.line,
+            record: pos.record,
+            field: problem.field,
+            reason: problem.reason,
+        }
+    }
 }
 
 impl std::fmt::Display for RecordError {

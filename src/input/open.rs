@@ -284,3 +284,16 @@ impl RecordSource for Replay {
         self.rest.next_into(item)
     }
 }
+
+/// Reads the post text of `item`, a record of the input `file`, read from
+/// opened sources, into `item.text` (and, for JSON, its value into
+/// `item.value`); the error of a record that cannot be read or labelled
+/// names its place.
+pub fn read_text(file: &str, field: &TextField, item: &mut Item) -> Result<(), RecordError> {
+    if let Some(p) = item.read_problem.take() {
+        return Err(RecordError::at(file, item.pos, p));
+    }
+    field
+        .extract(item)
+        .map_err(|p| RecordError::at(file, item.pos, p))
+}

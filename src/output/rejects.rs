@@ -107,13 +107,7 @@ impl Rejects {
             .get(item.pos.input)
             .map_or("<input>", String::as_str);
         if self.policy == OnError::Fail {
-            let err = RecordError {
-                file: file.to_string(),
-                line: item.pos.line,
-                record: item.pos.record,
-                field: problem.field.clone(),
-                reason: problem.reason.clone(),
-            };
+            let err = RecordError::at(file, item.pos, problem.clone());
             bail!("{err}\n(pass --on-error skip to set such records aside and label the rest)");
         }
         self.count += 1;
