@@ -124,12 +124,24 @@ fn output_file_is_written_whole() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Runs postclass, successful or not.
-fn run(args: &[&str]) -> Output {
+/// Runs `triage INPUT --rules RULES EXTRA...`, successful or not.
+fn triage(input: &str, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_postclass"))
-        .args(args)
+        .args(["triage", input, "--rules", RULES])
+        .args(extra)
         .output()
         .expect("postclass runs")
+}
+
+/// Runs `triage INPUT --rules RULES EXTRA...`, which must succeed.
+fn triage_ok(input: &str, extra: &[&str]) -> Output {
+    let out = triage(input, extra);
+    assert!(
+        out.status.success(),
+        "triage {input} {extra:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// A fresh directory for one test's output files.
@@ -148,15 +160,7 @@ const LATIN1: &str = "tests/fixtures/triage/latin1.csv";
 fn a_ragged_row_stops_the_run_by_default_and_writes_nothing() {
     let dir = temp_dir("ragged-fail");
     let path = dir.join("first.csv");
-    let out = run(&[
-        "triage",
-        RAGGED,
-        "--rules",
-        RULES,
-        "-q",
-        "-o",
-        path.to_str().unwrap(),
-    ]);
+    let out = triage(RAGGED, &["-q", "-o", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
@@ -171,18 +175,17 @@ fn a_ragged_row_stops_the_run_by_default_and_writes_nothing() {
 fn skip_sets_a_ragged_row_aside_in_the_rejects_and_says_so() {
     let dir = temp_dir("ragged-skip");
     let rejects = dir.join("rejects.jsonl");
-    let out = run(&[
-        "triage",
+    let out = triage(
         RAGGED,
-        "--rules",
-        RULES,
-        "--format",
-        "csv",
-        "--on-error",
-        "skip",
-        "--rejects",
-        rejects.to_str().unwrap(),
-    ]);
+        &[
+            "--format",
+            "csv",
+            "--on-error",
+            "skip",
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+    );
     assert!(out.status.success());
     assert_eq!(ids(&String::from_utf8(out.stdout).unwrap()), ["1", "3"]);
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -204,9 +207,7 @@ fn skip_sets_a_ragged_row_aside_in_the_rejects_and_says_so() {
 
 #[test]
 fn a_bad_jsonl_line_fails_with_its_place_or_is_skipped_and_counted() {
-    let out = run(&[
-        "triage", BAD_LINE, "--rules", RULES, "-q", "--format", "jsonl",
-    ]);
+    let out = triage(BAD_LINE, &["-q", "--format", "jsonl"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert_eq!(
@@ -215,16 +216,7 @@ fn a_bad_jsonl_line_fails_with_its_place_or_is_skipped_and_counted() {
          (pass --on-error skip to set such records aside and label the rest)\n"
     );
 
-    let out = run(&[
-        "triage",
-        BAD_LINE,
-        "--rules",
-        RULES,
-        "--format",
-        "jsonl",
-        "--on-error",
-        "skip",
-    ]);
+    let out = triage(BAD_LINE, &["--format", "jsonl", "--on-error", "skip"]);
     assert!(out.status.success());
     let ids: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
@@ -241,17 +233,7 @@ fn a_bad_jsonl_line_fails_with_its_place_or_is_skipped_and_counted() {
 
 #[test]
 fn quiet_skip_says_nothing() {
-    let out = run(&[
-        "triage",
-        BAD_LINE,
-        "--rules",
-        RULES,
-        "-q",
-        "--format",
-        "jsonl",
-        "--on-error",
-        "skip",
-    ]);
+    let out = triage(BAD_LINE, &["-q", "--format", "jsonl", "--on-error", "skip"]);
     assert!(out.status.success());
     assert!(out.stderr.is_empty());
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2);
@@ -261,14 +243,7 @@ fn quiet_skip_says_nothing() {
 fn rejects_need_skip() {
     let dir = temp_dir("rejects-need-skip");
     let rejects = dir.join("rejects.jsonl");
-    let out = run(&[
-        "triage",
-        RAGGED,
-        "--rules",
-        RULES,
-        "--rejects",
-        rejects.to_str().unwrap(),
-    ]);
+    let out = triage(RAGGED, &["--rejects", rejects.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
@@ -281,7 +256,7 @@ fn rejects_need_skip() {
 #[test]
 fn latin1_input_is_read_with_its_encoding() {
     // As UTF-8, the é of row 1 is an invalid byte in the text field.
-    let out = run(&["triage", LATIN1, "--rules", RULES, "-q", "--format", "csv"]);
+    let out = triage(LATIN1, &["-q", "--format", "csv"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -291,17 +266,7 @@ fn latin1_input_is_read_with_its_encoding() {
         "{stderr}"
     );
 
-    let out = postclass(&[
-        "triage",
-        LATIN1,
-        "--rules",
-        RULES,
-        "-q",
-        "--format",
-        "csv",
-        "--encoding",
-        "latin1",
-    ]);
+    let out = triage_ok(LATIN1, &["-q", "--format", "csv", "--encoding", "latin1"]);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         "id,text,customer_type,customer_type_score,traits,priority,action,matched_rules\n\
@@ -312,16 +277,7 @@ fn latin1_input_is_read_with_its_encoding() {
 
 #[test]
 fn lossy_decoding_says_how_many_bytes_it_replaced() {
-    let out = postclass(&[
-        "triage",
-        LATIN1,
-        "--rules",
-        RULES,
-        "--format",
-        "csv",
-        "--encoding",
-        "lossy",
-    ]);
+    let out = triage_ok(LATIN1, &["--format", "csv", "--encoding", "lossy"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.contains("\"Encore coup\u{FFFD}e, j'en ai marre\""),
@@ -339,17 +295,10 @@ fn lossy_decoding_says_how_many_bytes_it_replaced() {
 #[test]
 fn records_over_max_record_bytes_cannot_be_labelled() {
     let long = "tests/fixtures/triage/long.jsonl";
-    let out = run(&[
-        "triage",
+    let out = triage(
         long,
-        "--rules",
-        RULES,
-        "-q",
-        "--format",
-        "jsonl",
-        "--max-record-bytes",
-        "40",
-    ]);
+        &["-q", "--format", "jsonl", "--max-record-bytes", "40"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
@@ -357,7 +306,7 @@ fn records_over_max_record_bytes_cannot_be_labelled() {
          (pass --on-error skip to set such records aside and label the rest)\n"
     );
     // Without the limit, the long record is the most urgent.
-    let out = postclass(&["triage", long, "--rules", RULES, "-q", "--format", "jsonl"]);
+    let out = triage_ok(long, &["-q", "--format", "jsonl"]);
     let first: serde_json::Value = serde_json::from_str(
         String::from_utf8(out.stdout)
             .unwrap()
