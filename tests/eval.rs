@@ -144,3 +144,46 @@ fn text_and_markdown_reports() {
         "{md}"
     );
 }
+
+fn eval_on(gold: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_postclass"))
+        .arg("eval")
+        .arg("--gold")
+        .arg(gold)
+        .arg("--rules")
+        .arg(fixture("rules.toml"))
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_json_array_gold_file_gives_the_figures_of_the_same_posts_in_csv() {
+    let o = eval_on(&fixture("gold.json"), &["--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let from_json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(from_json["posts"], 6);
+    assert_eq!(from_json, json());
+}
+
+#[test]
+fn a_bad_gold_record_is_an_error_naming_it() {
+    let dir = std::env::temp_dir().join(format!("postclass-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gold = dir.join("gold.csv");
+    std::fs::write(
+        &gold,
+        "text,mood\nI love the app,happy\nFed up, again,cross\n",
+    )
+    .unwrap();
+    let o = eval_on(&gold, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        format!(
+            "postclass: error: {}:3: record 2: expected 2 fields as in the header, found 3\n",
+            gold.display()
+        )
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

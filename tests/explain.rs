@@ -290,3 +290,134 @@ fn rules_show_prints_the_default_rulebook_byte_for_byte() {
             .unwrap();
     assert_eq!(out.stdout, file);
 }
+
+#[test]
+fn explains_a_record_of_a_json_array_by_row_and_by_id() {
+    let array = "tests/fixtures/posts/posts.json";
+    let out = postclass(&["explain", "-r", SUPPORT, "--input", array, "--row", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(&format!(
+            "rulebook:   support 1.0.0\npost:       {array}:6 (record 2)\ntext:       Encore une coupure internet, j'en ai marre !!!\n"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("  decision: angry\n"), "{text}");
+
+    let out = postclass(&[
+        "explain", "-r", SUPPORT, "--input", array, "--id", "a1", "--format", "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["source"],
+        serde_json::json!({"file": array, "line": 2, "row": 1, "id": "a1"})
+    );
+    assert_eq!(
+        doc["text"],
+        "Does anyone know a good tutorial for this router?"
+    );
+}
+
+#[test]
+fn a_preset_export_gives_its_text_and_id() {
+    // A Mastodon API array: the preset is detected, its `id` is what --id
+    // looks for, and the HTML content is read as text (`&nbsp;` a no-break space).
+    let statuses = "tests/fixtures/formats/mastodon/statuses.json";
+    let out = postclass(&[
+        "explain",
+        "-r",
+        SUPPORT,
+        "--input",
+        statuses,
+        "--id",
+        "111958000000000001",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(&format!(
+            "rulebook:   support 1.0.0\npost:       {statuses}:2 (record 1, id 111958000000000001)\n\
+             text:       Bonjour @tom, l'appli de la médiathèque ne marche plus depuis hier\u{a0}:\\n\\n<erreur 503> & page blanche.\\nUne idée\u{a0}?\n"
+        )),
+        "{text}"
+    );
+    // Forced, the preset reads the same.
+    let forced = postclass(&[
+        "explain", "-r", SUPPORT, "--input", statuses, "--preset", "mastodon", "--row", "1",
+    ]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    assert!(stdout(&forced).contains("<erreur 503> & page blanche"));
+}
+
+#[test]
+fn input_is_read_with_its_encoding_and_delimiter() {
+    let latin1 = "tests/bad_input/latin1.csv";
+    let out = postclass(&["explain", "-r", SUPPORT, "--input", latin1, "--row", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "postclass: error: {latin1}:2: record 1, field `text`: invalid UTF-8: byte 0xE9"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = postclass(&[
+        "explain",
+        "-r",
+        SUPPORT,
+        "--input",
+        latin1,
+        "--row",
+        "1",
+        "--encoding",
+        "latin1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\ntext:       déjà vu\n"));
+
+    let dir = std::env::temp_dir().join(format!("postclass-explain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let semicolons = dir.join("posts.csv");
+    std::fs::write(&semicolons, "id;text\nx1;fed up, again\n").unwrap();
+    let path = semicolons.to_str().unwrap();
+    let out = postclass(&["explain", "-r", SUPPORT, "--input", path, "--id", "x1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot find the text column"));
+    let out = postclass(&[
+        "explain", "-r", SUPPORT, "--input", path, "--id", "x1", "-d", ";",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\ntext:       fed up, again\n"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_bad_record_searched_for_is_an_error_naming_it() {
+    let dir = std::env::temp_dir().join(format!("postclass-explain-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let posts = dir.join("posts.jsonl");
+    std::fs::write(
+        &posts,
+        "{\"id\":\"1\",\"text\":\"fed up\"}\n{\"id\":\"2\",\"text\":\n{\"id\":\"3\",\"body\":\"x\"}\n",
+    )
+    .unwrap();
+    let path = posts.to_str().unwrap();
+    let out = postclass(&["explain", "-r", SUPPORT, "--input", path, "--row", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!("postclass: error: {path}:2: record 2: invalid JSON: EOF while parsing a value at line 1 column 17\n")
+    );
+    let out = postclass(&["explain", "-r", SUPPORT, "--input", path, "--row", "3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!("postclass: error: {path}:3: record 3, field `text`: missing or null; expected a string\n")
+    );
+    // Records before the one asked for by row are not checked.
+    let out = postclass(&["explain", "-r", SUPPORT, "--input", path, "--row", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -123,3 +123,197 @@ fn output_file_is_written_whole() {
     assert_eq!(ids(&std::fs::read_to_string(&path).unwrap()), ["1"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Runs `triage INPUT --rules RULES EXTRA...`, successful or not.
+fn triage(input: &str, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_postclass"))
+        .args(["triage", input, "--rules", RULES])
+        .args(extra)
+        .output()
+        .expect("postclass runs")
+}
+
+/// Runs `triage INPUT --rules RULES EXTRA...`, which must succeed.
+fn triage_ok(input: &str, extra: &[&str]) -> Output {
+    let out = triage(input, extra);
+    assert!(
+        out.status.success(),
+        "triage {input} {extra:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A fresh directory for one test's output files.
+fn temp_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("postclass-triage-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const RAGGED: &str = "tests/fixtures/triage/ragged.csv";
+const BAD_LINE: &str = "tests/fixtures/triage/bad_line.jsonl";
+const LATIN1: &str = "tests/fixtures/triage/latin1.csv";
+
+#[test]
+fn a_ragged_row_stops_the_run_by_default_and_writes_nothing() {
+    let dir = temp_dir("ragged-fail");
+    let path = dir.join("first.csv");
+    let out = triage(RAGGED, &["-q", "-o", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "postclass: error: tests/fixtures/triage/ragged.csv:3: record 2: expected 2 fields as in the header, found 3\n\
+         (pass --on-error skip to set such records aside and label the rest)\n"
+    );
+    assert!(!path.exists(), "no output after a failed run");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn skip_sets_a_ragged_row_aside_in_the_rejects_and_says_so() {
+    let dir = temp_dir("ragged-skip");
+    let rejects = dir.join("rejects.jsonl");
+    let out = triage(
+        RAGGED,
+        &[
+            "--format",
+            "csv",
+            "--on-error",
+            "skip",
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    assert_eq!(ids(&String::from_utf8(out.stdout).unwrap()), ["1", "3"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "postclass: 1 of 3 records rejected, written to {}\n",
+            rejects.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&rejects).unwrap(),
+        "{\"file\":\"tests/fixtures/triage/ragged.csv\",\"line\":3,\"record\":2,\"field\":null,\
+         \"reason\":\"expected 2 fields as in the header, found 3\",\
+         \"raw\":\"2,fed up, no reply since Monday\"}\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_bad_jsonl_line_fails_with_its_place_or_is_skipped_and_counted() {
+    let out = triage(BAD_LINE, &["-q", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "postclass: error: tests/fixtures/triage/bad_line.jsonl:2: record 2: invalid JSON: EOF while parsing a string at line 1 column 24\n\
+         (pass --on-error skip to set such records aside and label the rest)\n"
+    );
+
+    let out = triage(BAD_LINE, &["--format", "jsonl", "--on-error", "skip"]);
+    assert!(out.status.success());
+    let ids: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+        .collect();
+    assert_eq!(ids, ["\"c\"", "\"a\""]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("postclass: 1 of 3 records rejected (pass --rejects FILE to keep them)\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn quiet_skip_says_nothing() {
+    let out = triage(BAD_LINE, &["-q", "--format", "jsonl", "--on-error", "skip"]);
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2);
+}
+
+#[test]
+fn rejects_need_skip() {
+    let dir = temp_dir("rejects-need-skip");
+    let rejects = dir.join("rejects.jsonl");
+    let out = triage(RAGGED, &["--rejects", rejects.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "postclass: error: --rejects only applies with --on-error skip: add --on-error skip\n"
+    );
+    assert!(!rejects.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn latin1_input_is_read_with_its_encoding() {
+    // As UTF-8, the é of row 1 is an invalid byte in the text field.
+    let out = triage(LATIN1, &["-q", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with(
+            "postclass: error: tests/fixtures/triage/latin1.csv:2: record 1, field `text`: invalid UTF-8: byte 0xE9"
+        ),
+        "{stderr}"
+    );
+
+    let out = triage_ok(LATIN1, &["-q", "--format", "csv", "--encoding", "latin1"]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "id,text,customer_type,customer_type_score,traits,priority,action,matched_rules\n\
+         1,\"Encore coupée, j'en ai marre\",angry,2,,highest,Reach out first and fix the root cause,angry-again;angry-fed-up\n\
+         2,fed up,angry,1,,highest,Reach out first and fix the root cause,angry-fed-up\n"
+    );
+}
+
+#[test]
+fn lossy_decoding_says_how_many_bytes_it_replaced() {
+    let out = triage_ok(LATIN1, &["--format", "csv", "--encoding", "lossy"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("\"Encore coup\u{FFFD}e, j'en ai marre\""),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "postclass: 1 invalid byte sequences replaced with U+FFFD (--encoding lossy)\n"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn records_over_max_record_bytes_cannot_be_labelled() {
+    let long = "tests/fixtures/triage/long.jsonl";
+    let out = triage(
+        long,
+        &["-q", "--format", "jsonl", "--max-record-bytes", "40"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "postclass: error: tests/fixtures/triage/long.jsonl:2: record 2: line is over the --max-record-bytes limit of 40 bytes\n\
+         (pass --on-error skip to set such records aside and label the rest)\n"
+    );
+    // Without the limit, the long record is the most urgent.
+    let out = triage_ok(long, &["-q", "--format", "jsonl"]);
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["id"], "long");
+}

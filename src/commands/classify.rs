@@ -2,24 +2,22 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use csv::ByteRecord;
-use serde_json::Value;
 
 use super::consumers::{self, Consumers};
+use super::input_args::InputArgs;
 use super::{load_rulebook, Outcome};
-use crate::input::delimited::DelimitedSource;
-use crate::input::fields::{self, JsonPath};
-use crate::input::jsonl::JsonlSource;
-use crate::input::presets::{self, Preset};
-use crate::input::{resolve_format, Input, InputFormat, ReadArgs, RecordError};
-use crate::output::rejects::{self, RejectArgs, Rejects};
+use crate::input::presets;
+use crate::input::Input;
 use crate::output::split::SplitLayout;
 use crate::output::{self, LabelColumns, OutputFormat, Row, RowWriter, Sink};
-use crate::pipeline::{self, Item, Opener, Raw, RecordSource, Sources, TextField};
+use crate::pipeline::{self, Raw};
 use crate::progress::Progress;
-use crate::summary::{DecodingCounts, Summary, SummaryFormat};
+use crate::summary::{Summary, SummaryFormat};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -37,33 +35,12 @@ Examples:
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Input files (CSV, TSV, JSONL, JSON arrays, tweets.js; each optionally
-    /// gzip or zstd compressed); `-` or none for stdin.
-    pub inputs: Vec<PathBuf>,
-
     /// Rulebook to apply (default: the embedded default rulebook).
     #[arg(short, long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
 
-    /// Field holding the post text: a CSV column or a dotted JSON path
-    /// (`tweet.full_text`). Detected from common export names when absent.
-    #[arg(short, long, value_name = "FIELD")]
-    pub text: Option<String>,
-
-    /// Input format, when the file extension does not tell (always for stdin).
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub input_format: Option<InputFormat>,
-
-    /// Read the export of a known tool: its text, its id, author, date,
-    /// language and mentions fields (the default --fields of CSV output)
-    /// and, for twarc2, one post per tweet. Implies JSON input. Detected from
-    /// the first record when neither --preset nor --text is given.
-    #[arg(long, value_enum, value_name = "NAME")]
-    pub preset: Option<Preset>,
-
-    /// Field delimiter of CSV input and output (default `,`; `\t` for TSV).
-    #[arg(short, long, value_name = "CHAR", value_parser = parse_delimiter)]
-    pub delimiter: Option<u8>,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// Write labelled rows here (default: stdout). Written to a temporary
     /// file and moved into place only when complete.
@@ -105,80 +82,34 @@ pub struct Args {
     pub quiet: bool,
 
     #[command(flatten)]
-    pub read: ReadArgs,
-
-    #[command(flatten)]
-    pub reject: RejectArgs,
-
-    #[command(flatten)]
     pub consumers: consumers::ConsumerArgs,
-}
-
-pub(crate) fn parse_delimiter(s: &str) -> Result<u8, String> {
-    match s {
-        "\\t" | "tab" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => Err(format!(
-            "a delimiter is one ASCII character (or `\\t`), not `{s}`"
-        )),
-    }
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
     output::install_interrupt_cleanup();
     let rulebook = load_rulebook(args.rules.as_deref())?;
-    let replaced = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let read_options = args.read.options(std::sync::Arc::clone(&replaced));
-    let inputs: Vec<Input> = inputs_of(&args.inputs)?
-        .into_iter()
-        .map(|i| i.with_options(read_options.clone()))
-        .collect();
+    let replaced = Arc::new(AtomicU64::new(0));
+    let inputs = args.input.inputs(&replaced)?;
     let mut progress = Progress::new(!args.quiet, &inputs);
     let inputs: Vec<Input> = inputs
         .into_iter()
         .map(|i| i.counting(&progress.counter()))
         .collect();
-    let format = input_format(&inputs, args.input_format, args.preset)?;
+    let format = args.input.format(&inputs)?;
     let out_format = args
         .output_format
         .unwrap_or(OutputFormat::from_input(format));
     let input_paths: Vec<Option<PathBuf>> = inputs.iter().map(|i| i.path.clone()).collect();
-    for target in [&args.output, &args.summary, &args.reject.rejects]
-        .into_iter()
-        .flatten()
-    {
-        if target.as_os_str() != "-" {
-            output::ensure_not_an_input(target, &input_paths)?;
-        }
-    }
-    rejects::ensure_distinct(
-        args.reject.rejects.as_deref(),
-        &[args.output.as_deref(), args.summary.as_deref()],
-    )?;
-    let delimiter = args.delimiter.unwrap_or(if format == InputFormat::Tsv {
-        b'\t'
-    } else {
-        b','
-    });
-    let mut rejects = Rejects::create(
-        &args.reject,
-        inputs.iter().map(Input::display_name).collect(),
-        delimiter,
-    )?;
+    args.input
+        .check_outputs(&inputs, &[args.output.as_deref(), args.summary.as_deref()])?;
+    let mut rejects = args.input.rejects(&inputs, format)?;
     let say = |msg: String| {
         if !args.quiet {
             eprintln!("postclass: {msg}");
         }
     };
 
-    let opened = open_inputs(
-        &inputs,
-        format,
-        args.delimiter,
-        args.text.as_deref(),
-        args.preset,
-        &say,
-    )?;
+    let opened = args.input.open(&inputs, format, &say)?;
     let columns = LabelColumns::new(&rulebook, &args.prefix);
     check_added_fields(opened.header.as_ref(), &columns)?;
     let json_fields = presets::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
@@ -250,12 +181,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     if let Some(w) = writer {
         w.finish()?;
     }
-    if !args.read.encoding.is_strict_utf8() {
-        summary.decoding = Some(DecodingCounts {
-            encoding: args.read.encoding.name().to_string(),
-            replaced: replaced.load(std::sync::atomic::Ordering::Relaxed),
-        });
-    }
+    summary.decoding = args.input.decoding(&replaced);
     summary.update_shares();
     consumers.finish(&rulebook, &mut summary)?;
     write_summary(&args, &summary)?;
@@ -279,284 +205,10 @@ pub(crate) fn check_added_fields(
     Ok(())
 }
 
-/// The inputs named on the command line; none means standard input.
-pub(crate) fn inputs_of(paths: &[PathBuf]) -> Result<Vec<Input>> {
-    let inputs: Vec<Input> = if paths.is_empty() {
-        vec![Input::stdin()]
-    } else {
-        paths.iter().map(|p| Input::from_arg(p)).collect()
-    };
-    if inputs.iter().filter(|i| i.path.is_none()).count() > 1 {
-        bail!("standard input (`-`) can be read only once");
-    }
-    Ok(inputs)
-}
-
-/// The format of the inputs: `--input-format`, else their names; a preset
-/// reads JSON.
-pub(crate) fn input_format(
-    inputs: &[Input],
-    forced: Option<InputFormat>,
-    preset: Option<Preset>,
-) -> Result<InputFormat> {
-    let format = match (forced, preset) {
-        // A preset reads JSON: it says the format when the names do not.
-        (None, Some(_)) => resolve_format(inputs, None).unwrap_or(InputFormat::Jsonl),
-        (forced, _) => resolve_format(inputs, forced)?,
-    };
-    if let (Some(p), InputFormat::Csv | InputFormat::Tsv) = (preset, format) {
-        bail!(
-            "--preset {} reads JSON exports, but the input format is {}",
-            p.name(),
-            format.name()
-        );
-    }
-    Ok(format)
-}
-
 pub(crate) fn threads(asked: Option<usize>) -> usize {
     asked
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
-/// The inputs, opened far enough to know their header and text field.
-pub(crate) struct Opened {
-    pub header: Option<ByteRecord>,
-    /// `None` when no input has a record (nothing to detect the text from).
-    pub field: Option<TextField>,
-    pub sources: Option<Sources>,
-    /// The preset the JSON inputs are read with.
-    pub preset: Option<Preset>,
-}
-
-/// Opens `inputs` of `format`, finding the text field (`text`, the
-/// preset's, else detected and reported through `say`).
-pub(crate) fn open_inputs(
-    inputs: &[Input],
-    format: InputFormat,
-    delimiter: Option<u8>,
-    text: Option<&str>,
-    preset: Option<Preset>,
-    say: &dyn Fn(String),
-) -> Result<Opened> {
-    match format {
-        InputFormat::Csv | InputFormat::Tsv => {
-            let default = if format == InputFormat::Tsv {
-                b'\t'
-            } else {
-                b','
-            };
-            open_delimited(text, inputs, delimiter.unwrap_or(default), say)
-        }
-        InputFormat::Jsonl => open_jsonl(text, preset, inputs, say),
-    }
-}
-
-fn open_delimited(
-    text: Option<&str>,
-    inputs: &[Input],
-    delimiter: u8,
-    say: &dyn Fn(String),
-) -> Result<Opened> {
-    // Empty files (no header, no records) before the first real one add nothing.
-    let mut start = 0;
-    let first = loop {
-        let src = DelimitedSource::open(&inputs[start], start, delimiter)?;
-        let empty = src.headers().len() <= 1 && src.headers().iter().all(|h| h.is_empty());
-        if !empty {
-            break src;
-        }
-        start += 1;
-        if start == inputs.len() {
-            return Ok(Opened {
-                header: None,
-                field: None,
-                sources: None,
-                preset: None,
-            });
-        }
-    };
-    let header = first.headers().clone();
-    let names = first.header_names();
-    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let column = match text {
-        Some(t) => fields::find_csv_column(&name_refs, t).with_context(|| {
-            format!(
-                "{}: no column named `{t}`; the columns are: {}",
-                first.name(),
-                names.join(", ")
-            )
-        })?,
-        None => {
-            let c = fields::detect_csv_column(&name_refs).with_context(|| {
-                format!(
-                    "{}: cannot find the text column; pass --text NAME. The columns are: {}",
-                    first.name(),
-                    names.join(", ")
-                )
-            })?;
-            say(format!(
-                "{}: text field `{}` (detected)",
-                first.name(),
-                names[c]
-            ));
-            c
-        }
-    };
-    let mut rest: Vec<Opener> = Vec::new();
-    for (i, input) in inputs.iter().enumerate().skip(start + 1) {
-        let input = input.clone();
-        let expected = header.clone();
-        let first_name = first.name().to_string();
-        rest.push(Box::new(move || {
-            let src = DelimitedSource::open(&input, i, delimiter)?;
-            let empty = src.headers().len() <= 1 && src.headers().iter().all(|h| h.is_empty());
-            if !empty && *src.headers() != expected {
-                bail!(
-                    "{}: its header differs from the header of {first_name}; inputs read together must have the same columns",
-                    src.name()
-                );
-            }
-            Ok(Box::new(src) as Box<dyn RecordSource>)
-        }));
-    }
-    Ok(Opened {
-        header: Some(header),
-        field: Some(TextField::Column(column, names[column].clone())),
-        sources: Some(Sources::new(Box::new(first), rest)),
-        preset: None,
-    })
-}
-
-fn open_jsonl(
-    text: Option<&str>,
-    preset: Option<Preset>,
-    inputs: &[Input],
-    say: &dyn Fn(String),
-) -> Result<Opened> {
-    // The first record tells the text field; it is read once and replayed.
-    let mut start = 0;
-    let (first, peek) = loop {
-        let mut src = JsonlSource::open(&inputs[start], start)?;
-        let mut peek = Item::default();
-        if src.next_into(&mut peek)? {
-            break (src, peek);
-        }
-        start += 1;
-        if start == inputs.len() {
-            return Ok(Opened {
-                header: None,
-                field: text
-                    .map(|t| TextField::Path(JsonPath::parse(t)))
-                    .or(preset.map(TextField::Preset)),
-                sources: None,
-                preset,
-            });
-        }
-    };
-    let mut preset = preset;
-    let field = match text {
-        Some(t) => TextField::Path(JsonPath::parse(t)),
-        None => {
-            let name = inputs[start].display_name();
-            let Raw::Line(line) = &peek.raw else {
-                unreachable!("JSONL sources yield lines")
-            };
-            if let Some(p) = &peek.read_problem {
-                bail!(
-                    "{name}:{}: the first record cannot be read ({}), so the text field cannot be detected: pass --text PATH",
-                    peek.pos.line,
-                    p.reason
-                );
-            }
-            let value: Value = serde_json::from_slice(line).map_err(|e| RecordError {
-                file: name.clone(),
-                line: peek.pos.line,
-                record: 1,
-                field: None,
-                reason: format!(
-                    "invalid JSON: {e}; the text field cannot be detected from it: pass --text PATH"
-                ),
-            })?;
-            if preset.is_none() {
-                preset = Preset::detect(&value);
-                if let Some(p) = preset {
-                    say(format!(
-                        "{name}: preset `{}` detected ({})",
-                        p.name(),
-                        p.describe()
-                    ));
-                }
-            }
-            if let Some(p) = preset {
-                return open_jsonl_with(Some(p), TextField::Preset(p), inputs, start, first, peek);
-            }
-            let p = fields::detect_json_path(&value).with_context(|| {
-                format!(
-                    "{name}: cannot find the text field; pass --text PATH. The string fields are: {}",
-                    fields::json_string_paths(&value).join(", ")
-                )
-            })?;
-            say(format!("{name}: text field `{p}` (detected)"));
-            TextField::Path(p)
-        }
-    };
-    open_jsonl_with(preset, field, inputs, start, first, peek)
-}
-
-/// The JSON inputs from `start`, the first one's first record `peek`
-/// already read, as posts.
-fn open_jsonl_with(
-    preset: Option<Preset>,
-    field: TextField,
-    inputs: &[Input],
-    start: usize,
-    first: JsonlSource,
-    peek: Item,
-) -> Result<Opened> {
-    let rest: Vec<Opener> = inputs
-        .iter()
-        .enumerate()
-        .skip(start + 1)
-        .map(|(i, input)| {
-            let input = input.clone();
-            Box::new(move || Ok(Box::new(JsonlSource::open(&input, i)?) as Box<dyn RecordSource>))
-                as Opener
-        })
-        .collect();
-    let replay = Replay {
-        item: Some(peek),
-        rest: first,
-    };
-    let sources = Sources::new(Box::new(replay), rest);
-    Ok(Opened {
-        header: None,
-        field: Some(field),
-        sources: Some(match preset {
-            Some(p) => p.posts(sources),
-            None => sources,
-        }),
-        preset,
-    })
-}
-
-/// A source that yields one record already read, then the rest.
-struct Replay {
-    item: Option<Item>,
-    rest: JsonlSource,
-}
-
-impl RecordSource for Replay {
-    fn next_into(&mut self, item: &mut Item) -> Result<bool> {
-        if let Some(first) = self.item.take() {
-            item.pos = first.pos;
-            item.raw = first.raw;
-            item.read_problem = first.read_problem;
-            return Ok(true);
-        }
-        self.rest.next_into(item)
-    }
 }
 
 fn write_summary(args: &Args, summary: &Summary) -> Result<()> {

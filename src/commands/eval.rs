@@ -9,11 +9,12 @@ use serde_json::Value;
 use super::{load_rulebook, Outcome};
 use crate::eval::{evaluate, Evaluation, GoldPost};
 use crate::input::fields::{self, JsonPath};
-use crate::input::{resolve_format, Input, InputFormat};
+use crate::input::{open, Input, InputFormat, RecordError};
+use crate::pipeline::{Item, Problem, Raw, RecordSource};
 use crate::rulebook::{Mode, Rulebook};
 
 const EXAMPLES: &str = "\
-Gold file: CSV, TSV or JSONL with the post text and one field per label set holding the
+Gold file: CSV, TSV, JSONL or a JSON array with the post text and one field per label set holding the
 reference label(s): a label for `one` sets, `;`-joined labels (or a JSON array) for `many`
 sets. An empty `one` cell leaves that post out of the set's figures; an empty `many` cell
 means no label. The gold file is read into memory.
@@ -29,7 +30,8 @@ SET.LABEL.precision, SET.LABEL.recall, SET.LABEL.f1.";
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Posts with reference labels (CSV, TSV or JSONL, optionally gzipped).
+    /// Posts with reference labels (CSV, TSV, JSONL or a JSON array;
+    /// optionally gzip or zstd compressed).
     #[arg(long, value_name = "FILE")]
     pub gold: PathBuf,
 
@@ -160,98 +162,80 @@ fn split_labels(cell: &str, mode: Mode) -> Option<Vec<String>> {
 
 fn read_gold(args: &Args, rulebook: &Rulebook) -> Result<Vec<GoldPost>> {
     let input = Input::from_arg(&args.gold);
+    let inputs = std::slice::from_ref(&input);
     let name = input.display_name();
-    let format = resolve_format(std::slice::from_ref(&input), args.input_format)?;
+    let format = open::input_format(inputs, args.input_format, None)?;
     let set_fields = label_fields(args, rulebook)?;
+    let opened = open::open_inputs(inputs, format, None, args.text.as_deref(), None, &|_| {})?;
+    let (Some(field), Some(mut sources)) = (opened.field, opened.sources) else {
+        return Ok(Vec::new());
+    };
+    // Where each set's reference labels are: CSV columns, or JSON paths.
+    let columns: Option<Vec<Option<(usize, &str)>>> = opened.header.as_ref().map(|header| {
+        let names: Vec<String> = header
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        set_fields
+            .iter()
+            .map(|f| fields::find_csv_column(&names, f).map(|c| (c, f.as_str())))
+            .collect()
+    });
+    if columns
+        .as_ref()
+        .is_some_and(|cols| cols.iter().all(Option::is_none))
+    {
+        bail!(
+            "{name}: no column holds reference labels; expected one of: {} (or pass --label SET=FIELD)",
+            set_fields.join(", ")
+        );
+    }
+    let set_paths: Vec<JsonPath> = set_fields.iter().map(|f| JsonPath::parse(f)).collect();
     let mut posts = Vec::new();
-    match format {
-        InputFormat::Csv | InputFormat::Tsv => {
-            let mut reader = csv::ReaderBuilder::new()
-                .delimiter(if format == InputFormat::Tsv {
-                    b'\t'
-                } else {
-                    b','
-                })
-                .from_reader(input.open()?);
-            let headers = reader
-                .headers()
-                .with_context(|| format!("{name}: cannot read the header row"))?
-                .clone();
-            let names: Vec<&str> = headers.iter().collect();
-            let text_col = match &args.text {
-                Some(t) => fields::find_csv_column(&names, t)
-                    .with_context(|| format!("{name}: no column named `{t}`; the columns are: {}", names.join(", ")))?,
-                None => fields::detect_csv_column(&names).with_context(|| {
-                    format!("{name}: cannot find the text column; pass --text NAME. The columns are: {}", names.join(", "))
-                })?,
-            };
-            let set_cols: Vec<Option<usize>> = set_fields
+    let mut item = Item::default();
+    while sources.next_into(&mut item)? {
+        open::read_text(&name, &field, &mut item)?;
+        let at = |p: Problem| RecordError::at(&name, item.pos, p);
+        let labels = match (&item.raw, &item.value, &columns) {
+            (Raw::Csv(record), _, Some(cols)) => cols
                 .iter()
-                .map(|f| fields::find_csv_column(&names, f))
-                .collect();
-            if set_cols.iter().all(Option::is_none) {
-                bail!(
-                    "{name}: no column holds reference labels; expected one of: {} (or pass --label SET=FIELD)",
-                    set_fields.join(", ")
-                );
-            }
-            for (i, record) in reader.records().enumerate() {
-                let record = record.with_context(|| format!("{name}: record {}", i + 1))?;
-                posts.push(GoldPost {
-                    text: record.get(text_col).unwrap_or("").to_string(),
-                    labels: set_cols
-                        .iter()
-                        .zip(&rulebook.sets)
-                        .map(|(c, set)| {
-                            c.and_then(|c| split_labels(record.get(c).unwrap_or(""), set.mode))
-                        })
-                        .collect(),
-                });
-            }
-        }
-        InputFormat::Jsonl => {
-            use std::io::BufRead;
-            let text_path = args.text.as_deref().map(JsonPath::parse);
-            let set_paths: Vec<JsonPath> = set_fields.iter().map(|f| JsonPath::parse(f)).collect();
-            for (i, line) in input.open()?.lines().enumerate() {
-                let line = line.with_context(|| format!("{name}: line {}", i + 1))?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let value: Value = serde_json::from_str(&line)
-                    .with_context(|| format!("{name}: line {}: invalid JSON", i + 1))?;
-                let path = match &text_path {
-                    Some(p) => p.clone(),
-                    None => fields::detect_json_path(&value).with_context(|| {
-                        format!(
-                            "{name}: line {}: cannot find the text field; pass --text PATH",
-                            i + 1
-                        )
-                    })?,
-                };
-                let Some(Value::String(text)) = path.get(&value) else {
-                    bail!("{name}: line {}: field `{path}`: expected a string", i + 1);
-                };
-                let labels = set_paths
-                    .iter()
-                    .zip(&rulebook.sets)
-                    .map(|(p, set)| match p.get(&value) {
-                        Some(Value::String(s)) => split_labels(s, set.mode),
-                        Some(Value::Array(items)) => Some(
-                            items
-                                .iter()
-                                .filter_map(|v| v.as_str().map(str::to_string))
-                                .collect(),
-                        ),
-                        _ => None,
-                    })
-                    .collect();
-                posts.push(GoldPost {
-                    text: text.clone(),
-                    labels,
-                });
-            }
-        }
+                .zip(&rulebook.sets)
+                .map(|(c, set)| match c {
+                    None => Ok(None),
+                    Some((c, f)) => std::str::from_utf8(record.get(*c).unwrap_or(b""))
+                        .map(|cell| split_labels(cell, set.mode))
+                        .map_err(|e| {
+                            at(Problem {
+                                field: Some(f.to_string()),
+                                reason: format!(
+                                    "invalid UTF-8 at byte {} of the field",
+                                    e.valid_up_to()
+                                ),
+                            })
+                        }),
+                })
+                .collect::<Result<_, _>>()?,
+            (Raw::Line(_), Some(value), _) => set_paths
+                .iter()
+                .zip(&rulebook.sets)
+                .map(|(p, set)| match p.get(value) {
+                    Some(Value::String(s)) => split_labels(s, set.mode),
+                    Some(Value::Array(items)) => Some(
+                        items
+                            .iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect(),
+                    ),
+                    _ => None,
+                })
+                .collect(),
+            _ => unreachable!("CSV records have a header, JSON records a value once read"),
+        };
+        posts.push(GoldPost {
+            text: std::mem::take(&mut item.text),
+            labels,
+        });
     }
     Ok(posts)
 }

@@ -2,18 +2,21 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
+use csv::ByteRecord;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::input_args::parse_delimiter;
 use super::{load_rulebook, Outcome};
 use crate::explain::{Explanation, Span, Status};
-use crate::input::delimited::DelimitedSource;
 use crate::input::fields::{self, JsonPath};
-use crate::input::jsonl::JsonlSource;
-use crate::input::{resolve_format, Input, InputFormat};
-use crate::pipeline::{Item, Raw};
+use crate::input::open;
+use crate::input::presets::{FlatField, Preset};
+use crate::input::{Input, InputFormat, ReadArgs, RecordError};
+use crate::pipeline::{Item, Problem, Raw, RecordSource};
 use crate::rulebook::Rulebook;
 
 const EXAMPLES: &str = "\
@@ -22,6 +25,7 @@ Examples:
   postclass explain --rules mine.toml \"Does anyone know how to reset it?\"
   postclass explain --input examples/tweets.csv --row 3
   postclass explain --input export.jsonl --id t42 --format json
+  postclass explain --input statuses.json --preset mastodon --id 111958000000000001
   echo \"fed up\" | postclass explain -
 
 Matched text is shown between [ and ] in the original post.";
@@ -38,6 +42,14 @@ pub enum ExplainFormat {
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 #[command(group(clap::ArgGroup::new("which").args(["row", "id"])))]
+#[command(mut_arg("encoding", |a| a.requires("input").help(
+    "Text encoding of --input. With utf8 (the default) a record with an invalid byte \
+     cannot be explained; lossy replaces invalid bytes with U+FFFD"
+)))]
+#[command(mut_arg("max_record_bytes", |a| a.requires("input").help(
+    "Longest record of --input accepted, in bytes (suffixes K, M, G: powers of 1024). \
+     A longer record cannot be explained; reading goes on at the next line"
+)))]
 pub struct Args {
     /// The post to explain; `-` reads it from standard input.
     #[arg(value_name = "TEXT", required_unless_present = "input")]
@@ -47,8 +59,9 @@ pub struct Args {
     #[arg(short, long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
 
-    /// Take the post from this export (CSV, TSV or JSONL, optionally
-    /// gzipped) instead of TEXT; with --row or --id. Read until the post is found.
+    /// Take the post from this export (CSV, TSV, JSONL, JSON arrays,
+    /// tweets.js; optionally gzip or zstd compressed) instead of TEXT; with
+    /// --row or --id. Read until the post is found.
     #[arg(long, value_name = "FILE", requires = "which")]
     pub input: Option<PathBuf>,
 
@@ -73,6 +86,19 @@ pub struct Args {
     /// Format of --input, when its extension does not tell.
     #[arg(long, value_enum, value_name = "FORMAT", requires = "input")]
     pub input_format: Option<InputFormat>,
+
+    /// Read --input as the export of a known tool (see `classify --help`):
+    /// its text as the preset reads it and, for --id, its id field.
+    /// Detected from the first record when neither --preset nor --text is given.
+    #[arg(long, value_enum, value_name = "NAME", requires = "input")]
+    pub preset: Option<Preset>,
+
+    /// Field delimiter of a CSV --input (default `,`; `\t` for TSV).
+    #[arg(short, long, value_name = "CHAR", value_parser = parse_delimiter, requires = "input")]
+    pub delimiter: Option<u8>,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
 
     /// Output format.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ExplainFormat::Human)]
@@ -159,147 +185,151 @@ pub fn run(args: Args) -> Result<Outcome> {
 
 /// Reads `path` until the record asked for by --row or --id.
 fn find_post(args: &Args, path: &Path) -> Result<(String, Origin)> {
-    let input = Input::from_arg(path);
-    let format = resolve_format(std::slice::from_ref(&input), args.input_format)?;
+    let input = Input::from_arg(path).with_options(args.read.options(Arc::default()));
+    let inputs = std::slice::from_ref(&input);
+    let format = open::input_format(inputs, args.input_format, args.preset)?;
     let name = input.display_name();
-    match format {
-        InputFormat::Csv | InputFormat::Tsv => {
-            let delimiter = if format == InputFormat::Tsv {
-                b'\t'
-            } else {
-                b','
-            };
-            let mut src = DelimitedSource::open(&input, 0, delimiter)?;
-            let names = src.header_names();
+    let opened = open::open_inputs(
+        inputs,
+        format,
+        args.delimiter,
+        args.text_field.as_deref(),
+        args.preset,
+        &|_| {},
+    )?;
+    let (Some(field), Some(mut sources)) = (opened.field, opened.sources) else {
+        return not_found(args, &name, 0);
+    };
+    let mut ids = match &args.id {
+        None => None,
+        Some(_) => Some(Ids::new(
+            args,
+            opened.header.as_ref(),
+            opened.preset,
+            &name,
+        )?),
+    };
+    let mut rows = 0;
+    let mut item = Item::default();
+    while sources.next_into(&mut item)? {
+        let pos = item.pos;
+        rows = pos.record;
+        let id = match &mut ids {
+            Some(ids) => ids.of(&item).map_err(|p| RecordError::at(&name, pos, p))?,
+            None => None,
+        };
+        let wanted = match (&args.row, &args.id) {
+            (Some(n), _) => pos.record == *n,
+            (None, Some(want)) => id.as_deref() == Some(want.as_str()),
+            (None, None) => false,
+        };
+        if !wanted {
+            continue;
+        }
+        open::read_text(&name, &field, &mut item)?;
+        return Ok((
+            std::mem::take(&mut item.text),
+            Origin {
+                file: name,
+                line: pos.line,
+                row: pos.record,
+                id,
+            },
+        ));
+    }
+    if ids.is_some_and(|ids| ids.never_found()) && rows > 0 {
+        bail!("{name}: cannot find the id field; pass --id-field PATH");
+    }
+    not_found(args, &name, rows)
+}
+
+/// Where the id that --id looks for is in each record.
+enum Ids {
+    /// A CSV column.
+    Column(usize),
+    /// A JSON path: --id-field, else detected from the first record that
+    /// has one of the usual names.
+    Path(Option<JsonPath>),
+    /// The id field of a preset.
+    Preset(FlatField),
+}
+
+impl Ids {
+    fn new(
+        args: &Args,
+        header: Option<&ByteRecord>,
+        preset: Option<Preset>,
+        name: &str,
+    ) -> Result<Ids> {
+        if let Some(header) = header {
+            let names: Vec<String> = header
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).into_owned())
+                .collect();
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-            let text_col = match &args.text_field {
-                Some(t) => fields::find_csv_column(&refs, t),
-                None => fields::detect_csv_column(&refs),
-            }
-            .with_context(|| {
-                format!(
-                    "{name}: cannot find the text column; pass --text NAME. The columns are: {}",
-                    names.join(", ")
-                )
-            })?;
-            let id_col = match (&args.id, &args.id_field) {
-                (None, _) => None,
-                (Some(_), Some(f)) => Some(fields::find_csv_column(&refs, f).with_context(
-                    || format!("{name}: no column named `{f}`; the columns are: {}", names.join(", ")),
-                )?),
-                (Some(_), None) => Some(
-                    ID_FIELD_NAMES
-                        .iter()
-                        .find_map(|n| fields::find_csv_column(&refs, n))
-                        .with_context(|| {
-                            format!(
-                                "{name}: cannot find the id column; pass --id-field NAME. The columns are: {}",
-                                names.join(", ")
-                            )
-                        })?,
-                ),
-            };
-            let mut rows = 0;
-            let mut item = Item::default();
-            while src.read_into(&mut item)? {
-                let pos = item.pos;
-                rows = pos.record;
-                let Raw::Csv(record) = &item.raw else {
-                    unreachable!("a CSV source reads CSV records")
-                };
-                let id = id_col
-                    .and_then(|c| record.get(c))
-                    .map(|v| String::from_utf8_lossy(v).into_owned());
-                let wanted = match (&args.row, &args.id) {
-                    (Some(n), _) => pos.record == *n,
-                    (None, Some(want)) => id.as_deref() == Some(want.as_str()),
-                    (None, None) => false,
-                };
-                if wanted {
-                    if let Some(p) = &item.read_problem {
-                        bail!("{name}:{}: record {}: {}", pos.line, pos.record, p.reason);
-                    }
-                    let text = std::str::from_utf8(record.get(text_col).unwrap_or(b"")).map_err(|e| {
-                        anyhow::anyhow!(
-                            "{name}:{}: record {}, field `{}`: invalid UTF-8 at byte {} of the field",
-                            pos.line,
-                            pos.record,
-                            names[text_col],
-                            e.valid_up_to()
+            let column = match &args.id_field {
+                Some(f) => fields::find_csv_column(&refs, f).with_context(|| {
+                    format!("{name}: no column named `{f}`; the columns are: {}", names.join(", "))
+                })?,
+                None => ID_FIELD_NAMES
+                    .iter()
+                    .find_map(|n| fields::find_csv_column(&refs, n))
+                    .with_context(|| {
+                        format!(
+                            "{name}: cannot find the id column; pass --id-field NAME. The columns are: {}",
+                            names.join(", ")
                         )
-                    })?;
-                    return Ok((
-                        text.to_string(),
-                        Origin {
-                            file: name,
-                            line: pos.line,
-                            row: pos.record,
-                            id,
-                        },
-                    ));
-                }
-            }
-            not_found(args, &name, rows)
+                    })?,
+            };
+            return Ok(Ids::Column(column));
         }
-        InputFormat::Jsonl => {
-            let mut src = JsonlSource::open(&input, 0)?;
-            let mut text_path = args.text_field.as_deref().map(JsonPath::parse);
-            let mut id_path = args.id_field.as_deref().map(JsonPath::parse);
-            let mut rows = 0;
-            while let Some(l) = src.next_line()? {
-                let (line, line_no) = (l.bytes, l.number);
-                rows += 1;
-                let by_row = args.row.is_some_and(|n| n == rows);
-                if args.row.is_some() && !by_row {
-                    continue;
-                }
-                let value: Value = serde_json::from_slice(line)
-                    .with_context(|| format!("{name}:{line_no}: record {rows}: invalid JSON"))?;
-                let id = match &args.id {
-                    None => None,
-                    Some(_) => {
-                        if id_path.is_none() {
-                            id_path = detect_json_id(&value);
-                        }
-                        id_path
-                            .as_ref()
-                            .and_then(|p| p.get(&value))
-                            .and_then(json_scalar)
-                    }
-                };
-                if !by_row && id.as_deref() != args.id.as_deref() {
-                    continue;
-                }
-                if text_path.is_none() {
-                    text_path = fields::detect_json_path(&value);
-                }
-                let p = text_path.as_ref().with_context(|| {
-                    format!(
-                        "{name}:{line_no}: cannot find the text field; pass --text PATH. The string fields are: {}",
-                        fields::json_string_paths(&value).join(", ")
-                    )
-                })?;
-                let text = match p.get(&value) {
-                    Some(Value::String(s)) => s.clone(),
-                    _ => bail!(
-                        "{name}:{line_no}: record {rows}, field `{p}`: missing or not a string"
-                    ),
-                };
-                return Ok((
-                    text,
-                    Origin {
-                        file: name,
-                        line: line_no,
-                        row: rows,
-                        id,
-                    },
-                ));
+        let preset_id = preset.and_then(|p| p.fields().iter().find(|f| f.name == "id"));
+        Ok(match (&args.id_field, preset_id) {
+            (Some(f), _) => Ids::Path(Some(JsonPath::parse(f))),
+            (None, Some(meta)) => Ids::Preset(FlatField::Meta(meta)),
+            (None, None) => Ids::Path(None),
+        })
+    }
+
+    /// The id of the record `item`, if it has one.
+    fn of(&mut self, item: &Item) -> Result<Option<String>, Problem> {
+        let line = match (&item.raw, &*self) {
+            (Raw::Csv(record), Ids::Column(c)) => {
+                return Ok(record
+                    .get(*c)
+                    .map(|v| String::from_utf8_lossy(v).into_owned()));
             }
-            if args.id.is_some() && id_path.is_none() && rows > 0 {
-                bail!("{name}: cannot find the id field; pass --id-field PATH");
-            }
-            not_found(args, &name, rows)
+            (Raw::Line(line), Ids::Path(_) | Ids::Preset(_)) => line,
+            _ => return Ok(None),
+        };
+        if let Some(p) = &item.read_problem {
+            return Err(p.clone());
         }
+        let value: Value = serde_json::from_slice(line).map_err(|e| Problem {
+            field: None,
+            reason: format!("invalid JSON: {e}"),
+        })?;
+        Ok(match self {
+            Ids::Preset(meta) => {
+                let mut id = String::new();
+                meta.write(&value, &mut id);
+                (!id.is_empty()).then_some(id)
+            }
+            Ids::Path(path) => {
+                if path.is_none() {
+                    *path = detect_json_id(&value);
+                }
+                path.as_ref()
+                    .and_then(|p| p.get(&value))
+                    .and_then(json_scalar)
+            }
+            Ids::Column(_) => None,
+        })
+    }
+
+    /// Whether no record had an id field to look in.
+    fn never_found(&self) -> bool {
+        matches!(self, Ids::Path(None))
     }
 }
 

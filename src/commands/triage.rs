@@ -6,19 +6,20 @@ use std::collections::BinaryHeap;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use anyhow::Result;
 use csv::ByteRecord;
 use serde_json::Value;
 
-use super::classify::{
-    check_added_fields, input_format, inputs_of, open_inputs, parse_delimiter, threads,
-};
+use super::classify::{check_added_fields, threads};
+use super::input_args::InputArgs;
 use super::{load_rulebook, Outcome};
-use crate::input::presets::{self, Preset};
-use crate::input::{Input, InputFormat, RecordError};
+use crate::input::presets;
+use crate::input::{Input, InputFormat};
 use crate::output::labels::{chosen_score, format_score};
-use crate::output::{self, LabelColumns, OutputFormat, Row, RowWriter, Sink};
+use crate::output::{LabelColumns, OutputFormat, Row, RowWriter, Sink};
 use crate::pipeline::{self, Item, Raw};
 use crate::progress::Progress;
 use crate::rulebook::Rulebook;
@@ -30,6 +31,7 @@ Examples:
   postclass triage week.jsonl --limit 50 --rules my.toml
   postclass triage week.csv --format csv -o to-handle-first.csv
   zcat week.csv.gz | postclass triage --input-format csv --limit 5
+  postclass triage excel.csv --encoding windows-1252 --on-error skip --rejects rejects.jsonl
 
 Rows are ordered by the priority of the label the first `one` set gave
 them (1 first), then by score (highest first), then by input order. Rows
@@ -37,29 +39,27 @@ whose label has no priority (such as the fallback) are not listed.";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
+// The shared input flags, told as triage writes: no summary, and a
+// delimiter that is the input's only.
+#[command(mut_arg("delimiter", |a| a.help("Field delimiter of CSV input (default `,`; `\\t` for TSV)")))]
+#[command(mut_arg("preset", |a| a.help(
+    "Read the export of a known tool: its text, and its id, author, date, language and \
+     mentions fields as the first columns of csv, tsv output; for twarc2, one post per \
+     tweet. Implies JSON input. Detected from the first record when neither --preset \
+     nor --text is given"
+)))]
+#[command(mut_arg("encoding", |a| a.help(
+    "Text encoding of the inputs. With utf8 (the default) a record with an invalid byte \
+     cannot be labelled; lossy replaces invalid bytes with U+FFFD and says how many on \
+     stderr. Output is always UTF-8"
+)))]
 pub struct Args {
-    /// Input files (CSV, TSV, JSONL, each optionally gzipped); `-` or none for stdin.
-    pub inputs: Vec<PathBuf>,
-
     /// Rulebook to apply (default: the embedded default rulebook).
     #[arg(short, long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
 
-    /// Field holding the post text (detected when absent), as for classify.
-    #[arg(short, long, value_name = "FIELD")]
-    pub text: Option<String>,
-
-    /// Input format, when the file extension does not tell (always for stdin).
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub input_format: Option<InputFormat>,
-
-    /// Read the export of a known tool (see `classify --help`).
-    #[arg(long, value_enum, value_name = "NAME")]
-    pub preset: Option<Preset>,
-
-    /// Field delimiter of CSV input (default `,`; `\t` for TSV).
-    #[arg(short, long, value_name = "CHAR", value_parser = parse_delimiter)]
-    pub delimiter: Option<u8>,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// How many rows to list.
     #[arg(short = 'n', long, value_name = "N", default_value_t = 20)]
@@ -190,32 +190,23 @@ impl TopRows {
 
 pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook(args.rules.as_deref())?;
-    let inputs = inputs_of(&args.inputs)?;
+    let replaced = Arc::new(AtomicU64::new(0));
+    let inputs = args.input.inputs(&replaced)?;
     let mut progress = Progress::new(!args.quiet, &inputs);
     let inputs: Vec<Input> = inputs
         .into_iter()
         .map(|i| i.counting(&progress.counter()))
         .collect();
-    let format = input_format(&inputs, args.input_format, args.preset)?;
-    if let Some(o) = &args.output {
-        if o.as_os_str() != "-" {
-            let paths: Vec<Option<PathBuf>> = inputs.iter().map(|i| i.path.clone()).collect();
-            output::ensure_not_an_input(o, &paths)?;
-        }
-    }
+    let format = args.input.format(&inputs)?;
+    args.input
+        .check_outputs(&inputs, &[args.output.as_deref()])?;
+    let mut rejects = args.input.rejects(&inputs, format)?;
     let say = |msg: String| {
         if !args.quiet {
             eprintln!("postclass: {msg}");
         }
     };
-    let opened = open_inputs(
-        &inputs,
-        format,
-        args.delimiter,
-        args.text.as_deref(),
-        args.preset,
-        &say,
-    )?;
+    let opened = args.input.open(&inputs, format, &say)?;
     let columns = LabelColumns::new(&rulebook, &args.prefix);
     let shape = match args.format {
         Some(f) => f,
@@ -237,18 +228,14 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
     let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
     let json_fields = presets::flat_fields(opened.preset, &[], opened.field.as_ref());
+    let mut read = 0u64;
     if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
         pipeline::run(&rulebook, &field, sources, threads(args.threads), |batch| {
             for item in batch.items() {
+                read += 1;
                 if let Some(p) = &item.problem {
-                    return Err(RecordError {
-                        file: names[item.pos.input].clone(),
-                        line: item.pos.line,
-                        record: item.pos.record,
-                        field: p.field.clone(),
-                        reason: p.reason.clone(),
-                    }
-                    .into());
+                    rejects.reject(item, p)?;
+                    continue;
                 }
                 top.offer(&rulebook, item, &names[item.pos.input]);
             }
@@ -257,6 +244,16 @@ pub fn run(args: Args) -> Result<Outcome> {
         })?;
     }
     progress.finish();
+    if let Some(note) = rejects.note(read) {
+        say(note);
+    }
+    rejects.finish()?;
+    if let Some(d) = args.input.decoding(&replaced).filter(|d| d.replaced > 0) {
+        say(format!(
+            "{} invalid byte sequences replaced with U+FFFD (--encoding {})",
+            d.replaced, d.encoding
+        ));
+    }
     let rows = top.heap.into_sorted_vec();
 
     let mut sink = Sink::create(args.output.as_deref())?;

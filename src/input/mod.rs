@@ -7,6 +7,7 @@ pub mod fields;
 pub mod html;
 pub mod json_array;
 pub mod jsonl;
+pub mod open;
 pub mod presets;
 
 use std::fs::File;
@@ -20,23 +21,29 @@ use flate2::read::MultiGzDecoder;
 
 pub use encoding::Encoding;
 
+use crate::pipeline::{Pos, Problem};
+
 /// The longest record read by default, in bytes (16 MiB).
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;
 
+/// The help heading of the flags about bad input. Set on each flag rather
+/// than for the struct, so that the flags after them, in whatever command
+/// flattens them, keep their own heading.
+pub const BAD_INPUT: &str = "Bad input";
+
 /// How inputs are read, whatever their format.
 #[derive(Debug, Clone, clap::Args)]
-#[command(next_help_heading = "Bad input")]
 pub struct ReadArgs {
     /// Text encoding of the inputs. With utf8 (the default) a record with an
     /// invalid byte cannot be labelled; lossy replaces invalid bytes with
     /// U+FFFD and counts them in the summary. Output is always UTF-8.
-    #[arg(long, value_enum, value_name = "ENCODING", default_value = "utf8")]
+    #[arg(long, value_enum, value_name = "ENCODING", default_value = "utf8", help_heading = BAD_INPUT)]
     pub encoding: Encoding,
 
     /// Longest record accepted, in bytes (suffixes K, M, G: powers of 1024).
     /// A longer record cannot be labelled; reading goes on at the next line.
     /// Memory use stays a small multiple of this.
-    #[arg(long, value_name = "BYTES", default_value = "16M", value_parser = parse_bytes)]
+    #[arg(long, value_name = "BYTES", default_value = "16M", value_parser = parse_bytes, help_heading = BAD_INPUT)]
     pub max_record_bytes: usize,
 }
 
@@ -118,6 +125,15 @@ impl InputFormat {
             InputFormat::Csv => "csv",
             InputFormat::Tsv => "tsv",
             InputFormat::Jsonl => "jsonl",
+        }
+    }
+
+    /// The field delimiter of the format when none is given: a tab for
+    /// TSV, else a comma.
+    pub fn delimiter(self) -> u8 {
+        match self {
+            InputFormat::Tsv => b'\t',
+            InputFormat::Csv | InputFormat::Jsonl => b',',
         }
     }
 }
@@ -401,6 +417,19 @@ pub struct RecordError {
     /// The field concerned, when there is one.
     pub field: Option<String>,
     pub reason: String,
+}
+
+impl RecordError {
+    /// The error of the record at `pos` of the input `file`.
+    pub fn at(file: &str, pos: Pos, problem: Problem) -> RecordError {
+        RecordError {
+            file: file.to_string(),
+            line: pos.line,
+            record: pos.record,
+            field: problem.field,
+            reason: problem.reason,
+        }
+    }
 }
 
 impl std::fmt::Display for RecordError {

@@ -19,7 +19,7 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use super::Sink;
-use crate::input::RecordError;
+use crate::input::{RecordError, BAD_INPUT};
 use crate::pipeline::{Item, Problem, Raw};
 
 /// What to do with a record that cannot be labelled.
@@ -34,17 +34,16 @@ pub enum OnError {
 
 /// The command-line flags that say what happens to bad records.
 #[derive(Debug, Clone, clap::Args)]
-#[command(next_help_heading = "Bad input")]
 pub struct RejectArgs {
     /// What to do with a record that cannot be labelled (ragged row, bad
     /// JSON, missing or non-string text, invalid UTF-8, over the size limit).
-    #[arg(long, value_enum, value_name = "POLICY", default_value = "fail")]
+    #[arg(long, value_enum, value_name = "POLICY", default_value = "fail", help_heading = BAD_INPUT)]
     pub on_error: OnError,
 
     /// With --on-error skip: write each rejected record here, as JSON Lines
     /// {"file","line","record","field","reason","raw"}. Without it,
     /// rejected records are only counted.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = BAD_INPUT)]
     pub rejects: Option<PathBuf>,
 }
 
@@ -108,13 +107,7 @@ impl Rejects {
             .get(item.pos.input)
             .map_or("<input>", String::as_str);
         if self.policy == OnError::Fail {
-            let err = RecordError {
-                file: file.to_string(),
-                line: item.pos.line,
-                record: item.pos.record,
-                field: problem.field.clone(),
-                reason: problem.reason.clone(),
-            };
+            let err = RecordError::at(file, item.pos, problem.clone());
             bail!("{err}\n(pass --on-error skip to set such records aside and label the rest)");
         }
         self.count += 1;

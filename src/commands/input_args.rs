@@ -1,0 +1,138 @@
+//! The arguments that say how posts are read, shared by the commands that
+//! read exports (`classify`, `triage`): the inputs, their format, preset,
+//! text field and delimiter, their encoding and record size limit, and what
+//! happens to records that cannot be labelled.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use crate::input::open::{self, Opened};
+use crate::input::presets::Preset;
+use crate::input::{Input, InputFormat, ReadArgs};
+use crate::output;
+use crate::output::rejects::{self, RejectArgs, Rejects};
+use crate::summary::DecodingCounts;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
+    /// Input files (CSV, TSV, JSONL, JSON arrays, tweets.js; each optionally
+    /// gzip or zstd compressed); `-` or none for stdin.
+    pub inputs: Vec<PathBuf>,
+
+    /// Field holding the post text: a CSV column or a dotted JSON path
+    /// (`tweet.full_text`). Detected from common export names when absent.
+    #[arg(short, long, value_name = "FIELD")]
+    pub text: Option<String>,
+
+    /// Input format, when the file extension does not tell (always for stdin).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormat>,
+
+    /// Read the export of a known tool: its text, its id, author, date,
+    /// language and mentions fields (the default --fields of CSV output)
+    /// and, for twarc2, one post per tweet. Implies JSON input. Detected from
+    /// the first record when neither --preset nor --text is given.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub preset: Option<Preset>,
+
+    /// Field delimiter of CSV input and output (default `,`; `\t` for TSV).
+    #[arg(short, long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    #[command(flatten)]
+    pub reject: RejectArgs,
+}
+
+/// Parses `--delimiter`: one ASCII character, or `\t` (`tab`) for a tab.
+pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "\\t" | "tab" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!(
+            "a delimiter is one ASCII character (or `\\t`), not `{s}`"
+        )),
+    }
+}
+
+impl InputArgs {
+    /// The inputs named (none, or `-`, is standard input), read with
+    /// `--encoding` and `--max-record-bytes`; `replaced` counts the invalid
+    /// sequences decoding replaces.
+    pub fn inputs(&self, replaced: &Arc<AtomicU64>) -> Result<Vec<Input>> {
+        let options = self.read.options(Arc::clone(replaced));
+        Ok(open::inputs_of(&self.inputs)?
+            .into_iter()
+            .map(|i| i.with_options(options.clone()))
+            .collect())
+    }
+
+    /// The format of `inputs`: `--input-format`, else their names or
+    /// content; a preset reads JSON.
+    pub fn format(&self, inputs: &[Input]) -> Result<InputFormat> {
+        open::input_format(inputs, self.input_format, self.preset)
+    }
+
+    /// The field delimiter of delimited inputs of `format`.
+    pub fn delimiter(&self, format: InputFormat) -> u8 {
+        self.delimiter.unwrap_or(format.delimiter())
+    }
+
+    /// Refuses outputs (and the rejects file) that would overwrite an
+    /// input, and a rejects file that is also one of `outputs`.
+    pub fn check_outputs(&self, inputs: &[Input], outputs: &[Option<&Path>]) -> Result<()> {
+        let input_paths: Vec<Option<PathBuf>> = inputs.iter().map(|i| i.path.clone()).collect();
+        for target in outputs
+            .iter()
+            .copied()
+            .chain([self.reject.rejects.as_deref()])
+            .flatten()
+        {
+            if target.as_os_str() != "-" {
+                output::ensure_not_an_input(target, &input_paths)?;
+            }
+        }
+        rejects::ensure_distinct(self.reject.rejects.as_deref(), outputs)
+    }
+
+    /// Starts the run's handling of records that cannot be labelled
+    /// (`--on-error`, `--rejects`); `format` is the inputs'.
+    pub fn rejects(&self, inputs: &[Input], format: InputFormat) -> Result<Rejects> {
+        Rejects::create(
+            &self.reject,
+            inputs.iter().map(Input::display_name).collect(),
+            self.delimiter(format),
+        )
+    }
+
+    /// Opens `inputs` of `format` far enough to know their header and text
+    /// field; notes (a detected text field or preset) go through `say`.
+    pub fn open(
+        &self,
+        inputs: &[Input],
+        format: InputFormat,
+        say: &dyn Fn(String),
+    ) -> Result<Opened> {
+        open::open_inputs(
+            inputs,
+            format,
+            self.delimiter,
+            self.text.as_deref(),
+            self.preset,
+            say,
+        )
+    }
+
+    /// What decoding did, for a summary: `None` for strict UTF-8 input.
+    pub fn decoding(&self, replaced: &AtomicU64) -> Option<DecodingCounts> {
+        (!self.read.encoding.is_strict_utf8()).then(|| DecodingCounts {
+            encoding: self.read.encoding.name().to_string(),
+            replaced: replaced.load(Ordering::Relaxed),
+        })
+    }
+}
