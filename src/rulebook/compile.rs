@@ -1,6 +1,7 @@
 //! Turns a validated rulebook file into the form used to classify posts:
-//! every phrase of every rule in one Aho-Corasick automaton, every regex in
-//! one `RegexSet`, rules referring to them by index.
+//! every phrase of every rule in one Aho-Corasick automaton, every regex
+//! compiled on its own (in one `RegexSet` past a few thousand) behind a
+//! literal prefilter, rules referring to them by index.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
