@@ -80,14 +80,9 @@ impl Visitor for Edits {
                 self.push(&a.span, with);
             }
             Ast::ClassPerl(c) => {
-                let with = match (&c.kind, c.negated) {
-                    (ClassPerlKind::Word, false) => "[0-9A-Za-z_]",
-                    (ClassPerlKind::Word, true) => "[^0-9A-Za-z_]",
-                    (ClassPerlKind::Digit, false) => "[0-9]",
-                    (ClassPerlKind::Digit, true) => "[^0-9]",
-                    (ClassPerlKind::Space, _) => return Ok(()),
-                };
-                self.push(&c.span, with);
+                if let Some(with) = ascii_class(c, false) {
+                    self.push(&c.span, with);
+                }
             }
             _ => {}
         }
@@ -96,19 +91,27 @@ impl Visitor for Edits {
 
     fn visit_class_set_item_pre(&mut self, item: &ClassSetItem) -> Result<(), Self::Err> {
         if let ClassSetItem::Perl(c) = item {
-            // Inside brackets: a range for the class, a nested class for
-            // its negation.
-            let with = match (&c.kind, c.negated) {
-                (ClassPerlKind::Word, false) => "0-9A-Za-z_",
-                (ClassPerlKind::Word, true) => "[^0-9A-Za-z_]",
-                (ClassPerlKind::Digit, false) => "0-9",
-                (ClassPerlKind::Digit, true) => "[^0-9]",
-                (ClassPerlKind::Space, _) => return Ok(()),
-            };
-            self.push(&c.span, with);
+            if let Some(with) = ascii_class(c, true) {
+                self.push(&c.span, with);
+            }
         }
         Ok(())
     }
+}
+
+/// The ASCII form of `\w`, `\d` or their negations; `None` for `\s`,
+/// which is kept. Inside brackets a class becomes a range and its negation
+/// a nested class.
+fn ascii_class(c: &ast::ClassPerl, in_brackets: bool) -> Option<&'static str> {
+    Some(match (&c.kind, c.negated, in_brackets) {
+        (ClassPerlKind::Word, false, false) => "[0-9A-Za-z_]",
+        (ClassPerlKind::Word, false, true) => "0-9A-Za-z_",
+        (ClassPerlKind::Word, true, _) => "[^0-9A-Za-z_]",
+        (ClassPerlKind::Digit, false, false) => "[0-9]",
+        (ClassPerlKind::Digit, false, true) => "0-9",
+        (ClassPerlKind::Digit, true, _) => "[^0-9]",
+        (ClassPerlKind::Space, _, _) => return None,
+    })
 }
 
 #[cfg(test)]
