@@ -89,10 +89,8 @@ struct RegexCache {
     /// Per regex: the post number it was last run on.
     run: Vec<u32>,
     matched: Vec<bool>,
-    /// Per regex: the post number one of its literals was last seen in.
+    /// Per regex: the post number one of its literals was last found in.
     possible: Vec<u32>,
-    /// Whether the literals were looked for in the current post.
-    filtered: bool,
     /// Whether the current post has non-ASCII word characters, once known.
     unicode_words: Option<bool>,
     post: u32,
@@ -110,8 +108,14 @@ impl RegexCache {
             self.possible.resize(regexes, 0);
         }
         self.post = post;
-        self.filtered = false;
         self.unicode_words = None;
+    }
+
+    /// Notes that a literal of each regex in `regexes` is in the post.
+    fn literal_found(&mut self, regexes: &[u32]) {
+        for &r in regexes {
+            self.possible[r as usize] = self.post;
+        }
     }
 
     fn is_match(&mut self, m: &Matcher, i: u32, text: &str) -> bool {
@@ -120,7 +124,7 @@ impl RegexCache {
             self.run[i] = self.post;
             match &m.regexes {
                 Regexes::Each(each) => {
-                    self.matched[i] = self.may_match(m, i, text) && {
+                    self.matched[i] = self.may_match(m, i) && {
                         let unicode_words = *self
                             .unicode_words
                             .get_or_insert_with(|| ascii::needs_unicode(text));
@@ -140,23 +144,13 @@ impl RegexCache {
         self.matched[i]
     }
 
-    /// False when the post lacks every literal a match of regex `i` starts with.
-    fn may_match(&mut self, m: &Matcher, i: usize, text: &str) -> bool {
-        let Some(pre) = &m.regex_prefilter else {
-            return true;
-        };
-        if !pre.filtered[i] {
-            return true;
+    /// False when the post lacks every literal one of which each match of
+    /// regex `i` contains (the phrase search looked for them).
+    fn may_match(&self, m: &Matcher, i: usize) -> bool {
+        match &m.regex_prefilter {
+            Some(pre) if pre.filtered[i] => self.possible[i] == self.post,
+            _ => true,
         }
-        if !self.filtered {
-            self.filtered = true;
-            for hit in pre.literals.find_overlapping_iter(text) {
-                for &r in &pre.literal_regexes[hit.pattern().as_usize()] {
-                    self.possible[r as usize] = self.post;
-                }
-            }
-        }
-        self.possible[i] == self.post
     }
 }
 
@@ -189,6 +183,7 @@ impl Rulebook {
         self.normalizer
             .normalize_into(text, &mut scratch.normalized);
         scratch.next_post(m.patterns.len(), self.rules.len());
+        scratch.regexes.next_post(m.regexes.len(), scratch.post);
         self.find_phrases(scratch);
         let needs = self.gather_candidates(scratch);
         self.compute(text, needs, scratch);
@@ -207,7 +202,7 @@ impl Rulebook {
     }
 
     /// Finds every phrase in the normalised text, keeping hits whose word
-    /// boundaries hold.
+    /// boundaries hold, and the literals of the regexes.
     fn find_phrases(&self, s: &mut Scratch) {
         let m = &self.matcher;
         s.hits.clear();
@@ -216,8 +211,15 @@ impl Rulebook {
         };
         let text = s.normalized.as_str();
         let bytes = text.as_bytes();
+        let literals = m.regex_prefilter.as_ref();
         for hit in ac.find_overlapping_iter(text) {
-            let p = &m.patterns[hit.pattern().as_usize()];
+            let Some(p) = m.patterns.get(hit.pattern().as_usize()) else {
+                if let Some(pre) = literals {
+                    let j = hit.pattern().as_usize() - m.patterns.len();
+                    s.regexes.literal_found(&pre.literal_regexes[j]);
+                }
+                continue;
+            };
             // ASCII neighbours are decided from the byte alone.
             if p.left_boundary && hit.start() > 0 {
                 let b = bytes[hit.start() - 1];
@@ -280,7 +282,6 @@ impl Rulebook {
         }
         // Rules made of regexes alone are candidates when a regex matches.
         let mut cache = std::mem::take(&mut s.regexes);
-        cache.next_post(m.regexes.len(), post);
         for &r in &m.regex_rules {
             let rule = &self.rules[r as usize];
             if s.candidate[r as usize] != post

@@ -132,12 +132,14 @@ pub(crate) struct Pattern {
 #[derive(Debug)]
 pub(crate) struct Matcher {
     pub patterns: Vec<Pattern>,
+    /// The phrases (pattern `i` is `patterns[i]`), then the literals of the
+    /// regex prefilter (pattern `patterns.len() + j` is its literal `j`).
     pub automaton: Option<AhoCorasick>,
     /// Every regex of the rulebook, run only when a candidate rule needs it.
     pub regexes: Regexes,
-    /// The literals one of which starts every match of some regexes, in
-    /// one automaton: a post without any of a regex's literals cannot match
-    /// it, and the regex is not run.
+    /// The literals one of which every match of some regexes contains,
+    /// found by the phrase automaton: a post without any of a regex's
+    /// literals cannot match it, and the regex is not run.
     pub regex_prefilter: Option<RegexPrefilter>,
     /// For each pattern, the rules it is a trigger of.
     pub pattern_rules: Vec<Vec<u32>>,
@@ -238,10 +240,12 @@ fn build_regex(src: &str) -> Result<Regex, regex::Error> {
         .build()
 }
 
-/// Required literals of the regexes, all in one automaton.
+/// Required literals of the regexes. They are searched for in the phrase
+/// automaton, after the phrases, so that a post is scanned once for both.
 #[derive(Debug)]
 pub(crate) struct RegexPrefilter {
-    pub literals: AhoCorasick,
+    /// The literals, in the automaton's order after the phrases.
+    pub literals: Vec<Vec<u8>>,
     /// For each literal, the regexes it may start a match of.
     pub literal_regexes: Vec<Vec<u32>>,
     /// For each regex, whether it has literals (else it always runs).
@@ -278,10 +282,6 @@ impl RegexPrefilter {
         if literals.is_empty() {
             return None;
         }
-        let literals = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&literals)
-            .ok()?;
         Some(RegexPrefilter {
             literals,
             literal_regexes,
@@ -632,32 +632,6 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     }
 
     let patterns = table.patterns;
-    let automaton = if patterns.is_empty() {
-        None
-    } else {
-        let build = |kind: Option<AhoCorasickKind>| {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .kind(kind)
-                .build(patterns.iter().map(|p| p.text.as_str()))
-                .map_err(|e| format!("building the phrase automaton: {e}"))
-        };
-        // A DFA is the fastest to search; it is used while it stays small
-        // (the automatic choice takes one only up to a hundred phrases). It
-        // has at most one state per pattern byte, each state a row of 4-byte
-        // transitions over the byte classes (rarely more than 64); the
-        // estimate avoids building a large DFA only to drop it.
-        let pattern_bytes: usize = patterns.iter().map(|p| p.text.len()).sum();
-        let ac = if pattern_bytes * 64 * 4 <= DFA_MAX_BYTES {
-            match build(Some(AhoCorasickKind::DFA)) {
-                Ok(dfa) if dfa.memory_usage() <= DFA_MAX_BYTES => dfa,
-                _ => build(None)?,
-            }
-        } else {
-            build(None)?
-        };
-        Some(ac)
-    };
     let each = || {
         regex_sources
             .iter()
@@ -682,6 +656,7 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         Regexes::Each(_) => RegexPrefilter::new(&regex_sources),
         Regexes::Set(_) => None,
     };
+    let automaton = phrase_automaton(&patterns, regex_prefilter.as_ref())?;
     let mut pattern_rules = vec![Vec::new(); patterns.len()];
     let mut regex_rules = Vec::new();
     let mut always = Vec::new();
@@ -717,6 +692,45 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         rules,
         matcher,
     })
+}
+
+/// One automaton for the phrases and, after them, the regexes' literals.
+fn phrase_automaton(
+    patterns: &[Pattern],
+    prefilter: Option<&RegexPrefilter>,
+) -> Result<Option<AhoCorasick>, String> {
+    let literals = prefilter.map_or(&[][..], |p| p.literals.as_slice());
+    let all = || {
+        patterns
+            .iter()
+            .map(|p| p.text.as_bytes())
+            .chain(literals.iter().map(Vec::as_slice))
+    };
+    if all().next().is_none() {
+        return Ok(None);
+    }
+    let build = |kind: Option<AhoCorasickKind>| {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .kind(kind)
+            .build(all())
+            .map_err(|e| format!("building the phrase automaton: {e}"))
+    };
+    // A DFA is the fastest to search; it is used while it stays small (the
+    // automatic choice takes one only up to a hundred phrases). It has at
+    // most one state per pattern byte, each state a row of 4-byte
+    // transitions over the byte classes (rarely more than 64); the estimate
+    // avoids building a large DFA only to drop it.
+    let pattern_bytes: usize = all().map(<[u8]>::len).sum();
+    let ac = if pattern_bytes * 64 * 4 <= DFA_MAX_BYTES {
+        match build(Some(AhoCorasickKind::DFA)) {
+            Ok(dfa) if dfa.memory_usage() <= DFA_MAX_BYTES => dfa,
+            _ => build(None)?,
+        }
+    } else {
+        build(None)?
+    };
+    Ok(Some(ac))
 }
 
 impl Rulebook {
@@ -795,8 +809,12 @@ mod tests {
         for text in &texts {
             let text = book.normalizer.normalize(text);
             let mut present = vec![false; m.regexes.len()];
-            for hit in pre.literals.find_overlapping_iter(&text) {
-                for &r in &pre.literal_regexes[hit.pattern().as_usize()] {
+            let ac = m.automaton.as_ref().unwrap();
+            for hit in ac.find_overlapping_iter(&text) {
+                let Some(j) = hit.pattern().as_usize().checked_sub(m.patterns.len()) else {
+                    continue;
+                };
+                for &r in &pre.literal_regexes[j] {
                     present[r as usize] = true;
                 }
             }
