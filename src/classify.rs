@@ -5,6 +5,7 @@ use crate::normalize::is_word_char;
 use crate::rulebook::ascii;
 use crate::rulebook::compile::{Conditions, Matcher, Needs, Regexes};
 use crate::rulebook::{Mode, Rulebook};
+use crate::signals::{caps_counts, count_distinct_sigils, count_sigils, longest_runs, Signals};
 
 /// Scores within this distance are equal, so that weights like 0.1 + 0.2
 /// tie with 0.3.
@@ -152,17 +153,6 @@ impl RegexCache {
             _ => true,
         }
     }
-}
-
-/// Counts read from the raw text, for the signal matchers.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Signals {
-    pub(crate) mentions: u32,
-    pub(crate) hashtags: u32,
-    pub(crate) letters: u32,
-    pub(crate) upper: u32,
-    pub(crate) exclaim_run: u32,
-    pub(crate) question_run: u32,
 }
 
 impl Rulebook {
@@ -491,105 +481,6 @@ fn spans<'a>(s: &'a Scratch, side: &'a [u32]) -> impl Iterator<Item = (usize, us
         })
 }
 
-/// Distinct `@handles` in raw text, compared case-insensitively.
-fn count_distinct_sigils(raw: &str, sigil: char) -> u32 {
-    // Posts have few handles: comparing with the earlier ones needs no memory.
-    let mut count = 0;
-    for (i, tag) in sigil_tokens(raw, sigil).enumerate() {
-        if !sigil_tokens(raw, sigil)
-            .take(i)
-            .any(|t| t.eq_ignore_ascii_case(tag))
-        {
-            count += 1;
-        }
-    }
-    count
-}
-
-fn count_sigils(raw: &str, sigil: char) -> u32 {
-    sigil_tokens(raw, sigil).count() as u32
-}
-
-/// The names after `sigil` (`@name`, `#tag`) that start a token.
-pub fn sigil_tokens(raw: &str, sigil: char) -> impl Iterator<Item = &str> {
-    raw.match_indices(sigil).filter_map(move |(i, _)| {
-        if raw[..i].chars().next_back().is_some_and(is_word_char) {
-            return None;
-        }
-        let rest = &raw[i + sigil.len_utf8()..];
-        let end = rest
-            .find(|ch: char| !is_word_char(ch))
-            .unwrap_or(rest.len());
-        (end > 0).then(|| &rest[..end])
-    })
-}
-
-/// Letters and upper-case letters in raw text, leaving out @mentions,
-/// #hashtags and links, which are upper case for reasons other than shouting.
-fn caps_counts(raw: &str) -> (u32, u32) {
-    let (mut letters, mut upper) = (0, 0);
-    for token in raw.split_whitespace() {
-        if token.starts_with(['@', '#']) || token.starts_with("http") || token.starts_with("www.") {
-            continue;
-        }
-        if token.is_ascii() {
-            for b in token.bytes() {
-                letters += b.is_ascii_alphabetic() as u32;
-                upper += b.is_ascii_uppercase() as u32;
-            }
-            continue;
-        }
-        for c in token.chars().filter(|c| c.is_alphabetic()) {
-            letters += 1;
-            if c.is_uppercase() {
-                upper += 1;
-            }
-        }
-    }
-    (letters, upper)
-}
-
-/// The longest runs of `!` and of `?` (ASCII or full-width) in raw text;
-/// white space inside a run does not end it.
-fn longest_runs(raw: &str) -> (u32, u32) {
-    let bytes = raw.as_bytes();
-    // Full-width marks start with 0xEF in UTF-8.
-    if !bytes.iter().any(|&b| b == b'!' || b == b'?' || b == 0xEF) {
-        return (0, 0);
-    }
-    let (mut ex, mut q, mut best_ex, mut best_q) = (0, 0, 0, 0);
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let c = if b.is_ascii() {
-            i += 1;
-            b as char
-        } else {
-            let c = raw[i..].chars().next().unwrap_or_default();
-            i += c.len_utf8();
-            c
-        };
-        match c {
-            '!' | '！' => {
-                ex += 1;
-                best_ex = best_ex.max(ex);
-                q = 0;
-            }
-            '?' | '？' => {
-                q += 1;
-                best_q = best_q.max(q);
-                ex = 0;
-            }
-            c if c.is_whitespace() => {}
-            _ => {
-                ex = 0;
-                q = 0;
-            }
-        }
-    }
-    (best_ex, best_q)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -807,11 +698,5 @@ any = ["extra"]
         );
         assert_eq!(label(&r, "love it"), "fan");
         assert_eq!(label(&r, "love it but heavy"), "none_of_them");
-    }
-
-    #[test]
-    fn sigil_tokens_need_a_token_start() {
-        let tags: Vec<&str> = sigil_tokens("#a x#b #c_d, #", '#').collect();
-        assert_eq!(tags, vec!["a", "c_d"]);
     }
 }

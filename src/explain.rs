@@ -8,9 +8,10 @@ use std::ops::Range;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::classify::{sigil_tokens, Scratch, Verdict, SCORE_EPSILON};
+use crate::classify::{Scratch, Verdict, SCORE_EPSILON};
 use crate::rulebook::compile::Rule;
 use crate::rulebook::{Mode, Rulebook};
+use crate::signals::sigil_tokens;
 
 /// Everything `postclass explain` shows about one post.
 #[derive(Debug, Clone, Serialize)]

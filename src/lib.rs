@@ -15,6 +15,7 @@ pub mod eval;
 pub mod explain;
 pub mod normalize;
 pub mod rulebook;
+pub mod signals;
 
 pub use classify::{Scratch, SetVerdict, Verdict};
 pub use normalize::{NormalizeOptions, Normalizer};

@@ -12,10 +12,10 @@ use csv::ByteRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::classify::sigil_tokens;
 use crate::input::fields::{self, JsonPath};
 use crate::pipeline::{Item, Raw};
 use crate::rulebook::{Mode, Rulebook};
+use crate::signals::sigil_tokens;
 use date::Bucket;
 
 /// Distinct values kept per breakdown; rows with further values are counted

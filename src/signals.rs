@@ -1,0 +1,284 @@
+//! Signals read from a post's raw text, as the signal matchers of a rule
+//! see them: @mentions and #hashtags, the share of capital letters, and the
+//! longest runs of `!` and `?`.
+//!
+//! Each is one pass over the text, without allocation, with the ASCII
+//! bytes handled without decoding: these run on nearly every post.
+
+use crate::normalize::is_word_char;
+
+/// Counts read from the raw text, for the signal matchers.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Signals {
+    pub(crate) mentions: u32,
+    pub(crate) hashtags: u32,
+    pub(crate) letters: u32,
+    pub(crate) upper: u32,
+    pub(crate) exclaim_run: u32,
+    pub(crate) question_run: u32,
+}
+
+/// The names after `sigil` (`@name`, `#tag`) that start a token.
+pub fn sigil_tokens(raw: &str, sigil: char) -> impl Iterator<Item = &str> {
+    raw.match_indices(sigil).filter_map(move |(i, _)| {
+        if raw[..i].chars().next_back().is_some_and(is_word_char) {
+            return None;
+        }
+        let rest = &raw[i + sigil.len_utf8()..];
+        let end = rest
+            .find(|ch: char| !is_word_char(ch))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
+    })
+}
+
+/// Distinct `@handles` (or other sigil names) in raw text, compared
+/// case-insensitively.
+pub(crate) fn count_distinct_sigils(raw: &str, sigil: char) -> u32 {
+    // Posts have few handles: comparing with the earlier ones needs no memory.
+    let mut count = 0;
+    for (i, tag) in sigil_tokens(raw, sigil).enumerate() {
+        if !sigil_tokens(raw, sigil)
+            .take(i)
+            .any(|t| t.eq_ignore_ascii_case(tag))
+        {
+            count += 1;
+        }
+    }
+    count
+}
+
+/// Sigil names in raw text, repeats included.
+pub(crate) fn count_sigils(raw: &str, sigil: char) -> u32 {
+    sigil_tokens(raw, sigil).count() as u32
+}
+
+/// White space as [`char::is_whitespace`] has it, for an ASCII byte.
+#[inline]
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
+/// Letters and upper-case letters in raw text, leaving out the tokens
+/// (runs of non-white-space) that are @mentions, #hashtags and links, which
+/// are upper case for reasons other than shouting.
+pub(crate) fn caps_counts(raw: &str) -> (u32, u32) {
+    let bytes = raw.as_bytes();
+    let (mut letters, mut upper) = (0, 0);
+    // Whether the next character starts a token, and whether the current
+    // token is left out.
+    let (mut token_start, mut skip) = (true, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            if is_ascii_space(b) {
+                token_start = true;
+            } else {
+                if token_start {
+                    token_start = false;
+                    let rest = &bytes[i..];
+                    skip = b == b'@'
+                        || b == b'#'
+                        || rest.starts_with(b"http")
+                        || rest.starts_with(b"www.");
+                }
+                if !skip {
+                    letters += b.is_ascii_alphabetic() as u32;
+                    upper += b.is_ascii_uppercase() as u32;
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let c = raw[i..].chars().next().unwrap_or_default();
+        i += c.len_utf8();
+        if c.is_whitespace() {
+            token_start = true;
+            continue;
+        }
+        if token_start {
+            // No token left out starts with a non-ASCII character.
+            token_start = false;
+            skip = false;
+        }
+        if !skip && c.is_alphabetic() {
+            letters += 1;
+            upper += c.is_uppercase() as u32;
+        }
+    }
+    (letters, upper)
+}
+
+/// The longest runs of `!` and of `?` (ASCII or full-width) in raw text;
+/// white space inside a run does not end it.
+pub(crate) fn longest_runs(raw: &str) -> (u32, u32) {
+    let bytes = raw.as_bytes();
+    let (mut best_ex, mut best_q) = (0, 0);
+    let mut i = 0;
+    // Full-width marks start with 0xEF in UTF-8, which is never inside a
+    // character: every byte found starts one.
+    while let Some(found) = memchr::memchr3(b'!', b'?', 0xEF, &bytes[i..]) {
+        let start = i + found;
+        if mark(raw, start).is_none() {
+            // Another character starting with 0xEF.
+            i = start + 1;
+            continue;
+        }
+        // Follow the run to the first character that is neither a mark nor
+        // white space.
+        let (mut ex, mut q) = (0, 0);
+        let mut j = start;
+        while j < bytes.len() {
+            let (c, len) = match mark(raw, j) {
+                Some(m) => m,
+                None if is_ascii_space(bytes[j]) => (' ', 1),
+                None if bytes[j].is_ascii() => break,
+                None => {
+                    let c = raw[j..].chars().next().unwrap_or_default();
+                    if !c.is_whitespace() {
+                        break;
+                    }
+                    (' ', c.len_utf8())
+                }
+            };
+            match c {
+                '!' => {
+                    ex += 1;
+                    best_ex = best_ex.max(ex);
+                    q = 0;
+                }
+                '?' => {
+                    q += 1;
+                    best_q = best_q.max(q);
+                    ex = 0;
+                }
+                _ => {}
+            }
+            j += len;
+        }
+        i = j;
+    }
+    (best_ex, best_q)
+}
+
+/// The mark (`!` or `?`, full-width ones folded) at byte `at` and its
+/// length in bytes, if there is one.
+#[inline]
+fn mark(raw: &str, at: usize) -> Option<(char, usize)> {
+    match raw.as_bytes()[at] {
+        b'!' => Some(('!', 1)),
+        b'?' => Some(('?', 1)),
+        0xEF => match raw[at..].chars().next() {
+            Some('！') => Some(('!', 3)),
+            Some('？') => Some(('?', 3)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The plain definition of [`caps_counts`]: split into tokens, leave
+    /// some out, count the letters of the others.
+    fn caps_counts_plain(raw: &str) -> (u32, u32) {
+        let (mut letters, mut upper) = (0, 0);
+        for token in raw.split_whitespace() {
+            if token.starts_with(['@', '#'])
+                || token.starts_with("http")
+                || token.starts_with("www.")
+            {
+                continue;
+            }
+            for c in token.chars().filter(|c| c.is_alphabetic()) {
+                letters += 1;
+                upper += c.is_uppercase() as u32;
+            }
+        }
+        (letters, upper)
+    }
+
+    /// The plain definition of [`longest_runs`]: one character at a time.
+    fn longest_runs_plain(raw: &str) -> (u32, u32) {
+        let (mut ex, mut q, mut best_ex, mut best_q) = (0, 0, 0, 0);
+        for c in raw.chars() {
+            match c {
+                '!' | '！' => {
+                    ex += 1;
+                    best_ex = best_ex.max(ex);
+                    q = 0;
+                }
+                '?' | '？' => {
+                    q += 1;
+                    best_q = best_q.max(q);
+                    ex = 0;
+                }
+                c if c.is_whitespace() => {}
+                _ => {
+                    ex = 0;
+                    q = 0;
+                }
+            }
+        }
+        (best_ex, best_q)
+    }
+
+    #[test]
+    fn caps_leave_out_mentions_hashtags_and_links() {
+        assert_eq!(caps_counts("@UNITED #FAIL http://X.COM www.A.B OK"), (2, 2));
+        assert_eq!(caps_counts("Ça VA\u{a0}ÉTÉ"), (7, 6));
+        // A sigil inside a token does not leave it out.
+        assert_eq!(caps_counts("a@B c#D"), (4, 2));
+        assert_eq!(caps_counts(""), (0, 0));
+    }
+
+    #[test]
+    fn runs_cross_white_space_but_nothing_else() {
+        assert_eq!(longest_runs("What!!! no!"), (3, 0));
+        assert_eq!(longest_runs("Why ? ?\u{3000}?"), (0, 3));
+        assert_eq!(longest_runs("quoi！！ !"), (3, 0));
+        assert_eq!(longest_runs("!!?!"), (2, 1));
+        assert_eq!(longest_runs("!!a!"), (2, 0));
+        assert_eq!(longest_runs("!\u{b}\r\n!\u{85}!"), (3, 0));
+        // Emoji with a variation selector (0xEF 0xB8 0x8F) are not marks.
+        assert_eq!(longest_runs("!\u{fe0f}!"), (1, 0));
+        assert_eq!(longest_runs("no marks"), (0, 0));
+    }
+
+    #[test]
+    fn sigil_tokens_need_a_token_start() {
+        let tags: Vec<&str> = sigil_tokens("#a x#b #c_d, #", '#').collect();
+        assert_eq!(tags, vec!["a", "c_d"]);
+        assert_eq!(count_distinct_sigils("@Delta @delta @AA x@bb", '@'), 2);
+        assert_eq!(count_sigils("#a #a #b", '#'), 3);
+    }
+
+    /// Text made of pieces that matter to the signals: marks of both
+    /// widths, white space of several kinds, letters in both cases, sigils,
+    /// link starts and characters that start with the same byte as
+    /// full-width marks.
+    fn signal_text() -> impl Strategy<Value = String> {
+        let pieces = vec![
+            "!", "?", "！", "？", " ", "\t", "\u{b}", "\u{a0}", "\u{3000}", "\u{85}", "a", "Z",
+            "é", "É", "ß", "ǅ", "1", ".", "@", "#", "http", "www.", "\u{fe0f}", "😡", "ｗ",
+            "\u{feff}", "_",
+        ];
+        prop::collection::vec(prop::sample::select(pieces), 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn caps_counts_agrees_with_its_definition(text in signal_text()) {
+            prop_assert_eq!(caps_counts(&text), caps_counts_plain(&text));
+        }
+
+        #[test]
+        fn longest_runs_agrees_with_its_definition(text in signal_text()) {
+            prop_assert_eq!(longest_runs(&text), longest_runs_plain(&text));
+        }
+    }
+}
