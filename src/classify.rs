@@ -124,6 +124,9 @@ impl RegexCache {
         if self.run[i] != self.post {
             self.run[i] = self.post;
             match &m.regexes {
+                Regexes::Each(_) if m.regex_prefilter.as_ref().is_some_and(|p| p.exact[i]) => {
+                    self.matched[i] = self.possible[i] == self.post;
+                }
                 Regexes::Each(each) => {
                     self.matched[i] = self.may_match(m, i) && {
                         let unicode_words = *self

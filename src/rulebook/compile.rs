@@ -250,6 +250,10 @@ pub(crate) struct RegexPrefilter {
     pub literal_regexes: Vec<Vec<u32>>,
     /// For each regex, whether it has literals (else it always runs).
     pub filtered: Vec<bool>,
+    /// For each regex, whether its literals are all it matches (`\?`,
+    /// `https?://`): finding one of them is a match, and the regex is not
+    /// run.
+    pub exact: Vec<bool>,
 }
 
 impl RegexPrefilter {
@@ -260,12 +264,20 @@ impl RegexPrefilter {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
         let mut filtered = vec![false; sources.len()];
+        let mut exact = vec![false; sources.len()];
         for (ri, src) in sources.iter().enumerate() {
             let Ok(hir) = regex_syntax::Parser::new().parse(src) else {
                 continue;
             };
-            let Some(lits) = required_literals(&hir) else {
-                continue;
+            let lits = match exact_literals(&hir) {
+                Some(lits) => {
+                    exact[ri] = true;
+                    lits
+                }
+                None => match required_literals(&hir) {
+                    Some(lits) => lits,
+                    None => continue,
+                },
             };
             filtered[ri] = true;
             for lit in lits {
@@ -286,8 +298,32 @@ impl RegexPrefilter {
             literals,
             literal_regexes,
             filtered,
+            exact,
         })
     }
+}
+
+/// Every string `hir` matches, when they are few and the regex has no
+/// anchor or word boundary: then the regex matches a text exactly when one
+/// of them occurs in it.
+fn exact_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::Extractor;
+
+    // The extractor takes an assertion for the empty string.
+    if !hir.properties().look_set().is_empty() {
+        return None;
+    }
+    let seq = Extractor::new().extract(hir);
+    if !seq.is_exact() {
+        return None;
+    }
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    let mut set: Vec<Vec<u8>> = lits.iter().map(|l| l.as_bytes().to_vec()).collect();
+    set.dedup();
+    Some(set)
 }
 
 /// A set of literals one of which every match of `hir` contains, chosen to
@@ -531,6 +567,7 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         patterns: Vec::new(),
     };
     let mut regex_sources: Vec<String> = Vec::new();
+    let mut regex_index: HashMap<String, u32> = HashMap::new();
     let mut rules = Vec::new();
     let mut sets = Vec::new();
 
@@ -560,8 +597,14 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
                 };
                 if let Some(list) = &rule.regex {
                     for re in list.get_ref() {
-                        cond.regex.push(regex_sources.len() as u32);
-                        regex_sources.push(re.get_ref().clone());
+                        // A regex written in several rules is compiled
+                        // and run once.
+                        let src = re.get_ref();
+                        let id = *regex_index.entry(src.clone()).or_insert_with(|| {
+                            regex_sources.push(src.clone());
+                            regex_sources.len() as u32 - 1
+                        });
+                        cond.regex.push(id);
                     }
                 }
                 if let Some(near) = &rule.near {
@@ -778,6 +821,55 @@ mod tests {
         assert!(literals_of(r"(a|\w)x?").is_empty());
     }
 
+    fn exact_of(src: &str) -> Option<Vec<String>> {
+        let hir = regex_syntax::Parser::new().parse(src).unwrap();
+        exact_literals(&hir).map(|set| {
+            let mut set: Vec<String> = set
+                .into_iter()
+                .map(|l| String::from_utf8(l).unwrap())
+                .collect();
+            set.sort();
+            set
+        })
+    }
+
+    #[test]
+    fn exact_literals_only_for_plain_alternatives() {
+        assert_eq!(exact_of(r"\?"), Some(vec!["?".to_string()]));
+        assert_eq!(
+            exact_of(r"https?://"),
+            Some(vec!["http://".to_string(), "https://".to_string()])
+        );
+        assert_eq!(
+            exact_of(r"(?i)ab"),
+            Some(
+                vec!["AB", "Ab", "aB", "ab"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            )
+        );
+        // Boundaries, anchors, repetition and optional matches are more
+        // than the literals say.
+        assert_eq!(exact_of(r"\bok\b"), None);
+        assert_eq!(exact_of(r"^ok"), None);
+        assert_eq!(exact_of(r"o+k"), None);
+        assert_eq!(exact_of(r"(ok)?"), None);
+        assert_eq!(exact_of(r"ok\w"), None);
+    }
+
+    /// A regex written twice is compiled once, and both rules use it.
+    #[test]
+    fn the_same_regex_is_compiled_once() {
+        let text = "[rulebook]\nname = \"t\"\nversion = \"1\"\n\n[[set]]\nid = \"s\"\nmode = \"many\"\n\
+            [[set.label]]\nid = \"a\"\n[[set.label.rule]]\nid = \"a1\"\nregex = ['\\bx+\\b']\n\
+            [[set.label]]\nid = \"b\"\n[[set.label.rule]]\nid = \"b1\"\nregex = ['\\bx+\\b', 'y']\n";
+        let book = crate::rulebook::from_str("t.toml", text).unwrap();
+        assert_eq!(book.matcher.regexes.len(), 2);
+        let v = book.classify("a xxx here");
+        assert_eq!(v.fired, vec![0, 1]);
+    }
+
     /// The prefilter may only skip a regex on a post it cannot match: on
     /// every text at hand, a regex of the default rulebook that matches has
     /// one of its literals in the text.
@@ -805,7 +897,7 @@ mod tests {
         let regexes: Vec<Regex> = (0..m.regexes.len())
             .map(|i| Regex::new(m.regexes.source(i)).unwrap())
             .collect();
-        let mut checked = 0;
+        let (mut checked, mut exact) = (0, 0);
         for text in &texts {
             let text = book.normalizer.normalize(text);
             let mut present = vec![false; m.regexes.len()];
@@ -819,12 +911,18 @@ mod tests {
                 }
             }
             for (i, &filtered) in pre.filtered.iter().enumerate() {
-                if filtered && regexes[i].is_match(&text) {
+                let matched = regexes[i].is_match(&text);
+                if filtered && matched {
                     checked += 1;
                     assert!(present[i], "{} matches {text:?}", m.regexes.source(i));
+                }
+                if pre.exact[i] {
+                    exact += 1;
+                    assert_eq!(present[i], matched, "{} on {text:?}", m.regexes.source(i));
                 }
             }
         }
         assert!(checked > 100, "only {checked} matches checked");
+        assert!(exact > 100, "only {exact} exact regexes checked");
     }
 }
