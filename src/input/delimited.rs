@@ -490,50 +490,121 @@ fn trim_terminators(b: &[u8]) -> &[u8] {
 /// field ends with a quote followed by a delimiter or the end of the record.
 /// `first_line` is the line the record starts on, for messages.
 fn check_quotes(record: &[u8], delimiter: u8, first_line: u64) -> Result<(), String> {
-    #[derive(PartialEq)]
-    enum S {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
-    let mut s = S::FieldStart;
-    let mut opened_line = first_line;
-    let mut line = first_line;
-    let mut after_cr = false;
-    for &b in record {
-        let breaks = count_breaks(&[b], &mut after_cr);
-        s = match s {
-            S::FieldStart if b == QUOTE => {
-                opened_line = line;
-                S::Quoted
+    let Some((problem, opened)) = quote_problem(record, delimiter) else {
+        return Ok(());
+    };
+    let opened_line = first_line + count_breaks(&record[..opened], &mut false);
+    Err(match problem {
+        QuoteProblem::Stray => format!(
+            "unexpected text after the closing quote of a field opened on line \
+             {opened_line} (a stray quote?)"
+        ),
+        QuoteProblem::Unclosed => format!("a quote opened on line {opened_line} is never closed"),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteProblem {
+    /// Text after the closing quote of a field, before the delimiter.
+    Stray,
+    /// A quoted field that runs to the end of the record.
+    Unclosed,
+}
+
+/// The first quoting problem of a record (without its line terminator),
+/// with the offset of the quote that opened the field concerned. Jumps
+/// from quote to quote and from delimiter to delimiter: a quote is only
+/// special at the start of a field, and inside a quoted field only another
+/// quote is.
+fn quote_problem(record: &[u8], delimiter: u8) -> Option<(QuoteProblem, usize)> {
+    let mut i = 0;
+    // `i` is at the start of a field.
+    loop {
+        if record.get(i) != Some(&QUOTE) {
+            // Unquoted: runs to the next delimiter.
+            i += memchr::memchr(delimiter, &record[i..])? + 1;
+            continue;
+        }
+        let opened = i;
+        i += 1;
+        // Quoted: to the quote that is not doubled.
+        loop {
+            let Some(q) = memchr::memchr(QUOTE, &record[i..]) else {
+                return Some((QuoteProblem::Unclosed, opened));
+            };
+            i += q + 1;
+            match record.get(i) {
+                Some(&QUOTE) => i += 1,
+                Some(&b) if b == delimiter => break,
+                Some(_) => return Some((QuoteProblem::Stray, opened)),
+                None => return None,
             }
-            S::FieldStart | S::Unquoted if b == delimiter => S::FieldStart,
-            S::FieldStart | S::Unquoted => S::Unquoted,
-            S::Quoted if b == QUOTE => S::QuoteInQuoted,
-            S::Quoted => S::Quoted,
-            S::QuoteInQuoted if b == QUOTE => S::Quoted,
-            S::QuoteInQuoted if b == delimiter => S::FieldStart,
-            S::QuoteInQuoted => {
-                return Err(format!(
-                    "unexpected text after the closing quote of a field opened on line \
-                     {opened_line} (a stray quote?)"
-                ))
-            }
-        };
-        line += breaks;
+        }
+        i += 1;
     }
-    if s == S::Quoted {
-        return Err(format!(
-            "a quote opened on line {opened_line} is never closed"
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The plain definition of [`check_quotes`]: a state machine, one byte
+    /// at a time.
+    fn check_quotes_plain(record: &[u8], delimiter: u8, first_line: u64) -> Result<(), String> {
+        #[derive(PartialEq)]
+        enum S {
+            FieldStart,
+            Unquoted,
+            Quoted,
+            QuoteInQuoted,
+        }
+        let mut s = S::FieldStart;
+        let mut opened_line = first_line;
+        let mut line = first_line;
+        let mut after_cr = false;
+        for &b in record {
+            let breaks = count_breaks(&[b], &mut after_cr);
+            s = match s {
+                S::FieldStart if b == QUOTE => {
+                    opened_line = line;
+                    S::Quoted
+                }
+                S::FieldStart | S::Unquoted if b == delimiter => S::FieldStart,
+                S::FieldStart | S::Unquoted => S::Unquoted,
+                S::Quoted if b == QUOTE => S::QuoteInQuoted,
+                S::Quoted => S::Quoted,
+                S::QuoteInQuoted if b == QUOTE => S::Quoted,
+                S::QuoteInQuoted if b == delimiter => S::FieldStart,
+                S::QuoteInQuoted => {
+                    return Err(format!(
+                        "unexpected text after the closing quote of a field opened on line \
+                         {opened_line} (a stray quote?)"
+                    ))
+                }
+            };
+            line += breaks;
+        }
+        if s == S::Quoted {
+            return Err(format!(
+                "a quote opened on line {opened_line} is never closed"
+            ));
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn check_quotes_agrees_with_its_definition(
+            bytes in prop::collection::vec(prop::sample::select(b"\"\",;a\r\n".to_vec()), 0..30),
+            delimiter in prop::sample::select(vec![b',', b';']),
+        ) {
+            prop_assert_eq!(
+                check_quotes(&bytes, delimiter, 7),
+                check_quotes_plain(&bytes, delimiter, 7)
+            );
+        }
+    }
 
     /// Line, fields, problem and original bytes of each record.
     type Rows = Vec<(u64, Vec<String>, String, String)>;
