@@ -92,6 +92,8 @@ struct RegexCache {
     matched: Vec<bool>,
     /// Per regex: the post number one of its literals was last found in.
     possible: Vec<u32>,
+    /// The regexes one of whose literals is in the current post.
+    found: Vec<u32>,
     /// Whether the current post has non-ASCII word characters, once known.
     unicode_words: Option<bool>,
     post: u32,
@@ -110,12 +112,16 @@ impl RegexCache {
         }
         self.post = post;
         self.unicode_words = None;
+        self.found.clear();
     }
 
     /// Notes that a literal of each regex in `regexes` is in the post.
     fn literal_found(&mut self, regexes: &[u32]) {
         for &r in regexes {
-            self.possible[r as usize] = self.post;
+            if self.possible[r as usize] != self.post {
+                self.possible[r as usize] = self.post;
+                self.found.push(r);
+            }
         }
     }
 
@@ -273,22 +279,27 @@ impl Rulebook {
         for &r in &s.candidates {
             needs = needs.union(m.needs[r as usize]);
         }
-        // Rules made of regexes alone are candidates when a regex matches.
+        // Rules made of regexes alone are candidates when a regex matches:
+        // the regexes tried are those whose literals are in the post, and
+        // those without literals.
         let mut cache = std::mem::take(&mut s.regexes);
-        for &r in &m.regex_rules {
-            let rule = &self.rules[r as usize];
-            if s.candidate[r as usize] != post
-                && rule
-                    .cond
-                    .regex
-                    .iter()
-                    .any(|&i| cache.is_match(m, i, &s.normalized))
+        let found = std::mem::take(&mut cache.found);
+        for &i in found.iter().chain(&m.unfiltered_triggers) {
+            let rules = &m.regex_rules[i as usize];
+            if rules.iter().all(|&r| s.candidate[r as usize] == post)
+                || !cache.is_match(m, i, &s.normalized)
             {
-                s.candidate[r as usize] = post;
-                s.candidates.push(r);
-                needs = needs.union(m.needs[r as usize]);
+                continue;
+            }
+            for &r in rules {
+                if s.candidate[r as usize] != post {
+                    s.candidate[r as usize] = post;
+                    s.candidates.push(r);
+                    needs = needs.union(m.needs[r as usize]);
+                }
             }
         }
+        cache.found = found;
         s.regexes = cache;
         s.candidates.sort_unstable();
         needs

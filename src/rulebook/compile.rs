@@ -143,9 +143,12 @@ pub(crate) struct Matcher {
     pub regex_prefilter: Option<RegexPrefilter>,
     /// For each pattern, the rules it is a trigger of.
     pub pattern_rules: Vec<Vec<u32>>,
-    /// Rules made of regexes and signals alone: candidates when one of
-    /// their regexes matches.
-    pub regex_rules: Vec<u32>,
+    /// For each regex, the rules made of regexes and signals alone it is
+    /// one of the regexes of: candidates when one of them matches.
+    pub regex_rules: Vec<Vec<u32>>,
+    /// The regexes with such rules and no literals in the prefilter: tried
+    /// on every post. The others are tried when a literal of theirs is.
+    pub unfiltered_triggers: Vec<u32>,
     /// Rules with no phrase and no regex: checked on every post.
     pub always: Vec<u32>,
     /// For each rule, what it needs computed beyond the phrases found.
@@ -701,23 +704,34 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     };
     let automaton = phrase_automaton(&patterns, regex_prefilter.as_ref())?;
     let mut pattern_rules = vec![Vec::new(); patterns.len()];
-    let mut regex_rules = Vec::new();
+    let mut regex_rules = vec![Vec::new(); regexes.len()];
     let mut always = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         let i = i as u32;
         match trigger(&rule.cond) {
             Trigger::Patterns(list) => list.iter().for_each(|&p| pattern_rules[p as usize].push(i)),
-            Trigger::Regexes => regex_rules.push(i),
+            Trigger::Regexes => rule
+                .cond
+                .regex
+                .iter()
+                .for_each(|&r| regex_rules[r as usize].push(i)),
             Trigger::Always => always.push(i),
         }
     }
-    for list in &mut pattern_rules {
+    for list in pattern_rules.iter_mut().chain(&mut regex_rules) {
         list.dedup();
     }
+    // Regexes with rules to trigger and no literals to wait for.
+    let unfiltered_triggers = (0..regexes.len())
+        .filter(|&r| !regex_rules[r].is_empty())
+        .filter(|&r| !regex_prefilter.as_ref().is_some_and(|p| p.filtered[r]))
+        .map(|r| r as u32)
+        .collect();
     let matcher = Matcher {
         needs: rules.iter().map(|r| Needs::of(&r.cond)).collect(),
         pattern_rules,
         regex_rules,
+        unfiltered_triggers,
         always,
         patterns,
         automaton,
