@@ -192,7 +192,7 @@ impl Rulebook {
         let mut regex = |i: u32| cache.is_match(m, i, &scratch.normalized);
         for &r in &scratch.candidates {
             let r = r as usize;
-            if fires(&self.rules[r].cond, scratch, &mut regex) {
+            if m.on_trigger[r] || fires(&self.rules[r].cond, scratch, &mut regex) {
                 verdict.fired.push(r);
             }
         }

@@ -153,6 +153,9 @@ pub(crate) struct Matcher {
     pub always: Vec<u32>,
     /// For each rule, what it needs computed beyond the phrases found.
     pub needs: Vec<Needs>,
+    /// For each rule, whether it fires whenever one of its trigger phrases
+    /// is found: it has nothing else to check.
+    pub on_trigger: Vec<bool>,
 }
 
 /// Up to this many regexes, each is compiled on its own (about half a MiB
@@ -433,6 +436,40 @@ enum Trigger<'a> {
     Regexes,
     /// Nothing: the rule is made of signals only.
     Always,
+}
+
+/// Whether a rule is one list of phrases (or one `all` phrase) and nothing
+/// else: then the phrase that made it a candidate makes it fire.
+fn fires_on_trigger(c: &Conditions) -> bool {
+    let Conditions {
+        any,
+        all,
+        none,
+        hashtags,
+        mentions,
+        emoji,
+        regex,
+        min_mentions,
+        min_hashtags,
+        near,
+        caps,
+        exclaim,
+        question,
+    } = c;
+    let lists = [any, all, hashtags, mentions, emoji]
+        .iter()
+        .filter(|l| !l.is_empty())
+        .count();
+    lists == 1
+        && all.len() <= 1
+        && none.is_empty()
+        && regex.is_empty()
+        && near.is_none()
+        && min_mentions.is_none()
+        && min_hashtags.is_none()
+        && caps.is_none()
+        && exclaim.is_none()
+        && question.is_none()
 }
 
 /// The smallest list of patterns one of which must be present for the rule
@@ -729,6 +766,7 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         .collect();
     let matcher = Matcher {
         needs: rules.iter().map(|r| Needs::of(&r.cond)).collect(),
+        on_trigger: rules.iter().map(|r| fires_on_trigger(&r.cond)).collect(),
         pattern_rules,
         regex_rules,
         unfiltered_triggers,
