@@ -24,7 +24,8 @@ pub struct Hit {
 /// The decision for one label set.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetVerdict {
-    /// Score of every label of the set, in file order.
+    /// Score of every label of the set, in file order. Reused by
+    /// [`Rulebook::classify_into`], which zeroes only the scores it set.
     pub scores: Vec<f64>,
     /// The labels given (indices into the set's labels), in file order for
     /// `many` sets; at most one for `one` sets.
@@ -33,6 +34,9 @@ pub struct SetVerdict {
     pub fallback: bool,
     /// Labels that tied for the best score in a `one` set (empty: no tie).
     pub tied: Vec<usize>,
+    /// The labels whose score may be other than zero: the next post zeroes
+    /// only those, whatever the number of labels.
+    scored: Vec<usize>,
 }
 
 /// Everything decided about one post.
@@ -342,8 +346,15 @@ impl Rulebook {
             .sets
             .resize_with(self.sets.len(), SetVerdict::default);
         for (set, sv) in self.sets.iter().zip(verdict.sets.iter_mut()) {
-            sv.scores.clear();
-            sv.scores.resize(set.labels.len(), 0.0);
+            if sv.scores.len() == set.labels.len() {
+                for &li in &sv.scored {
+                    sv.scores[li] = 0.0;
+                }
+            } else {
+                sv.scores.clear();
+                sv.scores.resize(set.labels.len(), 0.0);
+            }
+            sv.scored.clear();
             sv.labels.clear();
             sv.tied.clear();
             sv.fallback = false;
@@ -357,6 +368,7 @@ impl Rulebook {
             verdict.sets[rule.set].scores[rule.label] += rule.weight;
             if s.touched.last() != Some(&(rule.set, rule.label)) {
                 s.touched.push((rule.set, rule.label));
+                verdict.sets[rule.set].scored.push(rule.label);
             }
         }
         let mut touched = s.touched.as_slice();
@@ -622,6 +634,30 @@ mod tests {
         assert_eq!(label(&r, "cancelled my flight"), "x");
         assert_eq!(label(&r, "flight to NYC was cancelled"), "none_of_them");
         assert_eq!(label(&r, "vol annulé, flight"), "x");
+    }
+
+    /// Buffers reused from post to post give what fresh ones give: no score,
+    /// label, stamp or regex result leaks into the next post.
+    #[test]
+    fn reused_buffers_give_the_same_verdicts() {
+        let r = crate::rulebook::default_rulebook();
+        let posts = [
+            "@United worst service ever, 3 hours on hold!!",
+            "Thanks @Delta, the crew was amazing",
+            "",
+            "Which is better, @Fnac or @Darty? #help",
+            "just landed https://t.co/x",
+            "WHY IS MY BAG LOST AGAIN???",
+            "Thanks @Delta, the crew was amazing",
+        ];
+        let (mut scratch, mut verdict) = (Scratch::default(), Verdict::default());
+        let mut labelled = 0;
+        for text in posts.iter().chain(posts.iter().rev()) {
+            r.classify_into(text, &mut scratch, &mut verdict);
+            assert_eq!(verdict, r.classify(text), "{text:?}");
+            labelled += !verdict.fired.is_empty() as usize;
+        }
+        assert!(labelled >= 8, "only {labelled} posts fired a rule");
     }
 
     #[test]
