@@ -11,7 +11,7 @@ use anyhow::Result;
 use csv::ByteRecord;
 use serde_json::Value;
 
-use crate::input::fields::JsonPath;
+use crate::input::fields::{JsonPath, Lookup};
 use crate::input::presets::Preset;
 use crate::{Rulebook, Scratch, Verdict};
 
@@ -77,15 +77,46 @@ pub enum TextField {
     Column(usize, String),
     /// A dotted path in a JSON object.
     Path(JsonPath),
+    /// A dotted path in a JSON object, read without building the record:
+    /// `item.value` stays `None`. For runs that need nothing else from JSON
+    /// records (see [`TextField::text_only`]).
+    TextOnly(JsonPath),
     /// The text as a preset reads it (HTML stripped, parts joined...).
     Preset(Preset),
 }
 
 impl TextField {
+    /// The same field, read without keeping JSON records as values: a path
+    /// becomes [`TextField::TextOnly`]; the others stay as they are.
+    pub fn text_only(self) -> TextField {
+        match self {
+            TextField::Path(p) => TextField::TextOnly(p),
+            other => other,
+        }
+    }
+
     /// Extracts the text of `item` into `item.text`, parsing JSON records.
     pub fn extract(&self, item: &mut Item) -> Result<(), Problem> {
         item.text.clear();
         match (&item.raw, self) {
+            (Raw::Line(line), TextField::TextOnly(path)) => {
+                match path.find_str(line, &mut item.text) {
+                    Err(e) => Err(Problem {
+                        field: None,
+                        reason: format!("invalid JSON: {e}"),
+                    }),
+                    Ok(Lookup::Found) => Ok(()),
+                    Ok(Lookup::NotObject(kind)) => Err(Problem {
+                        field: None,
+                        reason: format!("expected a JSON object, found {kind}"),
+                    }),
+                    Ok(Lookup::Missing) => Err(missing_text(path)),
+                    Ok(Lookup::Other(kind)) => Err(Problem {
+                        field: Some(path.to_string()),
+                        reason: format!("expected a string, found {kind}"),
+                    }),
+                }
+            }
             (Raw::Csv(rec), TextField::Column(c, name)) => {
                 let raw = rec.get(*c).unwrap_or(b"");
                 let text = std::str::from_utf8(raw).map_err(|e| Problem {
@@ -120,15 +151,12 @@ impl TextField {
     /// Appends the text of the JSON object `value` to `out`.
     pub fn text_of(&self, value: &Value, out: &mut String) -> Result<(), Problem> {
         match self {
-            TextField::Path(path) => match path.get(value) {
+            TextField::Path(path) | TextField::TextOnly(path) => match path.get(value) {
                 Some(Value::String(s)) => {
                     out.push_str(s);
                     Ok(())
                 }
-                Some(Value::Null) | None => Err(Problem {
-                    field: Some(path.to_string()),
-                    reason: "missing or null; expected a string".into(),
-                }),
+                Some(Value::Null) | None => Err(missing_text(path)),
                 Some(other) => Err(Problem {
                     field: Some(path.to_string()),
                     reason: format!("expected a string, found {}", json_kind(other)),
@@ -140,6 +168,13 @@ impl TextField {
                 reason: "a CSV column is not a JSON field".into(),
             }),
         }
+    }
+}
+
+fn missing_text(path: &JsonPath) -> Problem {
+    Problem {
+        field: Some(path.to_string()),
+        reason: "missing or null; expected a string".into(),
     }
 }
 
@@ -388,6 +423,79 @@ mod tests {
         })
         .unwrap();
         out
+    }
+
+    /// Reading only the text of a JSON record gives what reading the whole
+    /// record gives: the same text, or the same problem, whatever the line.
+    #[test]
+    fn text_only_reads_agree_with_whole_records() {
+        let deep = format!(
+            "{{\"x\":{}1{},\"text\":\"a\"}}",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let lines = [
+            r#"{"text":"hello","id":1}"#,
+            r#"{"id":[1,{"a":null}],"text":"a\"b\\n\u00e9\ud83d\ude00 c"}"#,
+            r#"{"text":null}"#,
+            r#"{"text":3}"#,
+            r#"{"text":-2.5e3}"#,
+            r#"{"text":true}"#,
+            r#"{"text":[1]}"#,
+            r#"{"text":{"a":1}}"#,
+            r#"{"text":"first","text":"second"}"#,
+            r#"{"text":"first","text":null}"#,
+            r#"{"tweet":{"full_text":"x"},"tweet":{"other":1}}"#,
+            r#"{"tweet":{"other":1},"tweet":{"full_text":"y"}}"#,
+            r#"{"tweet":"not an object"}"#,
+            r#"{"data":[{"text":"a"},{"text":"b"}]}"#,
+            r#"{"data":[1]}"#,
+            r#"{"data":{"1":{"text":"keyed"}}}"#,
+            r#"{"te\u0078t":"escaped key"}"#,
+            r#"{}"#,
+            r#"[1,2]"#,
+            r#""str""#,
+            r#"42"#,
+            r#"null"#,
+            r#"true"#,
+            r#"{"text":"a""#,
+            r#"{"text":"a",}"#,
+            r#"{"text":"a"} x"#,
+            r#"{"text":"a"}{"text":"b"}"#,
+            r#"{text:"a"}"#,
+            r#"{"text":"\ud800"}"#,
+            r#"{"x":"\ud800","text":"a"}"#,
+            r#"{"x":01,"text":"a"}"#,
+            r#"{"x":1e999,"text":"a"}"#,
+            r#"{"x":"\q","text":"a"}"#,
+            "{\"x\":\"tab\there\",\"text\":\"a\"}",
+            "",
+            "  {\"text\" : \"spaced\" }  ",
+            &deep,
+        ];
+        let paths = ["text", "tweet.full_text", "data.1.text", "data.x", "text.a"];
+        let mut found = 0;
+        for path in paths {
+            let whole = TextField::Path(JsonPath::parse(path));
+            let only = whole.clone().text_only();
+            assert!(matches!(only, TextField::TextOnly(_)));
+            for line in &lines {
+                let mut a = Item {
+                    raw: Raw::Line(line.as_bytes().to_vec()),
+                    ..Item::default()
+                };
+                let mut b = Item {
+                    raw: Raw::Line(line.as_bytes().to_vec()),
+                    ..Item::default()
+                };
+                let (ra, rb) = (whole.extract(&mut a), only.extract(&mut b));
+                assert_eq!(ra, rb, "{path} in {line}");
+                assert_eq!(a.text, b.text, "{path} in {line}");
+                assert!(b.value.is_none());
+                found += ra.is_ok() as usize;
+            }
+        }
+        assert!(found >= 8, "only {found} texts found");
     }
 
     #[test]

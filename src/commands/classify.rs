@@ -143,6 +143,17 @@ pub fn run(args: Args) -> Result<Outcome> {
 
     let mut summary = Summary::new(&rulebook);
     if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
+        // JSON records are kept as values only for what reads their other
+        // fields: CSV output and split lists (columns), and breakdowns.
+        // Else only the text is read from them, which is much cheaper.
+        let keep_values = out_format != OutputFormat::Jsonl
+            || args.consumers.split_dir.is_some()
+            || !args.consumers.by.is_empty();
+        let field = if keep_values {
+            field
+        } else {
+            field.text_only()
+        };
         let empty = ByteRecord::new();
         let header = opened.header.as_ref().unwrap_or(&empty);
         pipeline::run(&rulebook, &field, sources, threads(args.threads), |batch| {
@@ -158,10 +169,10 @@ pub fn run(args: Args) -> Result<Outcome> {
                         headers: header,
                         record,
                     },
-                    (Raw::Line(line), Some(value)) => Row::Json { line, value },
-                    (Raw::Line(_), None) => {
-                        unreachable!("JSON records are parsed before they are labelled")
-                    }
+                    (Raw::Line(line), value) => Row::Json {
+                        line,
+                        value: value.as_ref(),
+                    },
                 };
                 let keep = consumers.row(&rulebook, item, row)?;
                 if let (Some(w), true) = (&mut writer, keep) {

@@ -280,10 +280,10 @@ pub fn run(args: Args) -> Result<Outcome> {
             for e in &rows {
                 let row = match (&e.raw, &e.value) {
                     (Raw::Csv(record), _) => Row::Csv { headers, record },
-                    (Raw::Line(line), Some(value)) => Row::Json { line, value },
-                    (Raw::Line(_), None) => {
-                        unreachable!("JSON records are parsed before they are labelled")
-                    }
+                    (Raw::Line(line), value) => Row::Json {
+                        line,
+                        value: value.as_ref(),
+                    },
                 };
                 w.write(row, &rulebook, &e.verdict)?;
             }

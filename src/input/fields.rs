@@ -77,6 +77,261 @@ impl JsonPath {
     }
 }
 
+/// What [`JsonPath::find_str`] found in a JSON text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// A string, now in the output buffer.
+    Found,
+    /// Nothing at the path, or `null`.
+    Missing,
+    /// A value of another kind (as [`crate::pipeline::json_kind`] names it).
+    Other(&'static str),
+    /// The text is not a JSON object but this kind of value.
+    NotObject(&'static str),
+}
+
+impl JsonPath {
+    /// Reads the string at this path in the JSON object `json` into `out`,
+    /// without building the document: every value is parsed and checked as
+    /// [`serde_json::from_slice`] would, the others are dropped as they go.
+    /// As with a `Value`, of repeated keys the last counts.
+    /// `out` is left empty unless a string is found.
+    pub fn find_str(&self, json: &[u8], out: &mut String) -> Result<Lookup, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_slice(json);
+        let mut found = Lookup::Missing;
+        let seek = Seek {
+            path: &self.segments,
+            top: true,
+            out: &mut *out,
+            found: &mut found,
+        };
+        let read = serde::de::DeserializeSeed::deserialize(seek, &mut de).and_then(|()| de.end());
+        if read.is_err() || found != Lookup::Found {
+            // A string seen before a later repeat or a syntax error.
+            out.clear();
+        }
+        read.map(|()| found)
+    }
+}
+
+/// Walks one JSON value for the rest of a path.
+struct Seek<'a> {
+    path: &'a [String],
+    /// Whether this is the whole record, which must be an object.
+    top: bool,
+    out: &'a mut String,
+    found: &'a mut Lookup,
+}
+
+impl Seek<'_> {
+    /// A value that is not a container ends the walk.
+    fn leaf(self, kind: &'static str) {
+        *self.found = if self.top {
+            Lookup::NotObject(kind)
+        } else if self.path.is_empty() && kind != "null" {
+            Lookup::Other(kind)
+        } else {
+            Lookup::Missing
+        };
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Seek<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Seek<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Seek {
+            path, out, found, ..
+        } = self;
+        let Some((want, rest)) = path.split_first() else {
+            *found = Lookup::Other("an object");
+            while map.next_key_seed(Skip)?.is_some() {
+                map.next_value_seed(Skip)?;
+            }
+            return Ok(());
+        };
+        *found = Lookup::Missing;
+        while let Some(is_wanted) = map.next_key_seed(KeyIs(want))? {
+            if is_wanted {
+                // A later repeat of the key replaces what this one gave.
+                *found = Lookup::Missing;
+                map.next_value_seed(Seek {
+                    path: rest,
+                    top: false,
+                    out: &mut *out,
+                    found: &mut *found,
+                })?;
+            } else {
+                map.next_value_seed(Skip)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.top {
+            while seq.next_element_seed(Skip)?.is_some() {}
+            self.leaf("an array");
+            return Ok(());
+        }
+        let Seek {
+            path, out, found, ..
+        } = self;
+        let Some((want, rest)) = path.split_first() else {
+            while seq.next_element_seed(Skip)?.is_some() {}
+            *found = Lookup::Other("an array");
+            return Ok(());
+        };
+        *found = Lookup::Missing;
+        let index = want.parse::<usize>().ok();
+        let mut i = 0;
+        loop {
+            let more = if Some(i) == index {
+                seq.next_element_seed(Seek {
+                    path: rest,
+                    top: false,
+                    out: &mut *out,
+                    found: &mut *found,
+                })?
+            } else {
+                seq.next_element_seed(Skip)?
+            };
+            if more.is_none() {
+                return Ok(());
+            }
+            i += 1;
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        if self.path.is_empty() && !self.top {
+            self.out.clear();
+            self.out.push_str(v);
+            *self.found = Lookup::Found;
+        } else {
+            self.leaf("a string");
+        }
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.leaf("null");
+        Ok(())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.leaf("a boolean");
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.leaf("a number");
+        Ok(())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.leaf("a number");
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.leaf("a number");
+        Ok(())
+    }
+}
+
+/// Parses and drops one JSON value, with the checks a `Value` would make
+/// (through `deserialize_any`, as `Value` does), allocating nothing for
+/// strings without escapes.
+struct Skip;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Skip {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(Skip)?.is_some() {
+            map.next_value_seed(Skip)?;
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// Reads an object key and says whether it is the wanted one.
+struct KeyIs<'a>(&'a str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<bool, E> {
+        Ok(v == self.0)
+    }
+}
+
 impl std::fmt::Display for JsonPath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.segments.join("."))

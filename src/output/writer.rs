@@ -50,7 +50,9 @@ pub enum Row<'a> {
     Json {
         /// The line as read, without its line ending.
         line: &'a [u8],
-        value: &'a Value,
+        /// The record, when it was kept; else the line is parsed again if
+        /// its fields are needed.
+        value: Option<&'a Value>,
     },
 }
 
@@ -141,7 +143,16 @@ impl RowWriter {
                             w.write_field(f)?;
                         }
                     }
-                    Row::Json { value, .. } => {
+                    Row::Json { line, value } => {
+                        let parsed;
+                        let value = match value {
+                            Some(v) => v,
+                            None => {
+                                parsed = serde_json::from_slice::<Value>(line)
+                                    .context("JSON record read before is no longer valid")?;
+                                &parsed
+                            }
+                        };
                         for field in &self.json_fields {
                             self.buf.clear();
                             field.write(value, &mut self.buf);
@@ -336,7 +347,37 @@ fn json_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, ou
 
 #[cfg(test)]
 mod tests {
-    use super::push_json_str;
+    use super::*;
+
+    /// A JSON record read for its text only is parsed again when CSV
+    /// columns need its fields: the row is the same either way.
+    #[test]
+    fn json_rows_without_their_value_are_parsed_again_for_columns() {
+        let rb = crate::rulebook::default_rulebook();
+        let dir = std::env::temp_dir().join(format!("postclass-writer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let line = br#"{"id":7,"text":"so fed up, 3 hours on hold"}"#;
+        let value: Value = serde_json::from_slice(line).unwrap();
+        let verdict = rb.classify("so fed up, 3 hours on hold");
+        let mut outs = Vec::new();
+        for (i, value) in [Some(&value), None].into_iter().enumerate() {
+            let path = dir.join(format!("out{i}.csv"));
+            let sink = Sink::File(super::super::AtomicFile::create(&path).unwrap());
+            let columns = LabelColumns::new(&rb, "");
+            let fields = ["id".to_string(), "text".to_string()];
+            let mut w = RowWriter::new(sink, OutputFormat::Csv, columns, None, &fields).unwrap();
+            w.write(Row::Json { line, value }, &rb, &verdict).unwrap();
+            w.finish().unwrap();
+            outs.push(std::fs::read_to_string(&path).unwrap());
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(outs[0], outs[1]);
+        assert!(
+            outs[0].contains("\n7,\"so fed up, 3 hours on hold\","),
+            "{}",
+            outs[0]
+        );
+    }
 
     #[test]
     fn json_strings_are_escaped_as_serde_json_does() {
