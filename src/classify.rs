@@ -5,7 +5,9 @@ use crate::normalize::is_word_char;
 use crate::rulebook::ascii;
 use crate::rulebook::compile::{Conditions, Matcher, Needs, Regexes};
 use crate::rulebook::{Mode, Rulebook};
-use crate::signals::{caps_counts, count_distinct_sigils, count_sigils, longest_runs, Signals};
+use crate::signals::{
+    caps_counts, caps_upper_bound, count_distinct_sigils, count_sigils, longest_runs, Signals,
+};
 
 /// Scores within this distance are equal, so that weights like 0.1 + 0.2
 /// tie with 0.3.
@@ -329,7 +331,10 @@ impl Rulebook {
         if needs.hashtag_count {
             s.signals.hashtags = count_sigils(raw, '#');
         }
-        if needs.caps {
+        // A post with fewer possible capitals than any caps rule needs is
+        // left at zero letters, which fails them all (each needs letters:
+        // its floor is above zero, else no post is left out).
+        if needs.caps && caps_upper_bound(raw) as f64 >= self.matcher.caps_floor {
             let (letters, upper) = caps_counts(raw);
             s.signals.letters = letters;
             s.signals.upper = upper;

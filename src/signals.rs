@@ -110,6 +110,16 @@ pub(crate) fn caps_counts(raw: &str) -> (u32, u32) {
     (letters, upper)
 }
 
+/// At least as many as the upper-case letters [`caps_counts`] finds: the
+/// ASCII capitals and the non-ASCII characters of the text, counted
+/// without looking at tokens or decoding (about a tenth of the cost).
+pub(crate) fn caps_upper_bound(raw: &str) -> u32 {
+    raw.bytes()
+        // A non-ASCII character has one byte of 0xC0 or more.
+        .map(|b| (b.wrapping_sub(b'A') < 26 || b >= 0xC0) as u32)
+        .sum()
+}
+
 /// The longest runs of `!` and of `?` (ASCII or full-width) in raw text;
 /// white space inside a run does not end it.
 pub(crate) fn longest_runs(raw: &str) -> (u32, u32) {
@@ -228,6 +238,13 @@ mod tests {
     }
 
     #[test]
+    fn caps_bound_counts_capitals_and_other_characters() {
+        assert_eq!(caps_upper_bound("ABC def"), 3);
+        assert_eq!(caps_upper_bound("@UNITED É 😡 z"), 8);
+        assert_eq!(caps_upper_bound(""), 0);
+    }
+
+    #[test]
     fn caps_leave_out_mentions_hashtags_and_links() {
         assert_eq!(caps_counts("@UNITED #FAIL http://X.COM www.A.B OK"), (2, 2));
         assert_eq!(caps_counts("Ça VA\u{a0}ÉTÉ"), (7, 6));
@@ -274,6 +291,11 @@ mod tests {
         #[test]
         fn caps_counts_agrees_with_its_definition(text in signal_text()) {
             prop_assert_eq!(caps_counts(&text), caps_counts_plain(&text));
+        }
+
+        #[test]
+        fn caps_upper_bound_is_a_bound(text in signal_text()) {
+            prop_assert!(caps_upper_bound(&text) >= caps_counts(&text).1);
         }
 
         #[test]

@@ -156,6 +156,9 @@ pub(crate) struct Matcher {
     /// For each rule, whether it fires whenever one of its trigger phrases
     /// is found: it has nothing else to check.
     pub on_trigger: Vec<bool>,
+    /// The fewest capitals a post needs for some `caps_ratio` to hold: the
+    /// least `caps_ratio` times `min_letters` of the rules.
+    pub caps_floor: f64,
 }
 
 /// Up to this many regexes, each is compiled on its own (about half a MiB
@@ -767,6 +770,11 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     let matcher = Matcher {
         needs: rules.iter().map(|r| Needs::of(&r.cond)).collect(),
         on_trigger: rules.iter().map(|r| fires_on_trigger(&r.cond)).collect(),
+        caps_floor: rules
+            .iter()
+            .filter_map(|r| r.cond.caps)
+            .map(|(ratio, min_letters)| ratio * min_letters as f64)
+            .fold(f64::INFINITY, f64::min),
         pattern_rules,
         regex_rules,
         unfiltered_triggers,
