@@ -212,11 +212,11 @@ impl OneRegex {
         // never larger), the regex runs as written.
         let ascii = super::ascii::ascii_form(source).and_then(|a| build_regex(&a).ok());
         let unicode = OnceLock::new();
-        // Compiled now when it is the only form, or to report its error
-        // (validation has done so already for a rulebook read by `load`).
-        let compiled = build_regex(source)?;
+        // Compiled now when it is the only form. Else on first need:
+        // validation, which every rulebook goes through before it is
+        // compiled, has compiled it with the same size limit.
         if ascii.is_none() {
-            let _ = unicode.set(compiled);
+            let _ = unicode.set(build_regex(source)?);
         }
         Ok(OneRegex {
             source: source.to_string(),
