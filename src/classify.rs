@@ -369,11 +369,12 @@ impl Rulebook {
         // those labels can qualify: the work does not grow with the labels.
         s.touched.clear();
         for &r in &verdict.fired {
-            let rule = &self.rules[r];
-            verdict.sets[rule.set].scores[rule.label] += rule.weight;
-            if s.touched.last() != Some(&(rule.set, rule.label)) {
-                s.touched.push((rule.set, rule.label));
-                verdict.sets[rule.set].scored.push(rule.label);
+            let slot = self.matcher.slots[r];
+            let (set, label) = (slot.set as usize, slot.label as usize);
+            verdict.sets[set].scores[label] += slot.weight;
+            if s.touched.last() != Some(&(set, label)) {
+                s.touched.push((set, label));
+                verdict.sets[set].scored.push(label);
             }
         }
         let mut touched = s.touched.as_slice();
@@ -384,7 +385,7 @@ impl Rulebook {
             let qualifying = mine
                 .iter()
                 .map(|&(_, li)| li)
-                .filter(|&li| sv.scores[li] + SCORE_EPSILON >= set.labels[li].threshold);
+                .filter(|&li| sv.scores[li] + SCORE_EPSILON >= set.thresholds[li]);
             match set.mode {
                 Mode::Many => sv.labels.extend(qualifying),
                 Mode::One => {

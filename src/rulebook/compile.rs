@@ -49,6 +49,9 @@ pub struct LabelSet {
     pub labels: Vec<Label>,
     /// For each label, its rank among tied labels (lower wins).
     pub tie_rank: Vec<usize>,
+    /// For each label, its threshold (as in `labels`, packed close for the
+    /// decision).
+    pub(crate) thresholds: Vec<f64>,
 }
 
 /// A compiled label.
@@ -156,9 +159,20 @@ pub(crate) struct Matcher {
     /// For each rule, whether it fires whenever one of its trigger phrases
     /// is found: it has nothing else to check.
     pub on_trigger: Vec<bool>,
+    /// For each rule, where its weight goes (as in `Rulebook::rules`,
+    /// packed close for the decision).
+    pub slots: Vec<Slot>,
     /// The fewest capitals a post needs for some `caps_ratio` to hold: the
     /// least `caps_ratio` times `min_letters` of the rules.
     pub caps_floor: f64,
+}
+
+/// The set, label and weight of a rule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot {
+    pub set: u32,
+    pub label: u32,
+    pub weight: f64,
 }
 
 /// Up to this many regexes, each is compiled on its own (about half a MiB
@@ -712,6 +726,7 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
             threshold: *set.threshold.get_ref(),
             fallback,
             fallback_label,
+            thresholds: labels.iter().map(|l| l.threshold).collect(),
             labels,
             tie_rank,
         });
@@ -770,6 +785,14 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
     let matcher = Matcher {
         needs: rules.iter().map(|r| Needs::of(&r.cond)).collect(),
         on_trigger: rules.iter().map(|r| fires_on_trigger(&r.cond)).collect(),
+        slots: rules
+            .iter()
+            .map(|r| Slot {
+                set: r.set as u32,
+                label: r.label as u32,
+                weight: r.weight,
+            })
+            .collect(),
         caps_floor: rules
             .iter()
             .filter_map(|r| r.cond.caps)
