@@ -3,7 +3,7 @@
 
 use crate::normalize::is_word_char;
 use crate::rulebook::ascii;
-use crate::rulebook::compile::{Conditions, Matcher, Needs, Regexes};
+use crate::rulebook::compile::{Conditions, Matcher, Needs, RegexCaches, Regexes};
 use crate::rulebook::{Mode, Rulebook};
 use crate::signals::{
     caps_counts, caps_upper_bound, count_distinct_sigils, count_sigils, longest_runs, Signals,
@@ -103,10 +103,21 @@ struct RegexCache {
     /// Whether the current post has non-ASCII word characters, once known.
     unicode_words: Option<bool>,
     post: u32,
+    /// Per regex: its search caches, for the rulebook `rulebook`.
+    caches: Vec<RegexCaches>,
+    rulebook: Option<u64>,
 }
 
 impl RegexCache {
-    fn next_post(&mut self, regexes: usize, post: u32) {
+    fn next_post(&mut self, m: &Matcher, post: u32) {
+        let regexes = m.regexes.len();
+        if self.rulebook != Some(m.id) {
+            // Search caches belong to the regexes that made them.
+            self.rulebook = Some(m.id);
+            self.caches.clear();
+            self.caches.resize_with(regexes, RegexCaches::default);
+            self.run.clear();
+        }
         if self.run.len() != regexes || post <= self.post {
             // Another rulebook, or post numbers started again.
             self.run.clear();
@@ -144,7 +155,7 @@ impl RegexCache {
                         let unicode_words = *self
                             .unicode_words
                             .get_or_insert_with(|| ascii::needs_unicode(text));
-                        each[i].is_match(text, unicode_words)
+                        each[i].is_match(text, unicode_words, &mut self.caches[i])
                     };
                 }
                 Regexes::Set(set) => {
@@ -188,7 +199,7 @@ impl Rulebook {
         self.normalizer
             .normalize_into(text, &mut scratch.normalized);
         scratch.next_post(m.patterns.len(), self.rules.len());
-        scratch.regexes.next_post(m.regexes.len(), scratch.post);
+        scratch.regexes.next_post(m, scratch.post);
         self.find_phrases(scratch);
         let needs = self.gather_candidates(scratch);
         self.compute(text, needs, scratch);
@@ -664,6 +675,27 @@ mod tests {
             labelled += !verdict.fired.is_empty() as usize;
         }
         assert!(labelled >= 8, "only {labelled} posts fired a rule");
+    }
+
+    /// One scratch used with two rulebooks in turn, with as many regexes
+    /// each, gives what fresh buffers give.
+    #[test]
+    fn a_scratch_follows_the_rulebook_it_is_used_with() {
+        let a = one_rule("regex = ['\\bfoo\\w*\\b']");
+        let b = one_rule("regex = ['(bar|baz)+\\d']");
+        let (mut scratch, mut verdict) = (Scratch::default(), Verdict::default());
+        for _ in 0..3 {
+            for (book, text, fired) in [
+                (&a, "foobar here", true),
+                (&b, "a bazbar9 b", true),
+                (&a, "a bazbar9 b", false),
+                (&b, "foobar here", false),
+            ] {
+                book.classify_into(text, &mut scratch, &mut verdict);
+                assert_eq!(!verdict.fired.is_empty(), fired, "{text:?}");
+                assert_eq!(verdict, book.classify(text));
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{RegexSet, RegexSetBuilder};
+use regex_automata::meta;
 
 use super::model::{self, Mode, RulebookFile, Spanned};
 use crate::normalize::{is_word_char, NormalizeOptions, Normalizer};
@@ -134,6 +135,9 @@ pub(crate) struct Pattern {
 /// (`always`) are checked on every post.
 #[derive(Debug)]
 pub(crate) struct Matcher {
+    /// Different for every compiled rulebook: per-thread state made for one
+    /// (regex search caches) is never used with another.
+    pub id: u64,
     pub patterns: Vec<Pattern>,
     /// The phrases (pattern `i` is `patterns[i]`), then the literals of the
     /// regex prefilter (pattern `patterns.len() + j` is its literal `j`).
@@ -208,20 +212,31 @@ impl Regexes {
 }
 
 /// A regex of the rulebook, with its ASCII form when it has one.
+///
+/// Searches go through [`OneRegex::is_match`] with a cache the caller keeps
+/// (one per thread, in [`crate::Scratch`]): a regex shared between threads
+/// otherwise hands out its caches from a locked pool on every search.
 #[derive(Debug)]
 pub(crate) struct OneRegex {
     source: String,
     /// As written. Compiled on first need when there is an ASCII form:
     /// few posts need it, and Unicode classes take memory.
-    unicode: OnceLock<Regex>,
+    unicode: OnceLock<meta::Regex>,
     /// Word boundaries and classes in ASCII form (see [`super::ascii`]):
     /// the same matches on posts without non-ASCII word characters, found
     /// by the fast engines whatever else the post holds.
-    ascii: Option<Regex>,
+    ascii: Option<meta::Regex>,
+}
+
+/// The search caches of one regex, one per form, made on first use.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RegexCaches {
+    ascii: Option<meta::Cache>,
+    unicode: Option<meta::Cache>,
 }
 
 impl OneRegex {
-    fn new(source: &str) -> Result<OneRegex, regex::Error> {
+    fn new(source: &str) -> Result<OneRegex, String> {
         // The ASCII form is an optimisation: should it not compile (it is
         // never larger), the regex runs as written.
         let ascii = super::ascii::ascii_form(source).and_then(|a| build_regex(&a).ok());
@@ -239,7 +254,7 @@ impl OneRegex {
         })
     }
 
-    fn unicode(&self) -> &Regex {
+    fn unicode(&self) -> &meta::Regex {
         self.unicode.get_or_init(|| {
             build_regex(&self.source).expect("the regex compiled when the rulebook was")
         })
@@ -247,20 +262,31 @@ impl OneRegex {
 
     /// Whether the regex matches `text`; `unicode_words` says whether the
     /// text has non-ASCII word characters ([`super::ascii::needs_unicode`]).
-    pub fn is_match(&self, text: &str, unicode_words: bool) -> bool {
-        match &self.ascii {
-            Some(ascii) if !unicode_words => ascii.is_match(text),
-            _ => self.unicode().is_match(text),
-        }
+    /// `caches` must only ever be used with this regex.
+    pub fn is_match(&self, text: &str, unicode_words: bool, caches: &mut RegexCaches) -> bool {
+        let (re, cache) = match &self.ascii {
+            Some(ascii) if !unicode_words => (ascii, &mut caches.ascii),
+            _ => (self.unicode(), &mut caches.unicode),
+        };
+        let cache = cache.get_or_insert_with(|| re.create_cache());
+        re.is_match_with(cache, &regex_automata::Input::new(text))
     }
 }
 
-fn build_regex(src: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(src)
-        .size_limit(REGEX_SIZE_LIMIT)
-        // Each regex keeps a search cache per thread, grown on need.
-        .dfa_size_limit(REGEX_CACHE_BYTES)
-        .build()
+/// Compiles a regex as `regex::Regex` would (UTF-8, leftmost-first), with
+/// the rulebook's size limit and search cache size.
+fn build_regex(src: &str) -> Result<meta::Regex, String> {
+    let config = meta::Config::new()
+        .match_kind(regex_automata::MatchKind::LeftmostFirst)
+        .utf8_empty(true)
+        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+        // Each thread's cache of each regex grows on need up to this.
+        .hybrid_cache_capacity(REGEX_CACHE_BYTES);
+    meta::Builder::new()
+        .configure(config)
+        .syntax(regex_automata::util::syntax::Config::new().utf8(true))
+        .build(src)
+        .map_err(|e| e.to_string())
 }
 
 /// Required literals of the regexes. They are searched for in the phrase
@@ -269,7 +295,7 @@ fn build_regex(src: &str) -> Result<Regex, regex::Error> {
 pub(crate) struct RegexPrefilter {
     /// The literals, in the automaton's order after the phrases.
     pub literals: Vec<Vec<u8>>,
-    /// For each literal, the regexes it may start a match of.
+    /// For each literal, the regexes it is one of the required literals of.
     pub literal_regexes: Vec<Vec<u32>>,
     /// For each regex, whether it has literals (else it always runs).
     pub filtered: Vec<bool>,
@@ -782,7 +808,9 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         .filter(|&r| !regex_prefilter.as_ref().is_some_and(|p| p.filtered[r]))
         .map(|r| r as u32)
         .collect();
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let matcher = Matcher {
+        id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         needs: rules.iter().map(|r| Needs::of(&r.cond)).collect(),
         on_trigger: rules.iter().map(|r| fires_on_trigger(&r.cond)).collect(),
         slots: rules
@@ -977,8 +1005,8 @@ mod tests {
         ] {
             texts.extend(case.lines().map(str::to_string));
         }
-        let regexes: Vec<Regex> = (0..m.regexes.len())
-            .map(|i| Regex::new(m.regexes.source(i)).unwrap())
+        let regexes: Vec<regex::Regex> = (0..m.regexes.len())
+            .map(|i| regex::Regex::new(m.regexes.source(i)).unwrap())
             .collect();
         let (mut checked, mut exact) = (0, 0);
         for text in &texts {
