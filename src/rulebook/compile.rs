@@ -362,11 +362,18 @@ fn exact_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
     if !hir.properties().look_set().is_empty() {
         return None;
     }
-    let seq = Extractor::new().extract(hir);
-    if !seq.is_exact() {
+    if !Extractor::new().extract(hir).is_exact() {
         return None;
     }
+    prefixes_of(hir)
+}
+
+/// The literals that start every match of `hir`, as the regex engine itself
+/// finds them; `None` when they are unknown or include the empty string.
+fn prefixes_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    let seq = regex_syntax::hir::literal::Extractor::new().extract(hir);
     let lits = seq.literals()?;
+    // An empty literal matches anywhere: no use as a filter.
     if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
         return None;
     }
@@ -382,7 +389,6 @@ fn exact_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
 /// `\b(i|we)\s+(tried|looked)\b`, where the prefixes `i` and `we` would
 /// let the regex run on nearly every post. `None` when no such set is known.
 fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
-    use regex_syntax::hir::literal::Extractor;
     use regex_syntax::hir::HirKind;
 
     // A set is better when its shortest literal is longer, then when it
@@ -396,19 +402,6 @@ fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
             (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
             (a, b) => a.or(b),
         }
-    }
-    // The literals that start every match of `hir`, as the regex engine
-    // itself finds them.
-    fn prefixes_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
-        let seq = Extractor::new().extract(hir);
-        let lits = seq.literals()?;
-        // An empty literal matches anywhere: no use as a filter.
-        if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
-            return None;
-        }
-        let mut set: Vec<Vec<u8>> = lits.iter().map(|l| l.as_bytes().to_vec()).collect();
-        set.dedup();
-        Some(set)
     }
     let prefixes = || prefixes_of(hir);
     match hir.kind() {
