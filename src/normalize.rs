@@ -157,8 +157,9 @@ impl Normalizer {
     }
 }
 
+/// White space as [`char::is_whitespace`] has it, for an ASCII byte.
 #[inline]
-fn is_ascii_space(b: u8) -> bool {
+pub(crate) fn is_ascii_space(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | b' ')
 }
 

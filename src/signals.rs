@@ -6,7 +6,7 @@
 //! every post, are one pass each, with ASCII bytes handled without
 //! decoding.
 
-use crate::normalize::is_word_char;
+use crate::normalize::{is_ascii_space, is_word_char};
 
 /// Counts read from the raw text, for the signal matchers.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -52,12 +52,6 @@ pub(crate) fn count_distinct_sigils(raw: &str, sigil: char) -> u32 {
 /// Sigil names in raw text, repeats included.
 pub(crate) fn count_sigils(raw: &str, sigil: char) -> u32 {
     sigil_tokens(raw, sigil).count() as u32
-}
-
-/// White space as [`char::is_whitespace`] has it, for an ASCII byte.
-#[inline]
-fn is_ascii_space(b: u8) -> bool {
-    matches!(b, b'\t'..=b'\r' | b' ')
 }
 
 /// Letters and upper-case letters in raw text, leaving out the tokens
