@@ -3,7 +3,7 @@
 
 use crate::normalize::is_word_char;
 use crate::rulebook::ascii;
-use crate::rulebook::compile::{Conditions, Matcher, Needs, RegexCaches, Regexes};
+use crate::rulebook::compile::{Conditions, Matcher, Near, Needs, RegexCaches, Regexes};
 use crate::rulebook::{Mode, Rulebook};
 use crate::signals::{
     caps_counts, caps_upper_bound, count_distinct_sigils, count_sigils, longest_runs, Signals,
@@ -58,13 +58,14 @@ pub struct Scratch {
     pub hits: Vec<Hit>,
     /// Per pattern: the post number it was last found in.
     present: Vec<u32>,
-    /// Per rule: the post number it was last made a candidate in.
-    candidate: Vec<u32>,
+    /// One bit per rule: made a candidate for the current post (listed in
+    /// rule order from the set bits, with no sort).
+    candidate: Vec<u64>,
     /// The current post number; 0 is never used, so zeroed stamps are stale.
     post: u32,
     candidates: Vec<u32>,
     regexes: RegexCache,
-    word_starts: Vec<usize>,
+    words: WordStarts,
     /// (set, label) of the fired rules, without repeats, in file order.
     touched: Vec<(usize, usize)>,
     pub(crate) signals: Signals,
@@ -73,15 +74,24 @@ pub struct Scratch {
 impl Scratch {
     /// Starts a new post: stamps from earlier posts become stale.
     fn next_post(&mut self, patterns: usize, rules: usize) {
-        if self.present.len() != patterns || self.candidate.len() != rules || self.post == u32::MAX
-        {
+        if self.present.len() != patterns || self.post == u32::MAX {
             self.present.clear();
             self.present.resize(patterns, 0);
-            self.candidate.clear();
-            self.candidate.resize(rules, 0);
             self.post = 0;
         }
+        self.candidate.clear();
+        self.candidate.resize(rules.div_ceil(64), 0);
         self.post += 1;
+    }
+
+    #[inline]
+    fn is_candidate(&self, rule: u32) -> bool {
+        self.candidate[rule as usize / 64] & (1 << (rule % 64)) != 0
+    }
+
+    #[inline]
+    fn make_candidate(&mut self, rule: u32) {
+        self.candidate[rule as usize / 64] |= 1 << (rule % 64);
     }
 
     #[inline]
@@ -181,6 +191,40 @@ impl RegexCache {
     }
 }
 
+/// Where each word of the normalised text starts, found on first need.
+#[derive(Debug, Default)]
+struct WordStarts {
+    starts: Vec<usize>,
+    /// Whether `starts` is for the current post.
+    ready: bool,
+}
+
+impl WordStarts {
+    fn of(&mut self, text: &str) -> &[usize] {
+        if !self.ready {
+            self.ready = true;
+            self.starts.clear();
+            let mut prev_word = false;
+            for (i, c) in text.char_indices() {
+                let w = is_word_char(c);
+                if w && !prev_word {
+                    self.starts.push(i);
+                }
+                prev_word = w;
+            }
+        }
+        &self.starts
+    }
+}
+
+/// What a rule check computes only when a rule asks: regex matches and
+/// word positions. Kept apart from the [`Scratch`] the check reads.
+struct Later<'a> {
+    m: &'a Matcher,
+    regexes: RegexCache,
+    words: WordStarts,
+}
+
 impl Rulebook {
     /// Classifies `text`, allocating fresh buffers. For many posts, prefer
     /// [`Rulebook::classify_into`].
@@ -205,15 +249,20 @@ impl Rulebook {
         self.compute(text, needs, scratch);
         // Only candidates can fire; every other rule lacks a phrase it needs.
         verdict.fired.clear();
-        let mut cache = std::mem::take(&mut scratch.regexes);
-        let mut regex = |i: u32| cache.is_match(m, i, &scratch.normalized);
+        let mut later = Later {
+            m,
+            regexes: std::mem::take(&mut scratch.regexes),
+            words: std::mem::take(&mut scratch.words),
+        };
+        later.words.ready = false;
         for &r in &scratch.candidates {
             let r = r as usize;
-            if m.on_trigger[r] || fires(&self.rules[r].cond, scratch, &mut regex) {
+            if m.on_trigger[r] || fires(&self.rules[r].cond, scratch, &mut later) {
                 verdict.fired.push(r);
             }
         }
-        scratch.regexes = cache;
+        scratch.regexes = later.regexes;
+        scratch.words = later.words;
         self.decide(verdict, scratch);
     }
 
@@ -274,27 +323,14 @@ impl Rulebook {
     /// Collects the rules worth checking, ascending, and what they need.
     fn gather_candidates(&self, s: &mut Scratch) -> Needs {
         let m = &self.matcher;
-        s.candidates.clear();
-        let post = s.post;
-        let add = |r: u32, s: &mut Scratch| {
-            let stamp = &mut s.candidate[r as usize];
-            if *stamp != post {
-                *stamp = post;
-                s.candidates.push(r);
-            }
-        };
         for i in 0..s.hits.len() {
             let p = s.hits[i].pattern as usize;
             for &r in &m.pattern_rules[p] {
-                add(r, s);
+                s.make_candidate(r);
             }
         }
         for &r in &m.always {
-            add(r, s);
-        }
-        let mut needs = Needs::default();
-        for &r in &s.candidates {
-            needs = needs.union(m.needs[r as usize]);
+            s.make_candidate(r);
         }
         // Rules made of regexes alone are candidates when a regex matches:
         // the regexes tried are those whose literals are in the post, and
@@ -303,38 +339,32 @@ impl Rulebook {
         let found = std::mem::take(&mut cache.found);
         for &i in found.iter().chain(&m.unfiltered_triggers) {
             let rules = &m.regex_rules[i as usize];
-            if rules.iter().all(|&r| s.candidate[r as usize] == post)
-                || !cache.is_match(m, i, &s.normalized)
-            {
+            if rules.iter().all(|&r| s.is_candidate(r)) || !cache.is_match(m, i, &s.normalized) {
                 continue;
             }
             for &r in rules {
-                if s.candidate[r as usize] != post {
-                    s.candidate[r as usize] = post;
-                    s.candidates.push(r);
-                    needs = needs.union(m.needs[r as usize]);
-                }
+                s.make_candidate(r);
             }
         }
         cache.found = found;
         s.regexes = cache;
-        s.candidates.sort_unstable();
+        // The set bits, in rule order.
+        s.candidates.clear();
+        let mut needs = Needs::default();
+        for (w, &bits) in s.candidate.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let r = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                s.candidates.push(r as u32);
+                needs = needs.union(m.needs[r]);
+            }
+        }
         needs
     }
 
     /// Computes what the candidate rules need beyond the phrases.
     fn compute(&self, raw: &str, needs: Needs, s: &mut Scratch) {
-        s.word_starts.clear();
-        if needs.positions {
-            let mut prev_word = false;
-            for (i, c) in s.normalized.char_indices() {
-                let w = is_word_char(c);
-                if w && !prev_word {
-                    s.word_starts.push(i);
-                }
-                prev_word = w;
-            }
-        }
         s.signals = Signals::default();
         if needs.mention_count {
             s.signals.mentions = count_distinct_sigils(raw, '@');
@@ -441,7 +471,7 @@ impl Rulebook {
     }
 }
 
-fn fires(c: &Conditions, s: &Scratch, regex: &mut impl FnMut(u32) -> bool) -> bool {
+fn fires(c: &Conditions, s: &Scratch, later: &mut Later) -> bool {
     let present = |p: &u32| s.is_present(*p);
     if !c.any.is_empty() && !c.any.iter().any(present) {
         return false;
@@ -461,7 +491,12 @@ fn fires(c: &Conditions, s: &Scratch, regex: &mut impl FnMut(u32) -> bool) -> bo
     if !c.emoji.is_empty() && !c.emoji.iter().any(present) {
         return false;
     }
-    if !c.regex.is_empty() && !c.regex.iter().any(|&r| regex(r)) {
+    if !c.regex.is_empty()
+        && !c
+            .regex
+            .iter()
+            .any(|&r| later.regexes.is_match(later.m, r, &s.normalized))
+    {
         return false;
     }
     if c.min_mentions.is_some_and(|n| s.signals.mentions < n) {
@@ -483,36 +518,38 @@ fn fires(c: &Conditions, s: &Scratch, regex: &mut impl FnMut(u32) -> bool) -> bo
         return false;
     }
     if let Some(near) = &c.near {
-        if !near_holds(near.left.as_slice(), near.right.as_slice(), near.within, s) {
+        if !near_holds(near, s, later) {
             return false;
         }
     }
     true
 }
 
-fn near_holds(left: &[u32], right: &[u32], within: u32, s: &Scratch) -> bool {
+fn near_holds(near: &Near, s: &Scratch, later: &mut Later) -> bool {
+    let (left, right) = (near.left.as_slice(), near.right.as_slice());
     if !left.iter().any(|p| s.is_present(*p)) || !right.iter().any(|p| s.is_present(*p)) {
         return false;
     }
-    spans(s, left).any(|(l0, l1)| {
-        spans(s, right).any(|(r0, r1)| {
+    let starts = later.words.of(&s.normalized);
+    spans(s, starts, left).any(|(l0, l1)| {
+        spans(s, starts, right).any(|(r0, r1)| {
             // How many words after the end of the first phrase (whichever
             // comes first) the other one starts: 1 when they are next to
             // each other, so `within = n` allows n - 1 words between them.
             let gap = r0.saturating_sub(l1).max(l0.saturating_sub(r1));
-            gap <= within as usize
+            gap <= near.within as usize
         })
     })
 }
 
 /// The first and last word index of every hit of the `side` patterns.
-fn spans<'a>(s: &'a Scratch, side: &'a [u32]) -> impl Iterator<Item = (usize, usize)> + 'a {
+fn spans<'a>(
+    s: &'a Scratch,
+    starts: &'a [usize],
+    side: &'a [u32],
+) -> impl Iterator<Item = (usize, usize)> + 'a {
     // Word index of the word holding byte `at`.
-    let word_at = |at: usize| {
-        s.word_starts
-            .partition_point(|&w| w <= at)
-            .saturating_sub(1)
-    };
+    let word_at = |at: usize| starts.partition_point(|&w| w <= at).saturating_sub(1);
     s.hits
         .iter()
         .filter(move |h| side.contains(&h.pattern))
@@ -651,6 +688,26 @@ mod tests {
         assert_eq!(label(&r, "cancelled my flight"), "x");
         assert_eq!(label(&r, "flight to NYC was cancelled"), "none_of_them");
         assert_eq!(label(&r, "vol annulé, flight"), "x");
+    }
+
+    /// Word positions are found again for every post that needs them: a
+    /// post without a `near` candidate in between does not leave the next
+    /// one reading stale positions.
+    #[test]
+    fn near_reads_the_positions_of_its_own_post() {
+        let r = one_rule("near = { left = [\"flight\"], right = [\"cancelled\"], within = 1 }");
+        let (mut scratch, mut verdict) = (Scratch::default(), Verdict::default());
+        let posts = [
+            ("supercalifragilisticexpialidocious flight cancelled", true),
+            ("nothing to see here", false),
+            ("flight a b cancelled", false),
+            ("a b c d e f g flight cancelled", true),
+            ("flight a cancelled", false),
+        ];
+        for (text, fires) in posts {
+            r.classify_into(text, &mut scratch, &mut verdict);
+            assert_eq!(!verdict.fired.is_empty(), fires, "{text:?}");
+        }
     }
 
     /// Buffers reused from post to post give what fresh ones give: no score,

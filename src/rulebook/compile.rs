@@ -439,7 +439,6 @@ pub(crate) struct Needs {
     pub hashtag_count: bool,
     pub caps: bool,
     pub runs: bool,
-    pub positions: bool,
 }
 
 impl Needs {
@@ -449,7 +448,6 @@ impl Needs {
             hashtag_count: c.min_hashtags.is_some(),
             caps: c.caps.is_some(),
             runs: c.exclaim.is_some() || c.question.is_some(),
-            positions: c.near.is_some(),
         }
     }
 
@@ -459,7 +457,6 @@ impl Needs {
             hashtag_count: self.hashtag_count || o.hashtag_count,
             caps: self.caps || o.caps,
             runs: self.runs || o.runs,
-            positions: self.positions || o.positions,
         }
     }
 }
