@@ -9,7 +9,12 @@ phrases are specific), plus a few hashtag, regex and `near` rules. The result ha
 `--phrases` patterns in all (default: ten times the input's, and at least
 3,000). Deterministic for a given input and seed.
 
+With `--absent`, the same rules are made of invented words and hashtags that
+no post of the corpus contains: the rulebook is as large, but adds no match,
+which measures what the size of a rulebook costs apart from its matches.
+
     python3 bench/gen_rules.py rules/default.toml -o bench/data/rules-10x.toml
+    python3 bench/gen_rules.py rules/default.toml --absent -o bench/data/rules-10x-absent.toml
 """
 
 import argparse
@@ -52,6 +57,23 @@ def vocabulary():
     return sorted(words), sorted(pairs)
 
 
+def invented(words, rng):
+    """As many made-up words as `words`, of the same lengths, none of them a
+    word of the corpus (consonant-vowel syllables ending in `q`, which no
+    word of the corpus does)."""
+    taken = set(words)
+    out = []
+    for w in words:
+        while True:
+            n = max(len(w), 3)
+            made = "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(n // 2 + 1))[: n - 1] + "q"
+            if made not in taken:
+                taken.add(made)
+                out.append(made)
+                break
+    return out
+
+
 def toml_str(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -66,6 +88,8 @@ def main():
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--phrases", type=int, help="patterns wanted in all")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--absent", action="store_true",
+                    help="invented words and hashtags only: rules that never match the corpus")
     args = ap.parse_args()
 
     with open(args.rulebook, encoding="utf-8") as f:
@@ -82,6 +106,12 @@ def main():
     want = args.phrases or max(10 * base, 3000)
     rng = random.Random(args.seed)
     words, pairs = vocabulary()
+    hashtags = gen_corpus.HASHTAGS
+    if args.absent:
+        made = dict(zip(words, invented(words, random.Random(args.seed + 1))))
+        words = [made[w] for w in words]
+        pairs = [" ".join(made.get(t, t) for t in p.split(" ")) for p in pairs]
+        hashtags = invented(hashtags, random.Random(args.seed + 2))
     content = [w for w in words if len(w) >= 6 and "'" not in w]
     used = set()
 
@@ -129,7 +159,7 @@ def main():
                 out.append(f"all = {toml_list(items)}")
                 total += 2
             elif kind < 0.88:
-                tags = rng.sample(gen_corpus.HASHTAGS, 2)
+                tags = rng.sample(hashtags, 2)
                 out.append(f"hashtags = {toml_list(tags)}")
                 total += 2
                 if rng.random() < 0.5:

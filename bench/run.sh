@@ -40,5 +40,6 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     [ "${args[$i]}" = --rules ] && base=${args[$((i + 1))]}
 done
 python3 bench/gen_rules.py "$base" -o "$data/rules-10x.toml"
+python3 bench/gen_rules.py "$base" --absent -o "$data/rules-10x-absent.toml"
 
 python3 bench/measure.py "$@"
