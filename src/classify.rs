@@ -100,6 +100,39 @@ impl Scratch {
     }
 }
 
+/// The end of a list in [`LiteralStarts`].
+const NO_START: u32 = u32::MAX;
+
+/// Where the literals of each regex start in the current post: one list per
+/// regex, linked through one buffer.
+#[derive(Debug, Default)]
+struct LiteralStarts {
+    /// Per regex: its latest entry in `hits`, once it has one this post.
+    last: Vec<u32>,
+    /// (start, index of the same regex's previous entry or `NO_START`).
+    hits: Vec<(usize, u32)>,
+}
+
+impl LiteralStarts {
+    /// Adds `start` to regex `r`'s list; `first` starts the list afresh.
+    fn push(&mut self, r: usize, start: usize, first: bool) {
+        let previous = if first { NO_START } else { self.last[r] };
+        self.last[r] = self.hits.len() as u32;
+        self.hits.push((start, previous));
+    }
+
+    /// Regex `r`'s starts, latest first. Only for a regex with a start in
+    /// the current post.
+    fn of(&self, r: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut at = self.last[r];
+        std::iter::from_fn(move || {
+            let &(start, previous) = self.hits.get(at as usize)?;
+            at = previous;
+            Some(start)
+        })
+    }
+}
+
 /// Which regexes match the current post, each run on first need.
 #[derive(Debug, Default)]
 struct RegexCache {
@@ -110,6 +143,8 @@ struct RegexCache {
     possible: Vec<u32>,
     /// The regexes one of whose literals is in the current post.
     found: Vec<u32>,
+    /// Where the literals of each regex start in the current post.
+    starts: LiteralStarts,
     /// Whether the current post has non-ASCII word characters, once known.
     unicode_words: Option<bool>,
     post: u32,
@@ -136,19 +171,25 @@ impl RegexCache {
             self.matched.resize(regexes, false);
             self.possible.clear();
             self.possible.resize(regexes, 0);
+            self.starts.last.clear();
+            self.starts.last.resize(regexes, NO_START);
         }
         self.post = post;
         self.unicode_words = None;
         self.found.clear();
+        self.starts.hits.clear();
     }
 
-    /// Notes that a literal of each regex in `regexes` is in the post.
-    fn literal_found(&mut self, regexes: &[u32]) {
+    /// Notes that a literal of each regex in `regexes` starts at `start`.
+    fn literal_found(&mut self, start: usize, regexes: &[u32]) {
         for &r in regexes {
-            if self.possible[r as usize] != self.post {
-                self.possible[r as usize] = self.post;
-                self.found.push(r);
+            let r = r as usize;
+            let first = self.possible[r] != self.post;
+            if first {
+                self.possible[r] = self.post;
+                self.found.push(r as u32);
             }
+            self.starts.push(r, start, first);
         }
     }
 
@@ -165,7 +206,20 @@ impl RegexCache {
                         let unicode_words = *self
                             .unicode_words
                             .get_or_insert_with(|| ascii::needs_unicode(text));
-                        each[i].is_match(text, unicode_words, &mut self.caches[i])
+                        match &m.regex_prefilter {
+                            // Tried only where one of its literals starts.
+                            // (`may_match` held: it has literals here.)
+                            Some(pre) if pre.anchored[i] => {
+                                let starts = self.starts.of(i);
+                                each[i].is_match_at(
+                                    text,
+                                    starts,
+                                    unicode_words,
+                                    &mut self.caches[i],
+                                )
+                            }
+                            _ => each[i].is_match(text, unicode_words, &mut self.caches[i]),
+                        }
                     };
                 }
                 Regexes::Set(set) => {
@@ -281,7 +335,8 @@ impl Rulebook {
             let Some(p) = m.patterns.get(hit.pattern().as_usize()) else {
                 if let Some(pre) = literals {
                     let j = hit.pattern().as_usize() - m.patterns.len();
-                    s.regexes.literal_found(&pre.literal_regexes[j]);
+                    s.regexes
+                        .literal_found(hit.start(), &pre.literal_regexes[j]);
                 }
                 continue;
             };
@@ -633,6 +688,24 @@ mod tests {
         assert_eq!(label(&r, "so #tired"), "x");
         assert_eq!(label(&r, ".@delta hi"), "x");
         assert_eq!(label(&r, "hi .@delta"), "none_of_them");
+    }
+
+    /// A regex whose literals start every match is tried at each place one
+    /// of them starts, with the text before it seen by `\b`.
+    #[test]
+    fn regexes_are_tried_where_their_literals_start() {
+        let r = one_rule(r#"regex = ['\b(foo|bar)\w* (again|\d+)\b']"#);
+        let pre = r.matcher.regex_prefilter.as_ref().unwrap();
+        assert!(pre.anchored[0]);
+        assert_eq!(label(&r, "foo again"), "x");
+        assert_eq!(label(&r, "xfoo again"), "none_of_them");
+        assert_eq!(label(&r, "xfoo again, barre 12"), "x");
+        assert_eq!(label(&r, "foo, then bar 3x and foobar 7"), "x");
+        assert_eq!(label(&r, "foo bar foo bar"), "none_of_them");
+        assert_eq!(label(&r, "été foo 2"), "x");
+        assert_eq!(label(&r, "étéfoo 2"), "none_of_them");
+        // A digit outside ASCII: the regex's Unicode form runs, anchored too.
+        assert_eq!(label(&r, "foo ٣"), "x");
     }
 
     #[test]

@@ -271,6 +271,28 @@ impl OneRegex {
         let cache = cache.get_or_insert_with(|| re.create_cache());
         re.is_match_with(cache, &regex_automata::Input::new(text))
     }
+
+    /// Whether the regex has a match in `text` that starts at one of
+    /// `starts` (byte offsets). The text before each start still counts for
+    /// look-behind assertions such as `\b`.
+    pub fn is_match_at(
+        &self,
+        text: &str,
+        starts: impl Iterator<Item = usize>,
+        unicode_words: bool,
+        caches: &mut RegexCaches,
+    ) -> bool {
+        let (re, cache) = match &self.ascii {
+            Some(ascii) if !unicode_words => (ascii, &mut caches.ascii),
+            _ => (self.unicode(), &mut caches.unicode),
+        };
+        let cache = cache.get_or_insert_with(|| re.create_cache());
+        let mut input = regex_automata::Input::new(text).anchored(regex_automata::Anchored::Yes);
+        starts.filter(|&at| text.is_char_boundary(at)).any(|at| {
+            input.set_start(at);
+            re.is_match_with(cache, &input)
+        })
+    }
 }
 
 /// Compiles a regex as `regex::Regex` would (UTF-8, leftmost-first), with
@@ -303,6 +325,10 @@ pub(crate) struct RegexPrefilter {
     /// `https?://`): finding one of them is a match, and the regex is not
     /// run.
     pub exact: Vec<bool>,
+    /// For each regex, whether its literals are those that start every
+    /// match (`\b(love|like)\b.*`): the regex is then only tried, anchored,
+    /// where one of them starts, not over the whole post.
+    pub anchored: Vec<bool>,
 }
 
 impl RegexPrefilter {
@@ -314,6 +340,7 @@ impl RegexPrefilter {
         let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
         let mut filtered = vec![false; sources.len()];
         let mut exact = vec![false; sources.len()];
+        let mut anchored = vec![false; sources.len()];
         for (ri, src) in sources.iter().enumerate() {
             let Ok(hir) = regex_syntax::Parser::new().parse(src) else {
                 continue;
@@ -324,7 +351,10 @@ impl RegexPrefilter {
                     lits
                 }
                 None => match required_literals(&hir) {
-                    Some(lits) => lits,
+                    Some(lits) => {
+                        anchored[ri] = prefixes_of(&hir).is_some_and(|p| same_set(&p, &lits));
+                        lits
+                    }
                     None => continue,
                 },
             };
@@ -348,8 +378,18 @@ impl RegexPrefilter {
             literal_regexes,
             filtered,
             exact,
+            anchored,
         })
     }
+}
+
+fn same_set(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    a == b
 }
 
 /// Every string `hir` matches, when they are few and the regex has no
@@ -998,10 +1038,11 @@ mod tests {
         let regexes: Vec<regex::Regex> = (0..m.regexes.len())
             .map(|i| regex::Regex::new(m.regexes.source(i)).unwrap())
             .collect();
-        let (mut checked, mut exact) = (0, 0);
+        let (mut checked, mut exact, mut anchored) = (0, 0, 0);
         for text in &texts {
             let text = book.normalizer.normalize(text);
             let mut present = vec![false; m.regexes.len()];
+            let mut starts = vec![Vec::new(); m.regexes.len()];
             let ac = m.automaton.as_ref().unwrap();
             for hit in ac.find_overlapping_iter(&text) {
                 let Some(j) = hit.pattern().as_usize().checked_sub(m.patterns.len()) else {
@@ -1009,6 +1050,7 @@ mod tests {
                 };
                 for &r in &pre.literal_regexes[j] {
                     present[r as usize] = true;
+                    starts[r as usize].push(hit.start());
                 }
             }
             for (i, &filtered) in pre.filtered.iter().enumerate() {
@@ -1016,6 +1058,17 @@ mod tests {
                 if filtered && matched {
                     checked += 1;
                     assert!(present[i], "{} matches {text:?}", m.regexes.source(i));
+                }
+                // A regex tried only where its literals start: its first
+                // match starts at one of them.
+                if pre.anchored[i] && matched {
+                    anchored += 1;
+                    let at = regexes[i].find(&text).unwrap().start();
+                    assert!(
+                        starts[i].contains(&at),
+                        "{} at {at} in {text:?}",
+                        m.regexes.source(i)
+                    );
                 }
                 if pre.exact[i] {
                     exact += 1;
@@ -1025,5 +1078,6 @@ mod tests {
         }
         assert!(checked > 100, "only {checked} matches checked");
         assert!(exact > 100, "only {exact} exact regexes checked");
+        assert!(anchored > 100, "only {anchored} anchored matches checked");
     }
 }
