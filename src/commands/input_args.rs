@@ -38,7 +38,9 @@ pub struct InputArgs {
     #[arg(long, value_enum, value_name = "NAME")]
     pub preset: Option<Preset>,
 
-    /// Field delimiter of CSV input and output (default `,`; `\t` for TSV).
+    /// Field delimiter of CSV input (default `,`; `\t` for TSV). Labelled
+    /// CSV is written with `,` (`--output-format tsv` for tabs); rejected
+    /// records keep this delimiter.
     #[arg(short, long, value_name = "CHAR", value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
 
