@@ -3,7 +3,7 @@
 
 use crate::normalize::is_word_char;
 use crate::rulebook::ascii;
-use crate::rulebook::compile::{Conditions, Matcher, Near, Needs, RegexCaches, Regexes};
+use crate::rulebook::compile::{Checks, Conditions, Matcher, Near, Needs, RegexCaches, Regexes};
 use crate::rulebook::{Mode, Rulebook};
 use crate::signals::{
     caps_counts, caps_upper_bound, count_distinct_sigils, count_sigils, longest_runs, Signals,
@@ -311,7 +311,7 @@ impl Rulebook {
         later.words.ready = false;
         for &r in &scratch.candidates {
             let r = r as usize;
-            if m.on_trigger[r] || fires(&self.rules[r].cond, scratch, &mut later) {
+            if m.on_trigger[r] || fires(&self.rules[r].cond, m.checks[r], scratch, &mut later) {
                 verdict.fired.push(r);
             }
         }
@@ -526,27 +526,29 @@ impl Rulebook {
     }
 }
 
-fn fires(c: &Conditions, s: &Scratch, later: &mut Later) -> bool {
+/// Whether every condition of a candidate rule holds; `checks` says which
+/// it has.
+fn fires(c: &Conditions, checks: Checks, s: &Scratch, later: &mut Later) -> bool {
     let present = |p: &u32| s.is_present(*p);
-    if !c.any.is_empty() && !c.any.iter().any(present) {
+    if checks.has(Checks::ANY) && !c.any.iter().any(present) {
         return false;
     }
-    if !c.all.iter().all(present) {
+    if checks.has(Checks::ALL) && !c.all.iter().all(present) {
         return false;
     }
-    if c.none.iter().any(present) {
+    if checks.has(Checks::NONE) && c.none.iter().any(present) {
         return false;
     }
-    if !c.hashtags.is_empty() && !c.hashtags.iter().any(present) {
+    if checks.has(Checks::HASHTAGS) && !c.hashtags.iter().any(present) {
         return false;
     }
-    if !c.mentions.is_empty() && !c.mentions.iter().any(present) {
+    if checks.has(Checks::MENTIONS) && !c.mentions.iter().any(present) {
         return false;
     }
-    if !c.emoji.is_empty() && !c.emoji.iter().any(present) {
+    if checks.has(Checks::EMOJI) && !c.emoji.iter().any(present) {
         return false;
     }
-    if !c.regex.is_empty()
+    if checks.has(Checks::REGEX)
         && !c
             .regex
             .iter()
@@ -554,28 +556,34 @@ fn fires(c: &Conditions, s: &Scratch, later: &mut Later) -> bool {
     {
         return false;
     }
-    if c.min_mentions.is_some_and(|n| s.signals.mentions < n) {
+    if checks.has(Checks::SIGNALS) && !signals_hold(c, &s.signals) {
         return false;
     }
-    if c.min_hashtags.is_some_and(|n| s.signals.hashtags < n) {
+    if let (true, Some(near)) = (checks.has(Checks::NEAR), &c.near) {
+        if !near_holds(near, s, later) {
+            return false;
+        }
+    }
+    true
+}
+
+fn signals_hold(c: &Conditions, sig: &Signals) -> bool {
+    if c.min_mentions.is_some_and(|n| sig.mentions < n) {
+        return false;
+    }
+    if c.min_hashtags.is_some_and(|n| sig.hashtags < n) {
         return false;
     }
     if let Some((ratio, min_letters)) = c.caps {
-        let sig = s.signals;
         if sig.letters < min_letters || (sig.upper as f64) < ratio * sig.letters as f64 {
             return false;
         }
     }
-    if c.exclaim.is_some_and(|n| s.signals.exclaim_run < n) {
+    if c.exclaim.is_some_and(|n| sig.exclaim_run < n) {
         return false;
     }
-    if c.question.is_some_and(|n| s.signals.question_run < n) {
+    if c.question.is_some_and(|n| sig.question_run < n) {
         return false;
-    }
-    if let Some(near) = &c.near {
-        if !near_holds(near, s, later) {
-            return false;
-        }
     }
     true
 }

@@ -163,6 +163,9 @@ pub(crate) struct Matcher {
     /// For each rule, whether it fires whenever one of its trigger phrases
     /// is found: it has nothing else to check.
     pub on_trigger: Vec<bool>,
+    /// For each rule, which of its conditions are set: a check reads only
+    /// those (a rule's conditions span several cache lines).
+    pub checks: Vec<Checks>,
     /// For each rule, where its weight goes (as in `Rulebook::rules`,
     /// packed close for the decision).
     pub slots: Vec<Slot>,
@@ -511,6 +514,50 @@ enum Trigger<'a> {
     Always,
 }
 
+/// Which conditions of a rule are set, one bit each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Checks(u16);
+
+impl Checks {
+    pub const ANY: u16 = 1;
+    pub const ALL: u16 = 1 << 1;
+    pub const NONE: u16 = 1 << 2;
+    pub const HASHTAGS: u16 = 1 << 3;
+    pub const MENTIONS: u16 = 1 << 4;
+    pub const EMOJI: u16 = 1 << 5;
+    pub const REGEX: u16 = 1 << 6;
+    /// `min_mentions`, `min_hashtags`, `caps_ratio`, `exclaim`, `question`.
+    pub const SIGNALS: u16 = 1 << 7;
+    pub const NEAR: u16 = 1 << 8;
+
+    fn of(c: &Conditions) -> Checks {
+        let bit = |set: bool, b: u16| if set { b } else { 0 };
+        Checks(
+            bit(!c.any.is_empty(), Self::ANY)
+                | bit(!c.all.is_empty(), Self::ALL)
+                | bit(!c.none.is_empty(), Self::NONE)
+                | bit(!c.hashtags.is_empty(), Self::HASHTAGS)
+                | bit(!c.mentions.is_empty(), Self::MENTIONS)
+                | bit(!c.emoji.is_empty(), Self::EMOJI)
+                | bit(!c.regex.is_empty(), Self::REGEX)
+                | bit(
+                    c.min_mentions.is_some()
+                        || c.min_hashtags.is_some()
+                        || c.caps.is_some()
+                        || c.exclaim.is_some()
+                        || c.question.is_some(),
+                    Self::SIGNALS,
+                )
+                | bit(c.near.is_some(), Self::NEAR),
+        )
+    }
+
+    #[inline]
+    pub fn has(self, bit: u16) -> bool {
+        self.0 & bit != 0
+    }
+}
+
 /// Whether a rule is one list of phrases (or one `all` phrase) and nothing
 /// else: then the phrase that made it a candidate makes it fire.
 fn fires_on_trigger(c: &Conditions) -> bool {
@@ -843,6 +890,7 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         needs: rules.iter().map(|r| Needs::of(&r.cond)).collect(),
         on_trigger: rules.iter().map(|r| fires_on_trigger(&r.cond)).collect(),
+        checks: rules.iter().map(|r| Checks::of(&r.cond)).collect(),
         slots: rules
             .iter()
             .map(|r| Slot {
