@@ -58,9 +58,9 @@ def vocabulary():
 
 
 def invented(words, rng):
-    """As many made-up words as `words`, of the same lengths, none of them a
-    word of the corpus (consonant-vowel syllables ending in `q`, which no
-    word of the corpus does)."""
+    """As many made-up words as `words`, of the same lengths (3 at least):
+    consonant-vowel syllables ending in `q`, none of them equal to a word of
+    `words`."""
     taken = set(words)
     out = []
     for w in words:
