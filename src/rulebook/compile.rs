@@ -263,15 +263,25 @@ impl OneRegex {
         })
     }
 
-    /// Whether the regex matches `text`; `unicode_words` says whether the
-    /// text has non-ASCII word characters ([`super::ascii::needs_unicode`]).
-    /// `caches` must only ever be used with this regex.
-    pub fn is_match(&self, text: &str, unicode_words: bool, caches: &mut RegexCaches) -> bool {
+    /// The form to search a text with, and its cache: the ASCII form when
+    /// there is one and the text has no non-ASCII word characters.
+    fn form<'a>(
+        &'a self,
+        unicode_words: bool,
+        caches: &'a mut RegexCaches,
+    ) -> (&'a meta::Regex, &'a mut meta::Cache) {
         let (re, cache) = match &self.ascii {
             Some(ascii) if !unicode_words => (ascii, &mut caches.ascii),
             _ => (self.unicode(), &mut caches.unicode),
         };
-        let cache = cache.get_or_insert_with(|| re.create_cache());
+        (re, cache.get_or_insert_with(|| re.create_cache()))
+    }
+
+    /// Whether the regex matches `text`; `unicode_words` says whether the
+    /// text has non-ASCII word characters ([`super::ascii::needs_unicode`]).
+    /// `caches` must only ever be used with this regex.
+    pub fn is_match(&self, text: &str, unicode_words: bool, caches: &mut RegexCaches) -> bool {
+        let (re, cache) = self.form(unicode_words, caches);
         re.is_match_with(cache, &regex_automata::Input::new(text))
     }
 
@@ -285,11 +295,7 @@ impl OneRegex {
         unicode_words: bool,
         caches: &mut RegexCaches,
     ) -> bool {
-        let (re, cache) = match &self.ascii {
-            Some(ascii) if !unicode_words => (ascii, &mut caches.ascii),
-            _ => (self.unicode(), &mut caches.unicode),
-        };
-        let cache = cache.get_or_insert_with(|| re.create_cache());
+        let (re, cache) = self.form(unicode_words, caches);
         let mut input = regex_automata::Input::new(text).anchored(regex_automata::Anchored::Yes);
         starts.filter(|&at| text.is_char_boundary(at)).any(|at| {
             input.set_start(at);
