@@ -11,6 +11,7 @@ use regex::{RegexSet, RegexSetBuilder};
 use regex_automata::meta;
 
 use super::model::{self, Mode, RulebookFile, Spanned};
+use super::parallel::map_in_order;
 use crate::normalize::{is_word_char, NormalizeOptions, Normalizer};
 
 /// Compiled regexes may use at most this much memory each (and eight times
@@ -843,11 +844,12 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
 
     let patterns = table.patterns;
     let each = || {
-        regex_sources
-            .iter()
-            .map(|src| OneRegex::new(src).map_err(|e| format!("compiling regex `{src}`: {e}")))
-            .collect::<Result<Vec<_>, String>>()
-            .map(Regexes::Each)
+        map_in_order(&regex_sources, |src| {
+            OneRegex::new(src).map_err(|e| format!("compiling regex `{src}`: {e}"))
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, String>>()
+        .map(Regexes::Each)
     };
     // Past the limit a set bounds memory; a set too large to compile falls
     // back to separate regexes, each within its own limit.

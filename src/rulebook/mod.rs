@@ -4,6 +4,7 @@ pub mod ascii;
 pub mod compile;
 pub mod diagnostic;
 pub mod model;
+mod parallel;
 pub mod validate;
 
 pub use compile::{Label, LabelSet, Rule, Rulebook};

@@ -10,6 +10,7 @@ use regex::RegexBuilder;
 use super::compile::{normalize_options, normalized_phrase, REGEX_SIZE_LIMIT};
 use super::diagnostic::{Diagnostic, Source};
 use super::model::{LabelDef, Mode, RuleDef, RulebookFile, SetDef, Spanned};
+use super::parallel::map_in_order;
 use crate::normalize::Normalizer;
 
 /// A rulebook file larger than this is refused before parsing.
@@ -341,6 +342,7 @@ pub fn validate(file: &RulebookFile, source: &Source) -> Vec<Diagnostic> {
         source,
         normalizer: Normalizer::new(normalize_options(&file.normalize)),
         patterns: 0,
+        regexes: build_regexes(file),
     };
     v.check(file);
     // Findings about the whole file (no span) first, then by position.
@@ -354,6 +356,51 @@ struct Validator<'s> {
     source: &'s Source,
     normalizer: Normalizer,
     patterns: usize,
+    /// What building each regex of the file gave, by source.
+    regexes: HashMap<String, Built>,
+}
+
+/// What building a regex gave: all the checks need of it.
+#[derive(Debug, Clone)]
+enum Built {
+    /// It compiled; whether it matches empty text.
+    Compiled {
+        matches_empty: bool,
+    },
+    Failed(regex::Error),
+}
+
+impl Built {
+    fn of(src: &str) -> Built {
+        match RegexBuilder::new(src).size_limit(REGEX_SIZE_LIMIT).build() {
+            Ok(compiled) => Built::Compiled {
+                matches_empty: ["", "a", " ", "0", "!", "é"]
+                    .iter()
+                    .all(|t| compiled.is_match(t)),
+            },
+            Err(e) => Built::Failed(e),
+        }
+    }
+}
+
+/// Builds every distinct regex of the file within the size limit, on all
+/// cores: the costliest part of the checks. The built regexes are dropped
+/// as soon as they are checked.
+fn build_regexes(file: &RulebookFile) -> HashMap<String, Built> {
+    let mut sources: Vec<&str> = file
+        .set
+        .iter()
+        .flat_map(|set| &set.label)
+        .flat_map(|label| &label.rule)
+        .filter_map(|rule| rule.regex.as_ref())
+        .flat_map(|list| list.get_ref())
+        .map(|re| re.get_ref().as_str())
+        .filter(|src| src.len() <= MAX_PATTERN_BYTES)
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let built = map_in_order(&sources, |src| Built::of(src));
+    sources.into_iter().map(str::to_string).zip(built).collect()
 }
 
 fn span<T>(s: &Spanned<T>) -> Range<usize> {
@@ -923,8 +970,12 @@ impl Validator<'_> {
             );
             return;
         }
-        match RegexBuilder::new(src).size_limit(REGEX_SIZE_LIMIT).build() {
-            Ok(compiled) => {
+        let built = match self.regexes.get(src) {
+            Some(built) => built.clone(),
+            None => Built::of(src),
+        };
+        match built {
+            Built::Compiled { matches_empty } => {
                 if let Some((at, c, folded)) = unmatchable_literal(src, &self.normalizer) {
                     let help = if folded.is_empty() {
                         "posts are normalised before regexes run; remove it".to_string()
@@ -940,10 +991,7 @@ impl Validator<'_> {
                         .with_help(help),
                     );
                 }
-                if ["", "a", " ", "0", "!", "é"]
-                    .iter()
-                    .all(|t| compiled.is_match(t))
-                {
+                if matches_empty {
                     self.push(
                         Diagnostic::warning(
                             "W009",
@@ -954,12 +1002,12 @@ impl Validator<'_> {
                     );
                 }
             }
-            Err(regex::Error::CompiledTooBig(limit)) => self.push(
+            Built::Failed(regex::Error::CompiledTooBig(limit)) => self.push(
                 Diagnostic::error("E009", format!("regex compiles to more than {limit} bytes"))
                     .at(span(re))
                     .with_help("split it, or use phrases in `any`"),
             ),
-            Err(e) => {
+            Built::Failed(e) => {
                 let at = self.regex_error_span(&e, src, span(re));
                 self.push(
                     Diagnostic::error("E008", format!("invalid regex: {}", regex_message(&e)))
@@ -1224,6 +1272,26 @@ mod tests {
         assert_eq!(key_before(text, at("\"x\" }")).as_deref(), Some("within"));
         assert_eq!(key_before(text, at("3,")).as_deref(), Some("any"));
         assert_eq!(key_before(text, at("[\"x\"]")).as_deref(), Some("list"));
+    }
+
+    /// Each regex is built once, but every place it is written gets its
+    /// own finding.
+    #[test]
+    fn a_regex_written_twice_is_reported_at_both_places() {
+        let text = "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='s'\nmode='one'\n\
+                    [[set.label]]\nid='a'\n\
+                    [[set.label.rule]]\nid='r1'\nregex=['(x', 'y*']\n\
+                    [[set.label.rule]]\nid='r2'\nregex=['y*', '(x']\n";
+        let source = Source::new("t.toml", text);
+        let file = parse_all(&source).expect("the TOML parses");
+        let found: Vec<(&str, usize)> = validate(&file, &source)
+            .iter()
+            .map(|d| (d.code, source.line_col(d.span.as_ref().unwrap().start).line))
+            .collect();
+        assert_eq!(
+            found,
+            [("E008", 11), ("W009", 11), ("W009", 14), ("E008", 14)]
+        );
     }
 
     fn unmatchable(src: &str) -> Option<(char, String)> {
