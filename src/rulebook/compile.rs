@@ -351,22 +351,19 @@ impl RegexPrefilter {
         let mut filtered = vec![false; sources.len()];
         let mut exact = vec![false; sources.len()];
         let mut anchored = vec![false; sources.len()];
-        for (ri, src) in sources.iter().enumerate() {
-            let Ok(hir) = regex_syntax::Parser::new().parse(src) else {
-                continue;
-            };
-            let lits = match exact_literals(&hir) {
-                Some(lits) => {
+        let found = map_in_order(sources, |src| RegexLiterals::of(src));
+        for (ri, found) in found.into_iter().enumerate() {
+            let lits = match found {
+                RegexLiterals::Exact(lits) => {
                     exact[ri] = true;
                     lits
                 }
-                None => match required_literals(&hir) {
-                    Some(lits) => {
-                        anchored[ri] = prefixes_of(&hir).is_some_and(|p| same_set(&p, &lits));
-                        lits
-                    }
-                    None => continue,
-                },
+                RegexLiterals::Starting(lits) => {
+                    anchored[ri] = true;
+                    lits
+                }
+                RegexLiterals::Required(lits) => lits,
+                RegexLiterals::None => continue,
             };
             filtered[ri] = true;
             for lit in lits {
@@ -390,6 +387,37 @@ impl RegexPrefilter {
             exact,
             anchored,
         })
+    }
+}
+
+/// The literals found in one regex, and what they say of its matches.
+enum RegexLiterals {
+    /// Every string it matches (see [`exact_literals`]).
+    Exact(Vec<Vec<u8>>),
+    /// Literals one of which every match contains and starts with.
+    Starting(Vec<Vec<u8>>),
+    /// Literals one of which every match contains (see
+    /// [`required_literals`]).
+    Required(Vec<Vec<u8>>),
+    /// None to search for: the regex always runs.
+    None,
+}
+
+impl RegexLiterals {
+    fn of(src: &str) -> RegexLiterals {
+        let Ok(hir) = regex_syntax::Parser::new().parse(src) else {
+            return RegexLiterals::None;
+        };
+        if let Some(lits) = exact_literals(&hir) {
+            return RegexLiterals::Exact(lits);
+        }
+        match required_literals(&hir) {
+            Some(lits) if prefixes_of(&hir).is_some_and(|p| same_set(&p, &lits)) => {
+                RegexLiterals::Starting(lits)
+            }
+            Some(lits) => RegexLiterals::Required(lits),
+            None => RegexLiterals::None,
+        }
     }
 }
 
