@@ -141,6 +141,8 @@ struct RegexCache {
     matched: Vec<bool>,
     /// Per regex: the post number one of its literals was last found in.
     possible: Vec<u32>,
+    /// Per regex: the post number one of its gate literals was last found in.
+    gate: Vec<u32>,
     /// The regexes one of whose literals is in the current post.
     found: Vec<u32>,
     /// Where the literals of each regex start in the current post.
@@ -171,6 +173,8 @@ impl RegexCache {
             self.matched.resize(regexes, false);
             self.possible.clear();
             self.possible.resize(regexes, 0);
+            self.gate.clear();
+            self.gate.resize(regexes, 0);
             self.starts.last.clear();
             self.starts.last.resize(regexes, NO_START);
         }
@@ -190,6 +194,13 @@ impl RegexCache {
                 self.found.push(r as u32);
             }
             self.starts.push(r, start, first);
+        }
+    }
+
+    /// Notes that a gate literal of each regex in `regexes` is in the post.
+    fn gate_found(&mut self, regexes: &[u32]) {
+        for &r in regexes {
+            self.gate[r as usize] = self.post;
         }
     }
 
@@ -236,10 +247,13 @@ impl RegexCache {
     }
 
     /// False when the post lacks every literal one of which each match of
-    /// regex `i` contains (the phrase search looked for them).
+    /// regex `i` contains, or every gate literal (the phrase search looked
+    /// for them).
     fn may_match(&self, m: &Matcher, i: usize) -> bool {
         match &m.regex_prefilter {
-            Some(pre) if pre.filtered[i] => self.possible[i] == self.post,
+            Some(pre) if pre.filtered[i] => {
+                self.possible[i] == self.post && (!pre.gated[i] || self.gate[i] == self.post)
+            }
             _ => true,
         }
     }
@@ -337,6 +351,7 @@ impl Rulebook {
                     let j = hit.pattern().as_usize() - m.patterns.len();
                     s.regexes
                         .literal_found(hit.start(), &pre.literal_regexes[j]);
+                    s.regexes.gate_found(&pre.literal_gates[j]);
                 }
                 continue;
             };
@@ -714,6 +729,26 @@ mod tests {
         assert_eq!(label(&r, "étéfoo 2"), "none_of_them");
         // A digit outside ASCII: the regex's Unicode form runs, anchored too.
         assert_eq!(label(&r, "foo ٣"), "x");
+    }
+
+    /// A regex whose rarest literals are not those its matches start with
+    /// runs only on posts with both, tried where the starting ones start.
+    #[test]
+    fn gated_regexes_need_both_literal_sets() {
+        let r = one_rule(r#"regex = ['\b(love|like|fun)\b.{0,12}\b(however|except)\b']"#);
+        let pre = r.matcher.regex_prefilter.as_ref().unwrap();
+        assert!(pre.anchored[0] && pre.gated[0]);
+        assert_eq!(label(&r, "love it however"), "x");
+        assert_eq!(label(&r, "i like it, except"), "x");
+        assert_eq!(label(&r, "love it, really"), "none_of_them");
+        assert_eq!(label(&r, "however i do"), "none_of_them");
+        // The gate is found, but too far from the start, or before it.
+        assert_eq!(label(&r, "love it a lot, truly, however"), "none_of_them");
+        assert_eq!(label(&r, "however love it"), "none_of_them");
+        // Several starts: the second one is close enough.
+        assert_eq!(label(&r, "love it a lot, i like it except"), "x");
+        assert_eq!(label(&r, "glove it however"), "none_of_them");
+        assert_eq!(label(&r, "été fun é however"), "x");
     }
 
     #[test]

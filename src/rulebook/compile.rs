@@ -339,6 +339,13 @@ pub(crate) struct RegexPrefilter {
     /// match (`\b(love|like)\b.*`): the regex is then only tried, anchored,
     /// where one of them starts, not over the whole post.
     pub anchored: Vec<bool>,
+    /// For each literal, the regexes it is one of the gate literals of.
+    pub literal_gates: Vec<Vec<u32>>,
+    /// For each regex, whether it has gate literals besides the literals
+    /// that start its matches: a second set, one of which every match also
+    /// contains (`(but|mais)` in `\b(love|like)\b.{0,60}\b(but|mais)\b`).
+    /// The regex is tried only on posts with both.
+    pub gated: Vec<bool>,
 }
 
 impl RegexPrefilter {
@@ -348,9 +355,27 @@ impl RegexPrefilter {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
+        let mut literal_gates: Vec<Vec<u32>> = Vec::new();
         let mut filtered = vec![false; sources.len()];
         let mut exact = vec![false; sources.len()];
         let mut anchored = vec![false; sources.len()];
+        let mut gated = vec![false; sources.len()];
+        let mut add = |lit: Vec<u8>, ri: usize, gate: bool| {
+            let id = *index.entry(lit.clone()).or_insert_with(|| {
+                literals.push(lit);
+                literal_regexes.push(Vec::new());
+                literal_gates.push(Vec::new());
+                literals.len() - 1
+            });
+            let list = if gate {
+                &mut literal_gates[id]
+            } else {
+                &mut literal_regexes[id]
+            };
+            if list.last() != Some(&(ri as u32)) {
+                list.push(ri as u32);
+            }
+        };
         let found = map_in_order(sources, |src| RegexLiterals::of(src));
         for (ri, found) in found.into_iter().enumerate() {
             let lits = match found {
@@ -362,19 +387,20 @@ impl RegexPrefilter {
                     anchored[ri] = true;
                     lits
                 }
+                RegexLiterals::Gated { starting, gate } => {
+                    anchored[ri] = true;
+                    gated[ri] = true;
+                    for lit in gate {
+                        add(lit, ri, true);
+                    }
+                    starting
+                }
                 RegexLiterals::Required(lits) => lits,
                 RegexLiterals::None => continue,
             };
             filtered[ri] = true;
             for lit in lits {
-                let id = *index.entry(lit.clone()).or_insert_with(|| {
-                    literals.push(lit);
-                    literal_regexes.push(Vec::new());
-                    literals.len() - 1
-                });
-                if literal_regexes[id].last() != Some(&(ri as u32)) {
-                    literal_regexes[id].push(ri as u32);
-                }
+                add(lit, ri, false);
             }
         }
         if literals.is_empty() {
@@ -386,9 +412,15 @@ impl RegexPrefilter {
             filtered,
             exact,
             anchored,
+            literal_gates,
+            gated,
         })
     }
 }
+
+/// The shortest literal a regex is tried at when the literals that start
+/// its matches are not its rarest ones (see [`RegexLiterals::Gated`]).
+const MIN_START_LITERAL: usize = 3;
 
 /// The literals found in one regex, and what they say of its matches.
 enum RegexLiterals {
@@ -396,6 +428,12 @@ enum RegexLiterals {
     Exact(Vec<Vec<u8>>),
     /// Literals one of which every match contains and starts with.
     Starting(Vec<Vec<u8>>),
+    /// Literals one of which every match starts with, and a rarer set one
+    /// of which every match contains too.
+    Gated {
+        starting: Vec<Vec<u8>>,
+        gate: Vec<Vec<u8>>,
+    },
     /// Literals one of which every match contains (see
     /// [`required_literals`]).
     Required(Vec<Vec<u8>>),
@@ -411,12 +449,18 @@ impl RegexLiterals {
         if let Some(lits) = exact_literals(&hir) {
             return RegexLiterals::Exact(lits);
         }
-        match required_literals(&hir) {
-            Some(lits) if prefixes_of(&hir).is_some_and(|p| same_set(&p, &lits)) => {
-                RegexLiterals::Starting(lits)
-            }
-            Some(lits) => RegexLiterals::Required(lits),
-            None => RegexLiterals::None,
+        let Some(lits) = required_literals(&hir) else {
+            return RegexLiterals::None;
+        };
+        match prefixes_of(&hir) {
+            Some(p) if same_set(&p, &lits) => RegexLiterals::Starting(lits),
+            // Starts worth finding: none so short that they are in most
+            // posts (the `i` of `\b(i|we)\s+(tried|looked)\b`).
+            Some(p) if p.iter().all(|l| l.len() >= MIN_START_LITERAL) => RegexLiterals::Gated {
+                starting: p,
+                gate: lits,
+            },
+            _ => RegexLiterals::Required(lits),
         }
     }
 }
@@ -1122,10 +1166,11 @@ mod tests {
         let regexes: Vec<regex::Regex> = (0..m.regexes.len())
             .map(|i| regex::Regex::new(m.regexes.source(i)).unwrap())
             .collect();
-        let (mut checked, mut exact, mut anchored) = (0, 0, 0);
+        let (mut checked, mut exact, mut anchored, mut gated) = (0, 0, 0, 0);
         for text in &texts {
             let text = book.normalizer.normalize(text);
             let mut present = vec![false; m.regexes.len()];
+            let mut gate = vec![false; m.regexes.len()];
             let mut starts = vec![Vec::new(); m.regexes.len()];
             let ac = m.automaton.as_ref().unwrap();
             for hit in ac.find_overlapping_iter(&text) {
@@ -1135,6 +1180,9 @@ mod tests {
                 for &r in &pre.literal_regexes[j] {
                     present[r as usize] = true;
                     starts[r as usize].push(hit.start());
+                }
+                for &r in &pre.literal_gates[j] {
+                    gate[r as usize] = true;
                 }
             }
             for (i, &filtered) in pre.filtered.iter().enumerate() {
@@ -1154,6 +1202,10 @@ mod tests {
                         m.regexes.source(i)
                     );
                 }
+                if pre.gated[i] && matched {
+                    gated += 1;
+                    assert!(gate[i], "{} matches {text:?}", m.regexes.source(i));
+                }
                 if pre.exact[i] {
                     exact += 1;
                     assert_eq!(present[i], matched, "{} on {text:?}", m.regexes.source(i));
@@ -1163,5 +1215,6 @@ mod tests {
         assert!(checked > 100, "only {checked} matches checked");
         assert!(exact > 100, "only {exact} exact regexes checked");
         assert!(anchored > 100, "only {anchored} anchored matches checked");
+        assert!(gated > 20, "only {gated} gated matches checked");
     }
 }
