@@ -890,6 +890,16 @@ mod tests {
         let r = one_rule("any = [\"again\"]\nexclaim = 2");
         assert_eq!(label(&r, "down again!!"), "x");
         assert_eq!(label(&r, "down again"), "none_of_them");
+        // Phrase lists of several kinds: the shortest makes the rule a
+        // candidate, and every other one is still checked.
+        let r = one_rule(
+            "any = [\"down\", \"out\"]\nhashtags = [\"fail\"]\nemoji = [\"😡\", \"🤬\", \"👎\"]\nmentions = [\"acme\", \"acme_help\"]",
+        );
+        assert_eq!(label(&r, "@acme down #fail 👎"), "x");
+        assert_eq!(label(&r, "@acme down #fine 👎"), "none_of_them");
+        assert_eq!(label(&r, "@acme up #fail 👎"), "none_of_them");
+        assert_eq!(label(&r, "@acme down #fail 😊"), "none_of_them");
+        assert_eq!(label(&r, "@other down #fail 👎"), "none_of_them");
     }
 
     const TWO_LABELS: &str = r#"

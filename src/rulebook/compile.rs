@@ -164,8 +164,8 @@ pub(crate) struct Matcher {
     /// For each rule, whether it fires whenever one of its trigger phrases
     /// is found: it has nothing else to check.
     pub on_trigger: Vec<bool>,
-    /// For each rule, which of its conditions are set: a check reads only
-    /// those (a rule's conditions span several cache lines).
+    /// For each rule, which of its conditions a check of the rule, once a
+    /// candidate, must read (a rule's conditions span several cache lines).
     pub checks: Vec<Checks>,
     /// For each rule, where its weight goes (as in `Rulebook::rules`,
     /// packed close for the decision).
@@ -631,6 +631,26 @@ impl Checks {
         )
     }
 
+    /// The conditions a candidate rule must still be checked for: the
+    /// phrase list that made it a candidate (see [`trigger`]) holds already,
+    /// unless it is `all` (one of its phrases only) or a side of `near`.
+    fn of_candidate(c: &Conditions) -> Checks {
+        let mut checks = Checks::of(c);
+        if let Trigger::Patterns(list) = trigger(c) {
+            for (l, bit) in [
+                (&c.any, Self::ANY),
+                (&c.hashtags, Self::HASHTAGS),
+                (&c.mentions, Self::MENTIONS),
+                (&c.emoji, Self::EMOJI),
+            ] {
+                if std::ptr::eq(list, l.as_slice()) {
+                    checks.0 &= !bit;
+                }
+            }
+        }
+        checks
+    }
+
     #[inline]
     pub fn has(self, bit: u16) -> bool {
         self.0 & bit != 0
@@ -970,7 +990,10 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         needs: rules.iter().map(|r| Needs::of(&r.cond)).collect(),
         on_trigger: rules.iter().map(|r| fires_on_trigger(&r.cond)).collect(),
-        checks: rules.iter().map(|r| Checks::of(&r.cond)).collect(),
+        checks: rules
+            .iter()
+            .map(|r| Checks::of_candidate(&r.cond))
+            .collect(),
         slots: rules
             .iter()
             .map(|r| Slot {
