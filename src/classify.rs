@@ -971,3 +971,83 @@ any = ["extra"]
         assert_eq!(label(&r, "love it but heavy"), "none_of_them");
     }
 }
+
+/// The literal prefilter, the tries where literals start and the gates
+/// only spare work: on any post, every regex of the default rulebook gets
+/// the answer it gets when run alone over the whole post.
+#[cfg(test)]
+mod regex_prefilter_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    struct Fixture {
+        book: Rulebook,
+        plain: Vec<regex::Regex>,
+        /// Pieces posts are made of: the regexes' literals, words of the
+        /// rulebook's examples, and separators.
+        pieces: Vec<String>,
+    }
+
+    fn fixture() -> &'static Fixture {
+        static F: OnceLock<Fixture> = OnceLock::new();
+        F.get_or_init(|| {
+            let book = crate::rulebook::default_rulebook();
+            let m = &book.matcher;
+            let plain = (0..m.regexes.len())
+                .map(|i| regex::Regex::new(m.regexes.source(i)).unwrap())
+                .collect();
+            let mut pieces: Vec<String> = m
+                .regex_prefilter
+                .as_ref()
+                .unwrap()
+                .literals
+                .iter()
+                .filter_map(|l| String::from_utf8(l.clone()).ok())
+                .collect();
+            pieces.extend(
+                book.sets
+                    .iter()
+                    .flat_map(|s| &s.labels)
+                    .flat_map(|l| &l.examples)
+                    .flat_map(|e| e.split_whitespace())
+                    .map(str::to_string),
+            );
+            for sep in [
+                " ", " ", " ", ", ", "! ", "? ", "'", "\n", "-", "12", "é", "😡 ", ".",
+            ] {
+                pieces.push(sep.to_string());
+            }
+            pieces.sort();
+            pieces.dedup();
+            Fixture {
+                book,
+                plain,
+                pieces,
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn every_regex_answers_as_if_run_alone(picks in prop::collection::vec(any::<prop::sample::Index>(), 1..24)) {
+            let f = fixture();
+            let text: String = picks.iter().map(|i| i.get(&f.pieces).as_str()).collect();
+            let (book, m) = (&f.book, &f.book.matcher);
+            let mut s = Scratch::default();
+            book.normalizer.normalize_into(&text, &mut s.normalized);
+            s.next_post(m.patterns.len(), book.rules.len());
+            s.regexes.next_post(m, s.post);
+            book.find_phrases(&mut s);
+            let normalized = s.normalized.clone();
+            for (i, plain) in f.plain.iter().enumerate() {
+                prop_assert_eq!(
+                    s.regexes.is_match(m, i as u32, &normalized),
+                    plain.is_match(&normalized),
+                    "{} on {:?}", m.regexes.source(i), normalized
+                );
+            }
+        }
+    }
+}
