@@ -10,7 +10,7 @@ use csv::ByteRecord;
 
 use super::consumers::{self, Consumers};
 use super::input_args::InputArgs;
-use super::{load_rulebook, Outcome};
+use super::{load_rulebook_on, Outcome};
 use crate::input::presets;
 use crate::input::Input;
 use crate::output::split::SplitLayout;
@@ -72,8 +72,9 @@ pub struct Args {
     #[arg(long, value_name = "STR", default_value = "")]
     pub prefix: String,
 
-    /// Worker threads (default: the number of cores). Output is the same
-    /// whatever the number.
+    /// Threads (default: the number of cores): workers that classify, and
+    /// up to four that build the rulebook's regexes at start. Output is the
+    /// same whatever the number.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -87,7 +88,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Outcome> {
     output::install_interrupt_cleanup();
-    let rulebook = load_rulebook(args.rules.as_deref())?;
+    let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
     let replaced = Arc::new(AtomicU64::new(0));
     let inputs = args.input.inputs(&replaced)?;
     let mut progress = Progress::new(!args.quiet, &inputs);

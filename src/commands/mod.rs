@@ -79,8 +79,14 @@ pub fn read_rulebook_source(path: Option<&Path>) -> Result<Source> {
 /// rulebook are an input error here (exit 2); `postclass check` is the
 /// command that reports them as a failed check.
 pub fn load_rulebook(path: Option<&Path>) -> Result<Rulebook> {
+    load_rulebook_on(path, 0)
+}
+
+/// [`load_rulebook`], building the regexes on at most `threads` threads (0:
+/// every core, up to four).
+pub fn load_rulebook_on(path: Option<&Path>, threads: usize) -> Result<Rulebook> {
     let source = read_rulebook_source(path)?;
-    match rulebook::load(source) {
+    match rulebook::load_on(source, threads) {
         Ok((rb, _warnings)) => Ok(rb),
         Err(report) => {
             anyhow::bail!(

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::classify::{check_added_fields, threads};
 use super::input_args::InputArgs;
-use super::{load_rulebook, Outcome};
+use super::{load_rulebook_on, Outcome};
 use crate::input::presets;
 use crate::input::{Input, InputFormat};
 use crate::output::labels::{chosen_score, format_score};
@@ -78,7 +78,8 @@ pub struct Args {
     #[arg(long, value_name = "STR", default_value = "")]
     pub prefix: String,
 
-    /// Worker threads (default: the number of cores).
+    /// Threads (default: the number of cores): workers that classify, and
+    /// up to four that build the rulebook's regexes at start.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -189,7 +190,7 @@ impl TopRows {
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
-    let rulebook = load_rulebook(args.rules.as_deref())?;
+    let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
     let replaced = Arc::new(AtomicU64::new(0));
     let inputs = args.input.inputs(&replaced)?;
     let mut progress = Progress::new(!args.quiet, &inputs);

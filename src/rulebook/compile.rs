@@ -351,7 +351,7 @@ pub(crate) struct RegexPrefilter {
 impl RegexPrefilter {
     /// Collects, for each regex that has one, a small set of literals one of
     /// which every match contains (see [`required_literals`]).
-    fn new(sources: &[String]) -> Option<RegexPrefilter> {
+    fn new(sources: &[String], threads: usize) -> Option<RegexPrefilter> {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
@@ -376,7 +376,7 @@ impl RegexPrefilter {
                 list.push(ri as u32);
             }
         };
-        let found = map_in_order(sources, |src| RegexLiterals::of(src));
+        let found = map_in_order(sources, threads, |src| RegexLiterals::of(src));
         for (ri, found) in found.into_iter().enumerate() {
             let lits = match found {
                 RegexLiterals::Exact(lits) => {
@@ -818,7 +818,7 @@ pub(crate) fn normalize_options(section: &model::NormalizeSection) -> NormalizeO
 
 /// Compiles a rulebook file that passed validation. Errors here (a regex
 /// that does not compile) come back as plain messages.
-pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
+pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, String> {
     let normalizer = Normalizer::new(normalize_options(&file.normalize));
     let mut table = PatternTable {
         normalizer,
@@ -936,7 +936,7 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
 
     let patterns = table.patterns;
     let each = || {
-        map_in_order(&regex_sources, |src| {
+        map_in_order(&regex_sources, threads, |src| {
             OneRegex::new(src).map_err(|e| format!("compiling regex `{src}`: {e}"))
         })
         .into_iter()
@@ -957,7 +957,7 @@ pub(crate) fn compile(file: &RulebookFile) -> Result<Rulebook, String> {
         }
     };
     let regex_prefilter = match regexes {
-        Regexes::Each(_) => RegexPrefilter::new(&regex_sources),
+        Regexes::Each(_) => RegexPrefilter::new(&regex_sources, threads),
         Regexes::Set(_) => None,
     };
     let automaton = phrase_automaton(&patterns, regex_prefilter.as_ref())?;

@@ -29,7 +29,14 @@ pub fn check(source: Source) -> Report {
 
 /// Parses, validates and compiles a rulebook. On success the warnings come
 /// back beside it; on any error, every finding comes back as a [`Report`].
+/// Its regexes are built on every core, up to four.
 pub fn load(source: Source) -> Result<(Rulebook, Report), Report> {
+    load_on(source, 0)
+}
+
+/// [`load`], building the regexes on at most `threads` threads (0: every
+/// core, up to four).
+pub fn load_on(source: Source, threads: usize) -> Result<(Rulebook, Report), Report> {
     let file = match validate::parse_all(&source) {
         Ok(file) => file,
         Err(diagnostics) => {
@@ -39,14 +46,14 @@ pub fn load(source: Source) -> Result<(Rulebook, Report), Report> {
             })
         }
     };
-    let mut diagnostics = validate::validate(&file, &source);
+    let mut diagnostics = validate::validate_on(&file, &source, threads);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Report {
             source,
             diagnostics,
         });
     }
-    match compile::compile(&file) {
+    match compile::compile(&file, threads) {
         Ok(rulebook) => Ok((
             rulebook,
             Report {

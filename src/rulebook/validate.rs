@@ -337,12 +337,18 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// second place ("first defined at line 3, column 6"). Findings come back in
 /// file order.
 pub fn validate(file: &RulebookFile, source: &Source) -> Vec<Diagnostic> {
+    validate_on(file, source, 0)
+}
+
+/// [`validate`], building the regexes on at most `threads` threads (0:
+/// every core, up to four).
+pub(crate) fn validate_on(file: &RulebookFile, source: &Source, threads: usize) -> Vec<Diagnostic> {
     let mut v = Validator {
         out: Vec::new(),
         source,
         normalizer: Normalizer::new(normalize_options(&file.normalize)),
         patterns: 0,
-        regexes: build_regexes(file),
+        regexes: build_regexes(file, threads),
     };
     v.check(file);
     // Findings about the whole file (no span) first, then by position.
@@ -386,7 +392,7 @@ impl Built {
 /// Builds every distinct regex of the file within the size limit, on all
 /// cores: the costliest part of the checks. The built regexes are dropped
 /// as soon as they are checked.
-fn build_regexes(file: &RulebookFile) -> HashMap<String, Built> {
+fn build_regexes(file: &RulebookFile, threads: usize) -> HashMap<String, Built> {
     let mut sources: Vec<&str> = file
         .set
         .iter()
@@ -399,7 +405,7 @@ fn build_regexes(file: &RulebookFile) -> HashMap<String, Built> {
         .collect();
     sources.sort_unstable();
     sources.dedup();
-    let built = map_in_order(&sources, |src| Built::of(src));
+    let built = map_in_order(&sources, threads, |src| Built::of(src));
     sources.into_iter().map(str::to_string).zip(built).collect()
 }
 
