@@ -389,9 +389,9 @@ impl Built {
     }
 }
 
-/// Builds every distinct regex of the file within the size limit, on all
-/// cores: the costliest part of the checks. The built regexes are dropped
-/// as soon as they are checked.
+/// Builds every distinct regex of the file not over [`MAX_PATTERN_BYTES`],
+/// on up to `threads` threads: the costliest part of the checks. Only what
+/// the checks need is kept of each.
 fn build_regexes(file: &RulebookFile, threads: usize) -> HashMap<String, Built> {
     let mut sources: Vec<&str> = file
         .set
