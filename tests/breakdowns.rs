@@ -1,33 +1,16 @@
 //! `--by` breakdowns in the summary, and merging summaries of parts.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::{json, Value};
+
+mod common;
+use common::{postclass_ok as postclass, temp_dir};
 
 const RULES: &str = "tests/fixtures/weekly/rules.toml";
 const POSTS: &str = "tests/fixtures/weekly/posts.csv";
 const POSTS_JSONL: &str = "tests/fixtures/weekly/posts.jsonl";
-
-fn postclass(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_postclass"))
-        .args(args)
-        .output()
-        .expect("postclass runs");
-    assert!(
-        out.status.success(),
-        "postclass {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("postclass-by-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn summary_of(input: &str, by: &[&str]) -> Value {
     let mut args = vec!["classify", input, "--rules", RULES, "-q", "--summary-only"];

@@ -10,30 +10,16 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use postclass::rulebook::JsonDiagnostic;
 use serde::Deserialize;
 
+mod common;
+use common::{postclass, stderr, stdout};
+
 const BROKEN: &str = "tests/fixtures/rulebooks/broken";
 const GOOD: &str = "tests/fixtures/rulebooks/support.toml";
-
-fn postclass(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_postclass"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run postclass")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 stdout")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("UTF-8 stderr")
-}
 
 /// The broken rulebooks, as paths relative to the crate root.
 fn broken_rulebooks() -> Vec<String> {

@@ -4,6 +4,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod common;
+use common::{stderr, stdout};
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_postclass"))
 }
@@ -33,14 +36,6 @@ fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     // The process may exit before reading everything (a usage error).
     let _ = child.stdin.take().unwrap().write_all(stdin);
     child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn p(path: &Path) -> &str {

@@ -1,27 +1,14 @@
 //! `postclass explain` and `postclass rules show`.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+mod common;
+use common::{postclass, stderr, stdout};
 
 const SUPPORT: &str = "tests/fixtures/rulebooks/support.toml";
 const POSTS_CSV: &str = "tests/fixtures/posts/posts.csv";
 const POSTS_JSONL: &str = "tests/fixtures/posts/posts.jsonl";
-
-fn postclass(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_postclass"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run postclass")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 stdout")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("UTF-8 stderr")
-}
 
 #[test]
 fn explains_matches_scores_tie_break_and_near_misses() {

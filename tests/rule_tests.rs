@@ -1,25 +1,10 @@
 //! `postclass test`: a rulebook's own examples and case files.
 
-use std::process::{Command, Output};
+mod common;
+use common::{postclass, stderr, stdout};
 
 const SUPPORT: &str = "tests/fixtures/rulebooks/support.toml";
 const FAILING: &str = "tests/fixtures/rulebooks/failing-example.toml";
-
-fn postclass(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_postclass"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run postclass")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 stdout")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("UTF-8 stderr")
-}
 
 /// Runs `postclass test` on one of the default rulebook's case files and
 /// checks that every row ran and passed; returns how many rows the file has.

@@ -2,21 +2,11 @@
 
 use std::process::{Command, Output};
 
+mod common;
+use common::postclass_ok as postclass;
+
 const RULES: &str = "tests/fixtures/weekly/rules.toml";
 const POSTS: &str = "tests/fixtures/weekly/posts.csv";
-
-fn postclass(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_postclass"))
-        .args(args)
-        .output()
-        .expect("postclass runs");
-    assert!(
-        out.status.success(),
-        "postclass {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn ids(csv_text: &str) -> Vec<String> {
     let mut r = csv::Reader::from_reader(csv_text.as_bytes());
