@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the per-post hot paths: normalisation, and
-//! classification (phrase search, candidate rules, decision).
+//! classification (phrase search, candidate rules, decision); and of
+//! start-up, the loading of the default rulebook.
 //!
 //! `cargo bench --bench hot_paths`; the end-to-end benchmark is bench/run.sh.
 
@@ -142,5 +143,21 @@ fn classification(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, normalisation, classification);
+/// Start-up: reading, checking and compiling the default rulebook, with its
+/// regexes built on one thread and on every core (four at most).
+fn loading(c: &mut Criterion) {
+    let mut g = c.benchmark_group("load");
+    g.sample_size(20);
+    for (name, threads) in [("default_1_thread", 1), ("default_all_cores", 0)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let source = rulebook::Source::new(rulebook::DEFAULT_NAME, rulebook::DEFAULT_TEXT);
+                black_box(rulebook::load_on(source, threads).expect("the default loads"))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, normalisation, classification, loading);
 criterion_main!(benches);
