@@ -82,8 +82,8 @@ pub fn load_rulebook(path: Option<&Path>) -> Result<Rulebook> {
     load_rulebook_on(path, 0)
 }
 
-/// [`load_rulebook`], building the regexes on at most `threads` threads (0:
-/// every core, up to four).
+/// [`load_rulebook`], building the regexes on `threads` threads, four at
+/// most (0: every core).
 pub fn load_rulebook_on(path: Option<&Path>, threads: usize) -> Result<Rulebook> {
     let source = read_rulebook_source(path)?;
     match rulebook::load_on(source, threads) {

@@ -34,8 +34,8 @@ pub fn load(source: Source) -> Result<(Rulebook, Report), Report> {
     load_on(source, 0)
 }
 
-/// [`load`], building the regexes on at most `threads` threads (0: every
-/// core, up to four).
+/// [`load`], building the regexes on `threads` threads, four at
+/// most (0: every core).
 pub fn load_on(source: Source, threads: usize) -> Result<(Rulebook, Report), Report> {
     let file = match validate::parse_all(&source) {
         Ok(file) => file,

@@ -340,8 +340,8 @@ pub fn validate(file: &RulebookFile, source: &Source) -> Vec<Diagnostic> {
     validate_on(file, source, 0)
 }
 
-/// [`validate`], building the regexes on at most `threads` threads (0:
-/// every core, up to four).
+/// [`validate`], building the regexes on `threads` threads, four at
+/// most (0: every core).
 pub(crate) fn validate_on(file: &RulebookFile, source: &Source, threads: usize) -> Vec<Diagnostic> {
     let mut v = Validator {
         out: Vec::new(),
