@@ -5,8 +5,6 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use regex::RegexBuilder;
-
 use super::compile::{normalize_options, normalized_phrase, REGEX_SIZE_LIMIT};
 use super::diagnostic::{Diagnostic, Source};
 use super::model::{LabelDef, Mode, RuleDef, RulebookFile, SetDef, Spanned};
@@ -377,14 +375,36 @@ enum Built {
 }
 
 impl Built {
+    /// Builds `src` as the `regex` crate does, with the same size limit and
+    /// the same errors, but without the engines only searches need (one-pass
+    /// DFA, backtracker, lazy DFA and its reverse NFA): the NFA tells whether
+    /// the regex compiles within the limit, the PikeVM whether it matches
+    /// empty text.
     fn of(src: &str) -> Built {
-        match RegexBuilder::new(src).size_limit(REGEX_SIZE_LIMIT).build() {
+        use regex_automata::meta;
+        let config = meta::Config::new()
+            .match_kind(regex_automata::MatchKind::LeftmostFirst)
+            .utf8_empty(true)
+            .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+            .onepass(false)
+            .backtrack(false)
+            .hybrid(false)
+            .dfa(false);
+        let built = meta::Builder::new()
+            .configure(config)
+            .syntax(regex_automata::util::syntax::Config::new().utf8(true))
+            .build(src);
+        match built {
             Ok(compiled) => Built::Compiled {
                 matches_empty: ["", "a", " ", "0", "!", "é"]
                     .iter()
                     .all(|t| compiled.is_match(t)),
             },
-            Err(e) => Built::Failed(e),
+            Err(e) => Built::Failed(match (e.size_limit(), e.syntax_error()) {
+                (Some(limit), _) => regex::Error::CompiledTooBig(limit),
+                (None, Some(syntax)) => regex::Error::Syntax(syntax.to_string()),
+                (None, None) => regex::Error::Syntax(e.to_string()),
+            }),
         }
     }
 }
@@ -1278,6 +1298,46 @@ mod tests {
         assert_eq!(key_before(text, at("\"x\" }")).as_deref(), Some("within"));
         assert_eq!(key_before(text, at("3,")).as_deref(), Some("any"));
         assert_eq!(key_before(text, at("[\"x\"]")).as_deref(), Some("list"));
+    }
+
+    /// The checks build regexes with the fast engines left out; what they
+    /// find is what the `regex` crate finds with the same size limit.
+    #[test]
+    fn regex_checks_agree_with_the_regex_crate() {
+        for src in [
+            "(x",
+            "[z-a]",
+            "a{5",
+            r"\p{Nope}",
+            r"\bx{1000}{1000}",
+            "(?P<n>a)(?P<n>b)",
+            "a{,3}",
+            "y*",
+            "a|",
+            r"\bok\b",
+            "(?i)été+",
+            r"(^|\s)#[a-z]",
+        ] {
+            let want = regex::RegexBuilder::new(src)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build();
+            match (Built::of(src), want) {
+                (Built::Compiled { matches_empty }, Ok(re)) => assert_eq!(
+                    matches_empty,
+                    ["", "a", " ", "0", "!", "é"].iter().all(|t| re.is_match(t)),
+                    "{src}"
+                ),
+                (Built::Failed(got), Err(want)) => {
+                    assert_eq!(got.to_string(), want.to_string(), "{src}");
+                    assert_eq!(
+                        matches!(got, regex::Error::CompiledTooBig(_)),
+                        matches!(want, regex::Error::CompiledTooBig(_)),
+                        "{src}"
+                    );
+                }
+                (got, want) => panic!("{src}: {got:?} against {want:?}"),
+            }
+        }
     }
 
     /// Each regex is built once, but every place it is written gets its
