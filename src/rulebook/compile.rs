@@ -305,18 +305,28 @@ impl OneRegex {
     }
 }
 
-/// Compiles a regex as `regex::Regex` would (UTF-8, leftmost-first), with
-/// the rulebook's size limit and search cache size.
-fn build_regex(src: &str) -> Result<meta::Regex, String> {
+/// A builder of regexes as `regex::Regex` builds them (UTF-8,
+/// leftmost-first), with the rulebook's size limit, and `engines` set on top
+/// (which engines to build, their caches). The rulebook's checks and its
+/// compilation both build through it, so that a regex the checks accept
+/// compiles.
+pub(crate) fn regex_builder(engines: impl FnOnce(meta::Config) -> meta::Config) -> meta::Builder {
     let config = meta::Config::new()
         .match_kind(regex_automata::MatchKind::LeftmostFirst)
         .utf8_empty(true)
-        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-        // Each thread's cache of each regex grows on need up to this.
-        .hybrid_cache_capacity(REGEX_CACHE_BYTES);
-    meta::Builder::new()
-        .configure(config)
-        .syntax(regex_automata::util::syntax::Config::new().utf8(true))
+        .nfa_size_limit(Some(REGEX_SIZE_LIMIT));
+    let mut builder = meta::Builder::new();
+    builder
+        .configure(engines(config))
+        .syntax(regex_automata::util::syntax::Config::new().utf8(true));
+    builder
+}
+
+/// Compiles a regex for searching: every engine, and the rulebook's search
+/// cache size.
+fn build_regex(src: &str) -> Result<meta::Regex, String> {
+    // Each thread's cache of each regex grows on need up to this.
+    regex_builder(|c| c.hybrid_cache_capacity(REGEX_CACHE_BYTES))
         .build(src)
         .map_err(|e| e.to_string())
 }

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use super::compile::{normalize_options, normalized_phrase, REGEX_SIZE_LIMIT};
+use super::compile::{normalize_options, normalized_phrase, regex_builder};
 use super::diagnostic::{Diagnostic, Source};
 use super::model::{LabelDef, Mode, RuleDef, RulebookFile, SetDef, Spanned};
 use super::parallel::map_in_order;
@@ -381,18 +381,7 @@ impl Built {
     /// forward and reverse NFAs are still built within the limit: the
     /// compiled rulebook builds both, and must not fail where this did not.
     fn of(src: &str) -> Built {
-        use regex_automata::meta;
-        let config = meta::Config::new()
-            .match_kind(regex_automata::MatchKind::LeftmostFirst)
-            .utf8_empty(true)
-            .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-            .onepass(false)
-            .backtrack(false)
-            .dfa(false);
-        let built = meta::Builder::new()
-            .configure(config)
-            .syntax(regex_automata::util::syntax::Config::new().utf8(true))
-            .build(src);
+        let built = regex_builder(|c| c.onepass(false).backtrack(false).dfa(false)).build(src);
         match built {
             Ok(compiled) => Built::Compiled {
                 matches_empty: ["", "a", " ", "0", "!", "é"]
@@ -1303,6 +1292,7 @@ mod tests {
     /// find is what the `regex` crate finds with the same size limit.
     #[test]
     fn regex_checks_agree_with_the_regex_crate() {
+        use crate::rulebook::compile::REGEX_SIZE_LIMIT;
         for src in [
             "(x",
             "[z-a]",
