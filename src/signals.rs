@@ -2,9 +2,9 @@
 //! see them: @mentions and #hashtags, the share of capital letters, and the
 //! longest runs of `!` and `?`.
 //!
-//! None allocates; the capitals and the runs of marks, needed on nearly
-//! every post, are one pass each, with ASCII bytes handled without
-//! decoding.
+//! None allocates. The capitals, needed on many posts, are counted over
+//! the whole text at once, less the tokens left out (found by searching for
+//! how they start); the runs of marks are one search for the marks.
 
 use crate::normalize::{is_ascii_space, is_word_char};
 
@@ -58,48 +58,57 @@ pub(crate) fn count_sigils(raw: &str, sigil: char) -> u32 {
 /// (runs of non-white-space) that are @mentions, #hashtags and links, which
 /// are upper case for reasons other than shouting.
 pub(crate) fn caps_counts(raw: &str) -> (u32, u32) {
+    // Every letter of the text, less those of the tokens left out: these
+    // start with `@`, `#`, `http` or `www.` and are rare, so they are
+    // looked for rather than every token being examined.
+    let (mut letters, mut upper) = count_letters(raw);
     let bytes = raw.as_bytes();
+    let sigils = memchr::memchr2_iter(b'@', b'#', bytes);
+    let links =
+        memchr::memmem::find_iter(bytes, b"http").chain(memchr::memmem::find_iter(bytes, b"www."));
+    for start in sigils.chain(links) {
+        if raw[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| !c.is_whitespace())
+        {
+            continue;
+        }
+        let end = raw[start..]
+            .find(char::is_whitespace)
+            .map_or(raw.len(), |n| start + n);
+        let (l, u) = count_letters(&raw[start..end]);
+        letters -= l;
+        upper -= u;
+    }
+    (letters, upper)
+}
+
+/// Letters and upper-case letters in `text`: ASCII bytes all at once,
+/// without branches, then the other characters, if any, one by one.
+fn count_letters(text: &str) -> (u32, u32) {
+    let bytes = text.as_bytes();
     let (mut letters, mut upper) = (0, 0);
-    // Whether the next character starts a token, and whether the current
-    // token is left out.
-    let (mut token_start, mut skip) = (true, false);
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii() {
-            if is_ascii_space(b) {
-                token_start = true;
-            } else {
-                if token_start {
-                    token_start = false;
-                    let rest = &bytes[i..];
-                    skip = b == b'@'
-                        || b == b'#'
-                        || rest.starts_with(b"http")
-                        || rest.starts_with(b"www.");
-                }
-                if !skip {
-                    letters += b.is_ascii_alphabetic() as u32;
-                    upper += b.is_ascii_uppercase() as u32;
-                }
+    // Counted in bytes, 255 bytes at a time, so that the loop runs on
+    // vectors. A byte of a non-ASCII character, 0x80 or more, is never
+    // counted here.
+    for chunk in bytes.chunks(255) {
+        let (mut l, mut u) = (0u8, 0u8);
+        for &b in chunk {
+            l += ((b | 0x20).wrapping_sub(b'a') < 26) as u8;
+            u += (b.wrapping_sub(b'A') < 26) as u8;
+        }
+        letters += u32::from(l);
+        upper += u32::from(u);
+    }
+    if !text.is_ascii() {
+        // Each non-ASCII character has one byte of 0xC0 or more.
+        for (i, _) in bytes.iter().enumerate().filter(|&(_, &b)| b >= 0xC0) {
+            let c = text[i..].chars().next().unwrap_or_default();
+            if c.is_alphabetic() {
+                letters += 1;
+                upper += c.is_uppercase() as u32;
             }
-            i += 1;
-            continue;
-        }
-        let c = raw[i..].chars().next().unwrap_or_default();
-        i += c.len_utf8();
-        if c.is_whitespace() {
-            token_start = true;
-            continue;
-        }
-        if token_start {
-            // No token left out starts with a non-ASCII character.
-            token_start = false;
-            skip = false;
-        }
-        if !skip && c.is_alphabetic() {
-            letters += 1;
-            upper += c.is_uppercase() as u32;
         }
     }
     (letters, upper)
@@ -247,6 +256,17 @@ mod tests {
         // A sigil inside a token does not leave it out.
         assert_eq!(caps_counts("a@B c#D"), (4, 2));
         assert_eq!(caps_counts(""), (0, 0));
+    }
+
+    #[test]
+    fn caps_count_long_texts() {
+        // Past the 255 bytes counted at a time.
+        let shout = "A".repeat(1000);
+        assert_eq!(caps_counts(&shout), (1000, 1000));
+        let mixed = "Ça VA @UNITED bien\u{a0}#FAIL ÉTÉ www.X.FR ok 😡 ".repeat(40);
+        assert!(mixed.len() > 1000);
+        assert_eq!(caps_counts(&mixed), caps_counts_plain(&mixed));
+        assert_eq!(caps_counts(&mixed), (40 * 13, 40 * 6));
     }
 
     #[test]
