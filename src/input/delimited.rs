@@ -460,20 +460,16 @@ fn check_header_names(name: &str, headers: &ByteRecord) -> Result<()> {
 /// `after_cr` carries a `\r` seen at the end of the previous chunk.
 fn count_breaks(bytes: &[u8], after_cr: &mut bool) -> u64 {
     let mut n = 0;
-    for &b in bytes {
-        match b {
-            b'\n' => {
-                if !*after_cr {
-                    n += 1;
-                }
-                *after_cr = false;
-            }
-            b'\r' => {
-                n += 1;
-                *after_cr = true;
-            }
-            _ => *after_cr = false,
-        }
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        // A `\n` right after a `\r` ends the same line break.
+        let after = match i {
+            0 => *after_cr,
+            _ => bytes[i - 1] == b'\r',
+        };
+        n += u64::from(bytes[i] == b'\r' || !after);
+    }
+    if let Some(&last) = bytes.last() {
+        *after_cr = last == b'\r';
     }
     n
 }
@@ -593,7 +589,46 @@ mod tests {
         Ok(())
     }
 
+    /// The plain definition of [`count_breaks`]: one byte at a time.
+    fn count_breaks_plain(bytes: &[u8], after_cr: &mut bool) -> u64 {
+        let mut n = 0;
+        for &b in bytes {
+            n += u64::from(b == b'\r' || (b == b'\n' && !*after_cr));
+            *after_cr = b == b'\r';
+        }
+        n
+    }
+
+    #[test]
+    fn line_breaks_of_every_kind_count_once() {
+        let mut after_cr = false;
+        assert_eq!(count_breaks(b"a\nb\r\nc\rd\n\n", &mut after_cr), 5);
+        assert!(!after_cr);
+        assert_eq!(count_breaks(b"a\r", &mut after_cr), 1);
+        assert!(after_cr);
+        // The `\n` of a `\r\n` split between two chunks.
+        assert_eq!(count_breaks(b"\nb", &mut after_cr), 0);
+        assert!(!after_cr);
+        after_cr = true;
+        assert_eq!(count_breaks(b"", &mut after_cr), 0);
+        assert!(after_cr);
+    }
+
     proptest! {
+        #[test]
+        fn count_breaks_agrees_with_its_definition(
+            bytes in prop::collection::vec(prop::sample::select(b"a\r\n".to_vec()), 0..40),
+            cut in any::<prop::sample::Index>(),
+            carried in any::<bool>(),
+        ) {
+            // Counted in two chunks, as read, or all at once one byte at a time.
+            let cut = cut.index(bytes.len() + 1);
+            let (mut after, mut after_plain) = (carried, carried);
+            let n = count_breaks(&bytes[..cut], &mut after) + count_breaks(&bytes[cut..], &mut after);
+            prop_assert_eq!(n, count_breaks_plain(&bytes, &mut after_plain));
+            prop_assert_eq!(after, after_plain);
+        }
+
         #[test]
         fn check_quotes_agrees_with_its_definition(
             bytes in prop::collection::vec(prop::sample::select(b"\"\",;a\r\n".to_vec()), 0..30),
