@@ -100,7 +100,7 @@ impl JsonlSource {
                 continue;
             }
             self.after_cr = false;
-            let (take, ended) = match buf.iter().position(|&b| b == b'\n' || b == b'\r') {
+            let (take, ended) = match memchr::memchr2(b'\n', b'\r', buf) {
                 Some(i) => {
                     self.after_cr = buf[i] == b'\r';
                     (i + 1, true)
