@@ -810,6 +810,23 @@ mod tests {
     /// post without a `near` candidate in between does not leave the next
     /// one reading stale positions.
     #[test]
+    fn near_looks_at_every_hit_of_its_phrases() {
+        let r = one_rule(
+            "near = { left = [\"flight\"], right = [\"cancelled\", \"delayed\"], within = 1 }",
+        );
+        // The hit that qualifies is the latest one of its phrase, or an
+        // earlier one, on either side.
+        assert_eq!(label(&r, "flight a b c flight cancelled"), "x");
+        assert_eq!(label(&r, "flight cancelled a b c flight"), "x");
+        assert_eq!(label(&r, "cancelled flight a b c cancelled"), "x");
+        assert_eq!(label(&r, "delayed a b flight cancelled x y delayed"), "x");
+        assert_eq!(
+            label(&r, "flight a cancelled b flight c delayed"),
+            "none_of_them"
+        );
+    }
+
+    #[test]
     fn near_reads_the_positions_of_its_own_post() {
         let r = one_rule("near = { left = [\"flight\"], right = [\"cancelled\"], within = 1 }");
         let (mut scratch, mut verdict) = (Scratch::default(), Verdict::default());
