@@ -258,8 +258,11 @@ def main():
     jr = m("postclass jsonl") / pcm
     lines.append(target(jr <= 1.3, f"JSONL within 1.3× of CSV: {jr:.2f}×"))
     sr = m("postclass 10x") / pcm
+    out_mb = {k: os.path.getsize(os.path.join(DATA, f)) / 1e6
+              for k, f in (("base", "out-postclass.csv"), ("10x", "out-10x.csv"))}
     lines.append(target(sr <= 1.5, f"10x rulebook ≤ 1.5× the time: {sr:.2f}× "
-                        f"({fired['10x']:.1f} rules fired per post, {fired['base']:.1f} with the base rulebook)"))
+                        f"({fired['10x']:.1f} rules fired per post, {fired['base']:.1f} with the base rulebook; "
+                        f"output {out_mb['10x']:,.0f} MB against {out_mb['base']:,.0f} MB)"))
     ar = m("postclass 10x absent") / pcm
     lines.append(f"  - the same size with words no post contains: {ar:.2f}× "
                  f"({fired['absent']:.1f} rules fired per post): what the size alone costs")
