@@ -806,16 +806,13 @@ mod tests {
         assert_eq!(label(&r, "vol annulé, flight"), "x");
     }
 
-    /// Word positions are found again for every post that needs them: a
-    /// post without a `near` candidate in between does not leave the next
-    /// one reading stale positions.
     #[test]
     fn near_looks_at_every_hit_of_its_phrases() {
         let r = one_rule(
             "near = { left = [\"flight\"], right = [\"cancelled\", \"delayed\"], within = 1 }",
         );
-        // The hit that qualifies is the latest one of its phrase, or an
-        // earlier one, on either side.
+        // The pair that qualifies may use any hit of a phrase, the first
+        // one or a later one, on either side.
         assert_eq!(label(&r, "flight a b c flight cancelled"), "x");
         assert_eq!(label(&r, "flight cancelled a b c flight"), "x");
         assert_eq!(label(&r, "cancelled flight a b c cancelled"), "x");
@@ -826,6 +823,9 @@ mod tests {
         );
     }
 
+    /// Word positions are found again for every post that needs them: a
+    /// post without a `near` candidate in between does not leave the next
+    /// one reading stale positions.
     #[test]
     fn near_reads_the_positions_of_its_own_post() {
         let r = one_rule("near = { left = [\"flight\"], right = [\"cancelled\"], within = 1 }");
