@@ -178,8 +178,9 @@ def main():
     print("timing ripgrep with the 10x phrases (first 100,000 posts, one run each)...", file=sys.stderr)
 
     def once(cmd):
+        # ripgrep exits with 1 when no line matches: not a failure here.
         start = time.perf_counter()
-        subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, shell=True, stdout=subprocess.DEVNULL)
         return time.perf_counter() - start
 
     rg_scale = (once(f"rg -c -i -w -F -f {ph} {csv100k}"), once(f"rg -c -i -w -F -f {ph10} {csv100k}"))
