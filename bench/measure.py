@@ -77,6 +77,14 @@ def hyperfine(commands, runs, warmup):
     return {r["command"]: (r["mean"], r["stddev"] or 0.0, r["user"] + r["system"], r["min"]) for r in results}
 
 
+def wall(cmd, check=True):
+    """Wall seconds of one run of `cmd`; with `check`, a failing command
+    stops the report."""
+    start = time.perf_counter()
+    subprocess.run(cmd, shell=True, check=check, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
 def alternated(commands, rounds):
     """Fastest wall time of each command over `rounds` rounds, the commands
     taking turns within a round: a change in the machine's other load falls
@@ -87,9 +95,7 @@ def alternated(commands, rounds):
             out = output_of(cmd)
             if out and os.path.exists(out):
                 os.remove(out)
-            start = time.perf_counter()
-            subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
-            best[name] = min(best[name], time.perf_counter() - start)
+            best[name] = min(best[name], wall(cmd))
     return best
 
 
@@ -177,13 +183,8 @@ def main():
     # million posts: one run each on the first 100,000.
     print("timing ripgrep with the 10x phrases (first 100,000 posts, one run each)...", file=sys.stderr)
 
-    def once(cmd):
-        # ripgrep exits with 1 when no line matches: not a failure here.
-        start = time.perf_counter()
-        subprocess.run(cmd, shell=True, stdout=subprocess.DEVNULL)
-        return time.perf_counter() - start
-
-    rg_scale = (once(f"rg -c -i -w -F -f {ph} {csv100k}"), once(f"rg -c -i -w -F -f {ph10} {csv100k}"))
+    # ripgrep exits with 1 when no line matches: not a failure here.
+    rg_scale = tuple(wall(f"rg -c -i -w -F -f {p} {csv100k}", check=False) for p in (ph, ph10))
 
     print("measuring peak memory...", file=sys.stderr)
     _, rss1 = time_v(f"{pc} {csv1} -o {DATA}/out-rss.csv")
