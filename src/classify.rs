@@ -713,6 +713,18 @@ mod tests {
         assert_eq!(label(&r, "hi .@delta"), "none_of_them");
     }
 
+    /// A regex whose rarest required part is a class of digits runs on the
+    /// posts with a digit of any script, or one of the words beside it.
+    #[test]
+    fn regexes_filtered_on_digits_find_every_script() {
+        let r = one_rule(r#"regex = ['\b(\d+|two)\s*(h|hours?)\b']"#);
+        assert_eq!(label(&r, "waited 3h already"), "x");
+        assert_eq!(label(&r, "waited ٣ hours"), "x");
+        assert_eq!(label(&r, "two hours!"), "x");
+        assert_eq!(label(&r, "hours and hours, h"), "none_of_them");
+        assert_eq!(label(&r, "h2 and 12ah"), "none_of_them");
+    }
+
     /// A regex whose literals start every match is tried at each place one
     /// of them starts, with the text before it seen by `\b`.
     #[test]

@@ -523,20 +523,22 @@ fn prefixes_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
 fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
     use regex_syntax::hir::HirKind;
 
-    // A set is better when its shortest literal is longer, then when it
-    // has fewer literals.
-    fn score(set: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
-        let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
-        (shortest, std::cmp::Reverse(set.len()))
-    }
+    // A set is better when its literals are expected less often in text.
     fn better(a: Option<Vec<Vec<u8>>>, b: Option<Vec<Vec<u8>>>) -> Option<Vec<Vec<u8>>> {
         match (a, b) {
-            (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
+            (Some(a), Some(b)) => Some(if set_frequency(&b) < set_frequency(&a) {
+                b
+            } else {
+                a
+            }),
             (a, b) => a.or(b),
         }
     }
     let prefixes = || prefixes_of(hir);
     match hir.kind() {
+        // A class of few characters: each of them (the ten ASCII digits and
+        // the others of `\d`, rarer in posts than the `h` of a unit after it).
+        HirKind::Class(class) => class_literals(class).or_else(prefixes),
         HirKind::Capture(c) => required_literals(&c.sub),
         HirKind::Repetition(r) if r.min >= 1 => required_literals(&r.sub),
         // Each part of a sequence must match, so each part's set will do,
@@ -561,6 +563,86 @@ fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
             better(prefixes(), Some(union))
         }
         _ => prefixes(),
+    }
+}
+
+/// The most characters a class may have for [`required_literals`] to take
+/// each of them as a literal: `\d` (under 800), not `\w` or `[^.!?]`.
+const MAX_CLASS_LITERALS: usize = 1024;
+
+/// Every character of `class` (every byte, for a class of bytes), encoded,
+/// when it has at most [`MAX_CLASS_LITERALS`].
+fn class_literals(class: &regex_syntax::hir::Class) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::Class;
+
+    type Encode = fn(u32) -> Option<Vec<u8>>;
+    let (ranges, encode): (Vec<(u32, u32)>, Encode) = match class {
+        Class::Unicode(c) => (
+            c.ranges()
+                .iter()
+                .map(|r| (r.start().into(), r.end().into()))
+                .collect(),
+            |x| char::from_u32(x).map(|ch| ch.to_string().into_bytes()),
+        ),
+        Class::Bytes(c) => (
+            c.ranges()
+                .iter()
+                .map(|r| (r.start().into(), r.end().into()))
+                .collect(),
+            |x| u8::try_from(x).ok().map(|b| vec![b]),
+        ),
+    };
+    // Ranges are disjoint and within the code points: the sum fits.
+    let size: u32 = ranges.iter().map(|&(start, end)| end - start + 1).sum();
+    (size as usize <= MAX_CLASS_LITERALS).then(|| {
+        ranges
+            .into_iter()
+            .flat_map(|(start, end)| start..=end)
+            .filter_map(encode)
+            .collect()
+    })
+}
+
+/// How often one of `set` is expected to start at a given place of a
+/// normalised post: the sum, over its literals, of the product of their
+/// bytes' frequencies (see [`byte_frequency`]). A rough guide to choose
+/// between sets, not a measure: `h` (in most posts) scores above the ten
+/// digits together, `tried` far below both.
+fn set_frequency(set: &[Vec<u8>]) -> f64 {
+    set.iter()
+        .map(|lit| lit.iter().map(|&b| byte_frequency(b)).product::<f64>())
+        .sum()
+}
+
+/// The share of the bytes of a normalised post (lower case, French and
+/// English) that are `b`, roughly: letters by their usual frequency in
+/// those languages, space the most common byte, digits and punctuation
+/// rare, each byte of a non-ASCII character rarer still.
+fn byte_frequency(b: u8) -> f64 {
+    match b {
+        b' ' => 0.16,
+        b'e' => 0.10,
+        b'a' => 0.07,
+        b't' | b's' | b'i' | b'n' | b'o' => 0.06,
+        b'r' => 0.055,
+        b'h' | b'l' => 0.04,
+        b'd' | b'u' => 0.03,
+        b'c' => 0.025,
+        b'm' => 0.022,
+        b'p' => 0.018,
+        b'f' | b'g' | b'w' | b'y' => 0.015,
+        b'b' => 0.012,
+        b'v' => 0.01,
+        b'k' => 0.007,
+        b'.' => 0.012,
+        b',' => 0.008,
+        b'\'' | b'@' => 0.006,
+        b'j' | b'!' | b'#' | b'/' => 0.004,
+        b'x' | b'?' | b':' | b'-' => 0.003,
+        b'0'..=b'9' | b'q' | b'"' | b'\n' => 0.002,
+        b'z' => 0.001,
+        0x80.. => 0.003,
+        _ => 0.001,
     }
 }
 
@@ -1106,18 +1188,62 @@ mod tests {
         lits
     }
 
+    /// How many characters other than 0-9 `\d` matches, counted by the
+    /// regex engine.
+    fn non_ascii_digits() -> usize {
+        let digit = regex::Regex::new(r"^\d$").unwrap();
+        (0x80..=0x10FFFF_u32)
+            .filter_map(char::from_u32)
+            .filter(|c| digit.is_match(c.encode_utf8(&mut [0; 4])))
+            .count()
+    }
+
+    #[test]
+    fn set_frequency_ranks_common_letters_above_digits() {
+        let set = |lits: &[&str]| {
+            set_frequency(
+                &lits
+                    .iter()
+                    .map(|l| l.as_bytes().to_vec())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
+        let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
+        assert!(set(&["h"]) > set(&digits));
+        assert!(set(&digits) > set(&["tried", "looked"]));
+        assert!(set(&["?"]) < set(&["?", "!"]));
+        assert!(set(&["é"]) < set(&["e"]));
+    }
+
     #[test]
     fn required_literals_prefer_the_rarest_part() {
         assert_eq!(
             literals_of(r"\b(i|we)\s+(already\s+)?(tried|looked)\b"),
             vec!["looked", "tried"]
         );
-        assert_eq!(literals_of(r"\?+\s*!|!\s*\?"), vec!["!", "?"]);
+        // Both branches hold a `?`, rarer than `!`.
+        assert_eq!(literals_of(r"\?+\s*!|!\s*\?"), vec!["?"]);
         assert_eq!(literals_of(r"(^|\s)#[a-c]"), vec!["#a", "#b", "#c"]);
         assert_eq!(
             literals_of(r"\bdays? (to go|left)\b"),
             vec!["day left", "day to go", "days left", "days to go"]
         );
+        // The digits of `\d`, every one of them, rather than the units
+        // after them, whose `h` is in nearly every post.
+        let digits = literals_of(r"\b(\d+|two)\s*(h|hours?)\b");
+        assert!(!digits.contains(&"h".to_string()), "{digits:?}");
+        for lit in ["0", "7", "9", "two", "٣", "७"] {
+            assert!(digits.contains(&lit.to_string()), "{lit} not in {digits:?}");
+        }
+        assert_eq!(digits.len(), 1 + "0123456789".len() + non_ascii_digits());
+        // The same with a class of bytes.
+        assert_eq!(
+            literals_of(r"(?-u:\d)+\s*(h|hours?)"),
+            (0..10).map(|d| d.to_string()).collect::<Vec<_>>()
+        );
+        // A class too large to list is no use.
+        assert_eq!(literals_of(r"\b\w+\s*(h|hours?)\b"), vec!["h", "hour"]);
         // Nothing every match must contain.
         assert!(literals_of(r"(^|\s)\w+").is_empty());
         assert!(literals_of(r"(a|\w)x?").is_empty());
