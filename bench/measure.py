@@ -104,9 +104,9 @@ def time_v(cmd):
     out = subprocess.run(["/usr/bin/time", "-v", "sh", "-c", cmd], check=True, text=True,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).stderr
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", out).group(1)) / 1024
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", out).group(1)
+    elapsed = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", out).group(1)
     secs = 0.0
-    for part in wall.split(":"):
+    for part in elapsed.split(":"):
         secs = secs * 60 + float(part)
     return secs, rss
 
@@ -198,9 +198,9 @@ def main():
         out_py = os.path.join(DATA, "out-python.csv")
         if os.path.exists(out_py):
             os.remove(out_py)
-        wall, rss = time_v(f"python3 bench/baseline.py --rules {shlex.quote(args.rules)} {csv100k} -o {out_py}")
+        py_secs, py_rss = time_v(f"python3 bench/baseline.py --rules {shlex.quote(args.rules)} {csv100k} -o {out_py}")
         same = subprocess.run(["cmp", "-s", out_py, f"{DATA}/out-100k.csv"]).returncode == 0
-        py = (wall, rss, same)
+        py = (py_secs, py_rss, same)
 
     # Ratios use each command's fastest run: on a shared machine, the run
     # least disturbed by other work.
