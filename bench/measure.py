@@ -112,6 +112,7 @@ def time_v(cmd):
 
 
 def main():
+    global POSTCLASS, DATA
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rules", default="rules/default.toml",
                     help="base rulebook (default: rules/default.toml, the embedded default)")
@@ -120,12 +121,21 @@ def main():
                     help="rounds of -j1 and -j2 in turn, for the thread ratio (default 5)")
     ap.add_argument("--postclass", default=os.path.join("target", "release", "postclass"), help="the binary to time (default: the release build)")
     ap.add_argument("--skip-python", action="store_true", help="leave out the Python baseline")
+    ap.add_argument("--smoke", action="store_true",
+                    help="say in the report that it comes from a few thousand posts (bench/run.sh --smoke)")
+    ap.add_argument("--data", default=DATA, help="where bench/run.sh wrote the corpus (default bench/data)")
+    ap.add_argument("--rows", default="1000000,100000,4000000",
+                    help="posts in posts-1m, posts-100k and posts-4m, for the report's labels")
     args = ap.parse_args()
     os.chdir(ROOT)
     with open("/proc/loadavg") as f:
         load_before = f.read().split()[0]
-    global POSTCLASS
     POSTCLASS = args.postclass
+    DATA = args.data
+    n1, n100k, n4 = (int(n) for n in args.rows.split(","))
+    # Row counts as the report names them: 1,000,000 posts, 1M.
+    posts = lambda n: f"{n:,} posts"  # noqa: E731
+    short = lambda n: f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n:,}"  # noqa: E731
 
     csv1 = os.path.join(DATA, "posts-1m.csv")
     jsonl1 = os.path.join(DATA, "posts-1m.jsonl")
@@ -181,7 +191,7 @@ def main():
 
     # ripgrep's own scan with ten times the phrases, for scale. Minutes on a
     # million posts: one run each on the first 100,000.
-    print("timing ripgrep with the 10x phrases (first 100,000 posts, one run each)...", file=sys.stderr)
+    print(f"timing ripgrep with the 10x phrases (first {posts(n100k)}, one run each)...", file=sys.stderr)
 
     # ripgrep exits with 1 when no line matches: not a failure here.
     rg_scale = tuple(wall(f"rg -c -i -w -F -f {p} {csv100k}", check=False) for p in (ph, ph10))
@@ -212,11 +222,15 @@ def main():
         return f"| {label} | {mean:.3f} ± {sd:.3f} | {fastest:.3f} | {cpu:.3f} | {mb / fastest:,.0f} | {note} |"
 
     lines = []
+    if args.smoke:
+        lines.append("Smoke run (`bench/run.sh --smoke`): every step on a few thousand posts, one run each. "
+                     "It shows that the benchmark runs; its figures and targets say nothing of postclass's speed.")
+        lines.append("")
     lines.append(f"Machine: {info['cores']} cores, {info['cpu']}, {info['memory']} RAM, {info['os']}; "
                  f"{info['date']}; {info['postclass']} at {info['commit']}; {info['rg']}; Python {info['python']}.")
     lines.append("")
-    lines.append(f"Corpus: {csv1} ({size:.0f} MB, 1,000,000 posts), {jsonl1} ({size_j:.0f} MB, same posts), "
-                 f"{csv4} (4,000,000 posts). Rulebook: {args.rules} ({n_phr} phrases); "
+    lines.append(f"Corpus: {csv1} ({size:.0f} MB, {posts(n1)}), {jsonl1} ({size_j:.0f} MB, same posts), "
+                 f"{csv4} ({posts(n4)}). Rulebook: {args.rules} ({n_phr} phrases); "
                  f"10x: {big} ({n_phr10} phrases); 10x absent: {absent} (as many). {args.runs} runs each (hyperfine, 1 warm-up), output written to a file.")
     lines.append("")
     lines.append("| command | wall s (mean ± sd) | fastest s | CPU s (user + sys, mean) | MB/s (fastest) | vs postclass (fastest) |")
@@ -227,22 +241,22 @@ def main():
     lines.append(row("postclass -j1", "postclass CSV `-j1`", size, f"{m('postclass -j1') / pcm:.2f}×"))
     lines.append(row("postclass -j2", "postclass CSV `-j2`", size, f"{m('postclass -j2') / pcm:.2f}×"))
     lines.append(row("postclass jsonl", "postclass JSONL (same posts)", size_j, f"{m('postclass jsonl') / pcm:.2f}×"))
-    lines.append(row("postclass 10x", f"postclass CSV, 10x rulebook", size, f"{m('postclass 10x') / pcm:.2f}×"))
-    lines.append(row("postclass 10x absent", f"postclass CSV, 10x rulebook of absent words", size,
+    lines.append(row("postclass 10x", "postclass CSV, 10x rulebook", size, f"{m('postclass 10x') / pcm:.2f}×"))
+    lines.append(row("postclass 10x absent", "postclass CSV, 10x rulebook of absent words", size,
                      f"{m('postclass 10x absent') / pcm:.2f}×"))
     size100k = os.path.getsize(csv100k) / 1e6
-    lines.append(row("postclass 100k", "postclass CSV, first 100,000 posts", size100k, f"{m('postclass 100k') / pcm:.2f}×"))
+    lines.append(row("postclass 100k", f"postclass CSV, first {posts(n100k)}", size100k, f"{m('postclass 100k') / pcm:.2f}×"))
     if py:
-        lines.append(f"| Python baseline, first 100,000 posts (1 run) | {py[0]:.1f} | {py[0]:.1f} | | {size100k / py[0]:,.1f} | "
+        lines.append(f"| Python baseline, first {posts(n100k)} (1 run) | {py[0]:.1f} | {py[0]:.1f} | | {size100k / py[0]:,.1f} | "
                      f"{py[0] / m('postclass 100k'):.1f}× postclass on the same posts |")
     lines.append("")
     lines.append("| peak RSS (GNU time) | MiB |")
     lines.append("|---|---|")
-    lines.append(f"| postclass CSV, 1M posts | {rss1:.1f} |")
-    lines.append(f"| postclass CSV, 4M posts ({wall4:.2f} s) | {rss4:.1f} |")
-    lines.append(f"| postclass JSONL, 1M posts | {rss1j:.1f} |")
+    lines.append(f"| postclass CSV, {short(n1)} posts | {rss1:.1f} |")
+    lines.append(f"| postclass CSV, {short(n4)} posts ({wall4:.2f} s) | {rss4:.1f} |")
+    lines.append(f"| postclass JSONL, {short(n1)} posts | {rss1j:.1f} |")
     if py:
-        lines.append(f"| Python baseline, 100,000 posts | {py[1]:.1f} |")
+        lines.append(f"| Python baseline, {posts(n100k)} | {py[1]:.1f} |")
     lines.append("")
 
     def target(ok, text):
@@ -253,10 +267,10 @@ def main():
     lines.append(target(rg_ratio <= 1.5, f"≤ 1.5× ripgrep: {rg_ratio:.2f}×"))
     if py:
         pr = py[0] / m("postclass 100k")
-        lines.append(target(pr >= 50, f"≥ 50× the Python baseline (same 100,000 posts): {pr:.1f}×"
+        lines.append(target(pr >= 50, f"≥ 50× the Python baseline (same {posts(n100k)}): {pr:.1f}×"
                             f" (outputs {'identical' if py[2] else 'DIFFER'})"))
     lines.append(target(max(rss1, rss4) <= 64 and rss4 <= rss1 * 1.25,
-                        f"peak memory ≤ 64 MiB and flat: {rss1:.1f} MiB at 1M, {rss4:.1f} MiB at 4M"))
+                        f"peak memory ≤ 64 MiB and flat: {rss1:.1f} MiB at {short(n1)}, {rss4:.1f} MiB at {short(n4)}"))
     jr = m("postclass jsonl") / pcm
     lines.append(target(jr <= 1.3, f"JSONL within 1.3× of CSV: {jr:.2f}×"))
     sr = m("postclass 10x") / pcm
@@ -268,7 +282,7 @@ def main():
     ar = m("postclass 10x absent") / pcm
     lines.append(f"  - the same size with words no post contains: {ar:.2f}× "
                  f"({fired['absent']:.1f} rules fired per post): what the size alone costs")
-    lines.append(f"  - ripgrep's scan with the 10x phrases, first 100,000 posts: {rg_scale[1]:.2f} s against "
+    lines.append(f"  - ripgrep's scan with the 10x phrases, first {posts(n100k)}: {rg_scale[1]:.2f} s against "
                  f"{rg_scale[0]:.2f} s with the base phrases, {rg_scale[1] / rg_scale[0]:.1f}× (one run each)")
     tr = turns["j1"] / turns["j2"]
     lines.append(target(tr >= 1.7, f"2 threads ≥ 1.7× 1 thread: {tr:.2f}× (fastest of {args.rounds} runs each, "
