@@ -37,8 +37,8 @@ fi
 cargo build --release --locked --bin postclass --example phrases
 
 mkdir -p "$data"
-# The corpus is written once, and again when its generator changes. The
-# smaller files hold the first posts of the largest one.
+# The corpus is written once, and again when its generator changes. Each
+# file holds the first posts of the next larger one (the same seed).
 if [ ! -f "$data/posts-1m.jsonl" ] || [ bench/gen_corpus.py -nt "$data/posts-1m.jsonl" ]; then
     echo "writing the ${rows[0]}-post corpus..." >&2
     python3 bench/gen_corpus.py --rows "${rows[0]}" --out "$data/posts-1m"
