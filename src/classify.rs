@@ -56,12 +56,13 @@ pub struct Verdict {
 pub struct Scratch {
     pub normalized: String,
     pub hits: Vec<Hit>,
-    /// Per pattern: the post number it was last found in.
-    present: Vec<u32>,
+    /// The patterns found in the current post.
+    present: Present,
     /// One bit per rule: made a candidate for the current post (listed in
     /// rule order from the set bits, with no sort).
     candidate: Vec<u64>,
-    /// The current post number; 0 is never used, so zeroed stamps are stale.
+    /// The current post number, for the regex cache's stamps; 0 is never
+    /// used, so zeroed stamps are stale.
     post: u32,
     candidates: Vec<u32>,
     regexes: RegexCache,
@@ -72,15 +73,15 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Starts a new post: stamps from earlier posts become stale.
+    /// Starts a new post: nothing found in earlier posts is present, and
+    /// their stamps become stale.
     fn next_post(&mut self, patterns: usize, rules: usize) {
-        if self.present.len() != patterns || self.post == u32::MAX {
-            self.present.clear();
-            self.present.resize(patterns, 0);
-            self.post = 0;
-        }
+        self.present.reset(patterns);
         self.candidate.clear();
         self.candidate.resize(rules.div_ceil(64), 0);
+        if self.post == u32::MAX {
+            self.post = 0;
+        }
         self.post += 1;
     }
 
@@ -96,7 +97,41 @@ impl Scratch {
 
     #[inline]
     fn is_present(&self, pattern: u32) -> bool {
-        self.present[pattern as usize] == self.post
+        self.present.contains(pattern)
+    }
+}
+
+/// A set of patterns, one bit each: a few KiB even for a rulebook of tens
+/// of thousands of phrases, so rule checks read it from the nearest cache.
+#[derive(Debug, Default)]
+struct Present {
+    bits: Vec<u64>,
+    /// The words of `bits` with a bit set: all a reset has to clear.
+    words: Vec<u32>,
+}
+
+impl Present {
+    /// Empties the set, for patterns `0..patterns`.
+    fn reset(&mut self, patterns: usize) {
+        for &w in &self.words {
+            self.bits[w as usize] = 0;
+        }
+        self.words.clear();
+        self.bits.resize(patterns.div_ceil(64), 0);
+    }
+
+    #[inline]
+    fn insert(&mut self, pattern: u32) {
+        let w = &mut self.bits[pattern as usize / 64];
+        if *w == 0 {
+            self.words.push(pattern / 64);
+        }
+        *w |= 1 << (pattern % 64);
+    }
+
+    #[inline]
+    fn contains(&self, pattern: u32) -> bool {
+        self.bits[pattern as usize / 64] & (1 << (pattern % 64)) != 0
     }
 }
 
@@ -346,7 +381,7 @@ impl Rulebook {
         let bytes = text.as_bytes();
         let literals = m.regex_prefilter.as_ref();
         for hit in ac.find_overlapping_iter(text) {
-            let Some(p) = m.patterns.get(hit.pattern().as_usize()) else {
+            let Some(p) = m.phrase_hits.get(hit.pattern().as_usize()) else {
                 if let Some(pre) = literals {
                     let j = hit.pattern().as_usize() - m.patterns.len();
                     s.regexes
@@ -381,7 +416,7 @@ impl Rulebook {
                     continue;
                 }
             }
-            s.present[hit.pattern().as_usize()] = s.post;
+            s.present.insert(hit.pattern().as_u32());
             s.hits.push(Hit {
                 pattern: hit.pattern().as_u32(),
                 start: hit.start(),
@@ -395,7 +430,7 @@ impl Rulebook {
         let m = &self.matcher;
         for i in 0..s.hits.len() {
             let p = s.hits[i].pattern as usize;
-            for &r in &m.pattern_rules[p] {
+            for &r in &m.triggered[m.phrase_hits[p].rules()] {
                 s.make_candidate(r);
             }
         }

@@ -149,8 +149,13 @@ pub(crate) struct Matcher {
     /// found by the phrase automaton: a post without any of a regex's
     /// literals cannot match it, and the regex is not run.
     pub regex_prefilter: Option<RegexPrefilter>,
-    /// For each pattern, the rules it is a trigger of.
-    pub pattern_rules: Vec<Vec<u32>>,
+    /// For each phrase (`patterns[i]`), what its hits need, packed close:
+    /// every hit of a post reads its phrase's entry, and a large rulebook
+    /// has tens of thousands of phrases.
+    pub phrase_hits: Vec<PhraseHit>,
+    /// The rules each phrase is a trigger of, phrase after phrase (see
+    /// [`PhraseHit::rules`]).
+    pub triggered: Vec<u32>,
     /// For each regex, the rules made of regexes and signals alone it is
     /// one of the regexes of: candidates when one of them matches.
     pub regex_rules: Vec<Vec<u32>>,
@@ -173,6 +178,27 @@ pub(crate) struct Matcher {
     /// The fewest capitals a post needs for some `caps_ratio` to hold: the
     /// least `caps_ratio` times `min_letters` of the rules.
     pub caps_floor: f64,
+}
+
+/// What a hit of one phrase needs: the word boundaries to check, and the
+/// rules to make candidates. Twelve bytes, where the [`Pattern`] and a list
+/// of its own were two places in memory more for each hit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PhraseHit {
+    /// Where its rules start in [`Matcher::triggered`].
+    start: u32,
+    /// How many rules it triggers.
+    len: u32,
+    pub left_boundary: bool,
+    pub right_boundary: bool,
+}
+
+impl PhraseHit {
+    /// The range of [`Matcher::triggered`] that holds its rules.
+    #[inline]
+    pub fn rules(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.start as usize + self.len as usize
+    }
 }
 
 /// The set, label and weight of a rule.
@@ -1071,6 +1097,21 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
     for list in pattern_rules.iter_mut().chain(&mut regex_rules) {
         list.dedup();
     }
+    let mut triggered = Vec::with_capacity(pattern_rules.iter().map(Vec::len).sum());
+    let phrase_hits = patterns
+        .iter()
+        .zip(&pattern_rules)
+        .map(|(p, rules)| {
+            let start = triggered.len() as u32;
+            triggered.extend_from_slice(rules);
+            PhraseHit {
+                start,
+                len: rules.len() as u32,
+                left_boundary: p.left_boundary,
+                right_boundary: p.right_boundary,
+            }
+        })
+        .collect();
     // Regexes with rules to trigger and no literals to wait for.
     let unfiltered_triggers = (0..regexes.len())
         .filter(|&r| !regex_rules[r].is_empty())
@@ -1099,7 +1140,8 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
             .filter_map(|r| r.cond.caps)
             .map(|(ratio, min_letters)| ratio * min_letters as f64)
             .fold(f64::INFINITY, f64::min),
-        pattern_rules,
+        phrase_hits,
+        triggered,
         regex_rules,
         unfiltered_triggers,
         always,
