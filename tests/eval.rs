@@ -187,3 +187,69 @@ fn a_bad_gold_record_is_an_error_naming_it() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A copy of gold.csv with a `split` column: rows 3 and 5 `holdout`, the others `tune`.
+fn split_gold(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(fixture("gold.csv")).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let split = match i {
+            0 => "split",
+            3 | 5 => "holdout",
+            _ => "tune",
+        };
+        out.push_str(&format!("{line},{split}\n"));
+    }
+    let path = dir.join("gold-split.csv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+fn eval_gold(gold: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_postclass"))
+        .arg("eval")
+        .arg("--gold")
+        .arg(gold)
+        .arg("--rules")
+        .arg(fixture("rules.toml"))
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn where_selects_the_rows_to_measure() {
+    let dir = std::env::temp_dir().join(format!("postclass-eval-where-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gold = split_gold(&dir);
+    let posts = |extra: &[&str]| {
+        let o = eval_gold(&gold, &[&["--format", "json"], extra].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["posts"].as_u64().unwrap()
+    };
+    assert_eq!(posts(&[]), 6);
+    assert_eq!(posts(&["--where", "split=tune"]), 4);
+    assert_eq!(posts(&["--where", "split!=tune"]), 2);
+    assert_eq!(
+        posts(&["--where", "split=tune", "--where", "split=holdout"]),
+        6
+    );
+    // Rows 3 and 5 are "Livraison reçue" (right) and "love it, encore!" (wrong).
+    let o = eval_gold(&gold, &["--format", "json", "--where", "split=holdout"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    close(&v["sets"][0]["accuracy"], 0.5);
+
+    let o = eval_gold(&gold, &["--where", "splitt=tune"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no column named `splitt`") && err.contains("split"),
+        "{err}"
+    );
+
+    let o = eval_gold(&gold, &["--where", "split=none"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--where left out all 6 rows"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -4,14 +4,10 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use serde_json::Value;
 
+use super::gold::{read_gold, GoldArgs};
 use super::{load_rulebook, Outcome};
-use crate::eval::{evaluate, Evaluation, GoldPost};
-use crate::input::fields::{self, JsonPath};
-use crate::input::{open, Input, InputFormat, RecordError};
-use crate::pipeline::{Item, Problem, Raw, RecordSource};
-use crate::rulebook::{Mode, Rulebook};
+use crate::eval::{evaluate, Evaluation};
 
 const EXAMPLES: &str = "\
 Gold file: CSV, TSV, JSONL or a JSON array with the post text and one field per label set holding the
@@ -23,6 +19,7 @@ Examples:
   postclass eval --gold labelled.csv
   postclass eval --gold labelled.jsonl --rules mine.toml --format md > quality.md
   postclass eval --gold labelled.csv --label customer_type=type --fail-under customer_type.macro_f1=0.6
+  postclass eval --gold train_en.csv --where split=holdout     # only the held-out rows
 
 Metrics for --fail-under: SET.macro_f1, SET.micro_f1, SET.accuracy (one sets),
 SET.LABEL.precision, SET.LABEL.recall, SET.LABEL.f1.";
@@ -30,26 +27,12 @@ SET.LABEL.precision, SET.LABEL.recall, SET.LABEL.f1.";
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Posts with reference labels (CSV, TSV, JSONL or a JSON array;
-    /// optionally gzip or zstd compressed).
-    #[arg(long, value_name = "FILE")]
-    pub gold: PathBuf,
+    #[command(flatten)]
+    pub gold: GoldArgs,
 
     /// Rulebook to measure (default: the embedded default rulebook).
     #[arg(short, long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
-
-    /// Field holding the post text (detected from common names when absent).
-    #[arg(short, long, value_name = "FIELD")]
-    pub text: Option<String>,
-
-    /// Field holding the reference labels of a set (default: the set's id). Repeatable.
-    #[arg(long = "label", value_name = "SET=FIELD")]
-    pub label_fields: Vec<String>,
-
-    /// Input format of the gold file, when its extension does not tell.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub input_format: Option<InputFormat>,
 
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
@@ -74,11 +57,18 @@ pub enum ReportFormat {
 pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook(args.rules.as_deref())?;
     let thresholds = parse_fail_under(&args.fail_under)?;
-    let gold = read_gold(&args, &rulebook)?;
-    if gold.is_empty() {
-        bail!("{}: no posts to evaluate", args.gold.display());
+    let gold = read_gold(&args.gold, &rulebook)?;
+    if gold.posts.is_empty() {
+        if gold.filtered_out > 0 {
+            bail!(
+                "{}: no posts to evaluate: --where left out all {} rows",
+                gold.name,
+                gold.filtered_out
+            );
+        }
+        bail!("{}: no posts to evaluate", gold.name);
     }
-    let eval = evaluate(&rulebook, &gold, args.worst);
+    let eval = evaluate(&rulebook, &gold.posts, args.worst);
     let mut failed = Vec::new();
     for (metric, min) in &thresholds {
         let Some(value) = eval.metric(metric) else {
@@ -122,122 +112,6 @@ fn parse_fail_under(items: &[String]) -> Result<Vec<(String, f64)>> {
             Ok((metric.trim().to_string(), value))
         })
         .collect()
-}
-
-/// The field of each set: `--label SET=FIELD`, else the set's id.
-fn label_fields(args: &Args, rulebook: &Rulebook) -> Result<Vec<String>> {
-    let mut out: Vec<String> = rulebook.sets.iter().map(|s| s.id.clone()).collect();
-    for item in &args.label_fields {
-        let (set, field) = item
-            .split_once('=')
-            .with_context(|| format!("--label expects SET=FIELD, got `{item}`"))?;
-        let Some(i) = rulebook.sets.iter().position(|s| s.id == set) else {
-            bail!(
-                "--label: the rulebook has no set `{set}`; its sets are: {}",
-                rulebook
-                    .sets
-                    .iter()
-                    .map(|s| s.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        };
-        out[i] = field.to_string();
-    }
-    Ok(out)
-}
-
-fn split_labels(cell: &str, mode: Mode) -> Option<Vec<String>> {
-    let labels: Vec<String> = cell
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    match mode {
-        Mode::One if labels.is_empty() => None,
-        _ => Some(labels),
-    }
-}
-
-fn read_gold(args: &Args, rulebook: &Rulebook) -> Result<Vec<GoldPost>> {
-    let input = Input::from_arg(&args.gold);
-    let inputs = std::slice::from_ref(&input);
-    let name = input.display_name();
-    let format = open::input_format(inputs, args.input_format, None)?;
-    let set_fields = label_fields(args, rulebook)?;
-    let opened = open::open_inputs(inputs, format, None, args.text.as_deref(), None, &|_| {})?;
-    let (Some(field), Some(mut sources)) = (opened.field, opened.sources) else {
-        return Ok(Vec::new());
-    };
-    // Where each set's reference labels are: CSV columns, or JSON paths.
-    let columns: Option<Vec<Option<(usize, &str)>>> = opened.header.as_ref().map(|header| {
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).into_owned())
-            .collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        set_fields
-            .iter()
-            .map(|f| fields::find_csv_column(&names, f).map(|c| (c, f.as_str())))
-            .collect()
-    });
-    if columns
-        .as_ref()
-        .is_some_and(|cols| cols.iter().all(Option::is_none))
-    {
-        bail!(
-            "{name}: no column holds reference labels; expected one of: {} (or pass --label SET=FIELD)",
-            set_fields.join(", ")
-        );
-    }
-    let set_paths: Vec<JsonPath> = set_fields.iter().map(|f| JsonPath::parse(f)).collect();
-    let mut posts = Vec::new();
-    let mut item = Item::default();
-    while sources.next_into(&mut item)? {
-        open::read_text(&name, &field, &mut item)?;
-        let at = |p: Problem| RecordError::at(&name, item.pos, p);
-        let labels = match (&item.raw, &item.value, &columns) {
-            (Raw::Csv(record), _, Some(cols)) => cols
-                .iter()
-                .zip(&rulebook.sets)
-                .map(|(c, set)| match c {
-                    None => Ok(None),
-                    Some((c, f)) => std::str::from_utf8(record.get(*c).unwrap_or(b""))
-                        .map(|cell| split_labels(cell, set.mode))
-                        .map_err(|e| {
-                            at(Problem {
-                                field: Some(f.to_string()),
-                                reason: format!(
-                                    "invalid UTF-8 at byte {} of the field",
-                                    e.valid_up_to()
-                                ),
-                            })
-                        }),
-                })
-                .collect::<Result<_, _>>()?,
-            (Raw::Line(_), Some(value), _) => set_paths
-                .iter()
-                .zip(&rulebook.sets)
-                .map(|(p, set)| match p.get(value) {
-                    Some(Value::String(s)) => split_labels(s, set.mode),
-                    Some(Value::Array(items)) => Some(
-                        items
-                            .iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect(),
-                    ),
-                    _ => None,
-                })
-                .collect(),
-            _ => unreachable!("CSV records have a header, JSON records a value once read"),
-        };
-        posts.push(GoldPost {
-            text: std::mem::take(&mut item.text),
-            labels,
-        });
-    }
-    Ok(posts)
 }
 
 fn pct(x: f64) -> String {

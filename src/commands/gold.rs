@@ -1,0 +1,361 @@
+//! Reading posts labelled by hand (a "gold" file), shared by `eval`, `fit`
+//! and `suggest`: the file, its text field, the field of each set's
+//! reference labels, and `--where` to select rows.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+
+use crate::eval::GoldPost;
+use crate::input::fields::{self, JsonPath};
+use crate::input::{open, Input, InputFormat, RecordError};
+use crate::pipeline::{Item, Problem, Raw, RecordSource};
+use crate::rulebook::{Mode, Rulebook};
+
+/// The options that say where the labelled posts are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GoldArgs {
+    /// Posts with reference labels (CSV, TSV, JSONL or a JSON array;
+    /// optionally gzip or zstd compressed).
+    #[arg(long, value_name = "FILE")]
+    pub gold: PathBuf,
+
+    /// Field holding the post text (detected from common names when absent).
+    #[arg(short, long, value_name = "FIELD")]
+    pub text: Option<String>,
+
+    /// Field holding the reference labels of a set (default: the set's id). Repeatable.
+    #[arg(long = "label", value_name = "SET=FIELD")]
+    pub label_fields: Vec<String>,
+
+    /// Use only the rows whose FIELD equals VALUE (`FIELD!=VALUE`: differs).
+    /// Repeatable: conditions on different fields must all hold; several
+    /// `=` values of one field are alternatives (`--where split=a --where split=b`).
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub where_: Vec<String>,
+
+    /// Input format of the gold file, when its extension does not tell.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormat>,
+}
+
+/// The labelled posts of a gold file, and what reading them found.
+#[derive(Debug, Clone)]
+pub struct Gold {
+    /// The file's name, for messages.
+    pub name: String,
+    pub posts: Vec<GoldPost>,
+    /// Per set (rulebook order): the field read for its reference labels,
+    /// or `None` when the file has no such field.
+    pub fields: Vec<Option<String>>,
+    /// Rows left out by `--where`.
+    pub filtered_out: u64,
+}
+
+/// One `--where` condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Condition {
+    field: String,
+    value: String,
+    equal: bool,
+}
+
+fn parse_where(items: &[String]) -> Result<Vec<Condition>> {
+    items
+        .iter()
+        .map(|item| {
+            let (field, value, equal) = if let Some((f, v)) = item.split_once("!=") {
+                (f, v, false)
+            } else if let Some((f, v)) = item.split_once('=') {
+                (f, v, true)
+            } else {
+                bail!("--where expects FIELD=VALUE or FIELD!=VALUE, got `{item}`");
+            };
+            let field = field.trim();
+            if field.is_empty() {
+                bail!("--where `{item}`: the field name is empty");
+            }
+            Ok(Condition {
+                field: field.to_string(),
+                value: value.to_string(),
+                equal,
+            })
+        })
+        .collect()
+}
+
+/// Whether a row whose condition fields hold `values` is kept: every `!=`
+/// holds, and for each field with `=` conditions one of them holds.
+fn keep(conditions: &[Condition], values: &[Option<String>]) -> bool {
+    let mut fields_seen: Vec<&str> = Vec::new();
+    for (i, c) in conditions.iter().enumerate() {
+        let v = values[i].as_deref().unwrap_or("");
+        if !c.equal {
+            if v == c.value {
+                return false;
+            }
+            continue;
+        }
+        if fields_seen.contains(&c.field.as_str()) {
+            continue;
+        }
+        fields_seen.push(&c.field);
+        let any = conditions
+            .iter()
+            .zip(values)
+            .any(|(o, ov)| o.equal && o.field == c.field && ov.as_deref().unwrap_or("") == o.value);
+        if !any {
+            return false;
+        }
+    }
+    true
+}
+
+/// The field of each set: `--label SET=FIELD`, else the set's id.
+fn label_fields(args: &GoldArgs, rulebook: &Rulebook) -> Result<Vec<String>> {
+    let mut out: Vec<String> = rulebook.sets.iter().map(|s| s.id.clone()).collect();
+    for item in &args.label_fields {
+        let (set, field) = item
+            .split_once('=')
+            .with_context(|| format!("--label expects SET=FIELD, got `{item}`"))?;
+        let Some(i) = rulebook.sets.iter().position(|s| s.id == set) else {
+            bail!(
+                "--label: the rulebook has no set `{set}`; its sets are: {}",
+                rulebook
+                    .sets
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        };
+        out[i] = field.to_string();
+    }
+    Ok(out)
+}
+
+fn split_labels(cell: &str, mode: Mode) -> Option<Vec<String>> {
+    let labels: Vec<String> = cell
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    match mode {
+        Mode::One if labels.is_empty() => None,
+        _ => Some(labels),
+    }
+}
+
+/// A JSON value as the text `--where` compares: strings as they are,
+/// other scalars as JSON writes them.
+fn json_scalar(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other @ (Value::Number(_) | Value::Bool(_)) => Some(other.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads the gold file of `args`: every post kept by `--where`, with its
+/// reference labels per set of `rulebook`. Errors when no field holds
+/// reference labels, or a `--where` field does not exist (CSV).
+pub fn read_gold(args: &GoldArgs, rulebook: &Rulebook) -> Result<Gold> {
+    let input = Input::from_arg(&args.gold);
+    let inputs = std::slice::from_ref(&input);
+    let name = input.display_name();
+    let format = open::input_format(inputs, args.input_format, None)?;
+    let set_fields = label_fields(args, rulebook)?;
+    let conditions = parse_where(&args.where_)?;
+    let opened = open::open_inputs(inputs, format, None, args.text.as_deref(), None, &|_| {})?;
+    let (Some(field), Some(mut sources)) = (opened.field, opened.sources) else {
+        return Ok(Gold {
+            name,
+            posts: Vec::new(),
+            fields: vec![None; rulebook.sets.len()],
+            filtered_out: 0,
+        });
+    };
+    let header_names: Option<Vec<String>> = opened.header.as_ref().map(|header| {
+        header
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect()
+    });
+    // Where each set's reference labels are: CSV columns, or JSON paths.
+    let columns: Option<Vec<Option<(usize, &str)>>> = header_names.as_ref().map(|names| {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        set_fields
+            .iter()
+            .map(|f| fields::find_csv_column(&names, f).map(|c| (c, f.as_str())))
+            .collect()
+    });
+    if columns
+        .as_ref()
+        .is_some_and(|cols| cols.iter().all(Option::is_none))
+    {
+        bail!(
+            "{name}: no column holds reference labels; expected one of: {} (or pass --label SET=FIELD)",
+            set_fields.join(", ")
+        );
+    }
+    let where_columns: Option<Vec<usize>> = match &header_names {
+        None => None,
+        Some(names) => {
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            Some(
+                conditions
+                    .iter()
+                    .map(|c| {
+                        fields::find_csv_column(&refs, &c.field).with_context(|| {
+                            format!(
+                                "{name}: --where: no column named `{}`; the columns are: {}",
+                                c.field,
+                                names.join(", ")
+                            )
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            )
+        }
+    };
+    let where_paths: Vec<JsonPath> = conditions
+        .iter()
+        .map(|c| JsonPath::parse(&c.field))
+        .collect();
+    let set_paths: Vec<JsonPath> = set_fields.iter().map(|f| JsonPath::parse(f)).collect();
+    let mut posts = Vec::new();
+    let mut filtered_out = 0;
+    let mut seen_json_labels = vec![false; set_fields.len()];
+    let mut item = Item::default();
+    while sources.next_into(&mut item)? {
+        if !conditions.is_empty() {
+            let values: Vec<Option<String>> = match (&item.raw, &item.value, &where_columns) {
+                (Raw::Csv(record), _, Some(cols)) => cols
+                    .iter()
+                    .map(|c| {
+                        record
+                            .get(*c)
+                            .map(|b| String::from_utf8_lossy(b).into_owned())
+                    })
+                    .collect(),
+                (Raw::Line(_), Some(value), _) => where_paths
+                    .iter()
+                    .map(|p| json_scalar(p.get(value)))
+                    .collect(),
+                _ => unreachable!("CSV records have a header, JSON records a value once read"),
+            };
+            if !keep(&conditions, &values) {
+                filtered_out += 1;
+                continue;
+            }
+        }
+        open::read_text(&name, &field, &mut item)?;
+        let at = |p: Problem| RecordError::at(&name, item.pos, p);
+        let labels = match (&item.raw, &item.value, &columns) {
+            (Raw::Csv(record), _, Some(cols)) => cols
+                .iter()
+                .zip(&rulebook.sets)
+                .map(|(c, set)| match c {
+                    None => Ok(None),
+                    Some((c, f)) => std::str::from_utf8(record.get(*c).unwrap_or(b""))
+                        .map(|cell| split_labels(cell, set.mode))
+                        .map_err(|e| {
+                            at(Problem {
+                                field: Some(f.to_string()),
+                                reason: format!(
+                                    "invalid UTF-8 at byte {} of the field",
+                                    e.valid_up_to()
+                                ),
+                            })
+                        }),
+                })
+                .collect::<Result<_, _>>()?,
+            (Raw::Line(_), Some(value), _) => set_paths
+                .iter()
+                .zip(&rulebook.sets)
+                .enumerate()
+                .map(|(i, (p, set))| {
+                    let got = p.get(value);
+                    if got.is_some() {
+                        seen_json_labels[i] = true;
+                    }
+                    match got {
+                        Some(Value::String(s)) => split_labels(s, set.mode),
+                        Some(Value::Array(items)) => Some(
+                            items
+                                .iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect(),
+                        ),
+                        _ => None,
+                    }
+                })
+                .collect(),
+            _ => unreachable!("CSV records have a header, JSON records a value once read"),
+        };
+        posts.push(GoldPost {
+            text: std::mem::take(&mut item.text),
+            labels,
+        });
+    }
+    let fields = match &columns {
+        Some(cols) => cols.iter().map(|c| c.map(|(_, f)| f.to_string())).collect(),
+        None => set_fields
+            .iter()
+            .zip(&seen_json_labels)
+            .map(|(f, seen)| seen.then(|| f.clone()))
+            .collect(),
+    };
+    Ok(Gold {
+        name,
+        posts,
+        fields,
+        filtered_out,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conds(items: &[&str]) -> Vec<Condition> {
+        parse_where(&items.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    fn vals(items: &[&str]) -> Vec<Option<String>> {
+        items.iter().map(|s| Some(s.to_string())).collect()
+    }
+
+    #[test]
+    fn equal_values_of_one_field_are_alternatives() {
+        let c = conds(&["split=a", "split=b"]);
+        assert!(keep(&c, &vals(&["a", "a"])));
+        assert!(keep(&c, &vals(&["b", "b"])));
+        assert!(!keep(&c, &vals(&["c", "c"])));
+    }
+
+    #[test]
+    fn conditions_on_different_fields_must_all_hold() {
+        let c = conds(&["split=tune", "lang=fr"]);
+        assert!(keep(&c, &vals(&["tune", "fr"])));
+        assert!(!keep(&c, &vals(&["tune", "en"])));
+        assert!(!keep(&c, &vals(&["holdout", "fr"])));
+    }
+
+    #[test]
+    fn not_equal_excludes_its_value_and_keeps_missing_fields() {
+        let c = conds(&["split!=holdout"]);
+        assert!(!keep(&c, &vals(&["holdout"])));
+        assert!(keep(&c, &vals(&["tune"])));
+        assert!(keep(&c, &[None]));
+    }
+
+    #[test]
+    fn malformed_conditions_are_refused() {
+        assert!(parse_where(&["split".to_string()]).is_err());
+        assert!(parse_where(&["=tune".to_string()]).is_err());
+    }
+}
