@@ -32,6 +32,10 @@ pub enum Command {
     Rules(commands::rules::Args),
     /// List the posts to handle first: by label priority (angry first), then score.
     Triage(commands::triage::Args),
+    /// Suggest rules from posts labelled by hand: phrases that set a label apart, as TOML.
+    Suggest(commands::suggest::Args),
+    /// Write the posts whose labels are least certain, to be labelled next.
+    Sample(commands::sample::Args),
     /// Work with summary files: `summary merge` adds up summaries of parts of an input.
     Summary(commands::summary::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -50,6 +54,8 @@ impl Cli {
             Command::Explain(args) => commands::explain::run(args),
             Command::Rules(args) => commands::rules::run(args),
             Command::Triage(args) => commands::triage::run(args),
+            Command::Suggest(args) => commands::suggest::run(args),
+            Command::Sample(args) => commands::sample::run(args),
             Command::Summary(args) => commands::summary::run(args),
             Command::Completions(args) => commands::completions::run(args),
             Command::Man(args) => commands::man::run(args),

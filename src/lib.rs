@@ -15,7 +15,9 @@ pub mod eval;
 pub mod explain;
 pub mod normalize;
 pub mod rulebook;
+pub mod sample;
 pub mod signals;
+pub mod suggest;
 
 pub use classify::{Scratch, SetVerdict, Verdict};
 pub use normalize::{NormalizeOptions, Normalizer};

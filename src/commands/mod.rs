@@ -10,6 +10,8 @@ pub mod gold;
 pub mod input_args;
 pub mod man;
 pub mod rules;
+pub mod sample;
+pub mod suggest;
 pub mod summary;
 pub mod test;
 pub mod triage;

@@ -1,0 +1,224 @@
+//! `postclass sample`: the posts whose labels are least certain, written as
+//! a file to label by hand (a gold file for `eval`, `fit` and `suggest`,
+//! or a case file for `test`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+
+use super::classify::threads;
+use super::input_args::InputArgs;
+use super::{load_rulebook_on, Outcome};
+use crate::input::fields::find_csv_column;
+use crate::input::presets::{FlatField, Preset};
+use crate::input::{fields::JsonPath, Input};
+use crate::output::Sink;
+use crate::pipeline::{self, Item, Raw};
+use crate::progress::Progress;
+use crate::sample::{note, uncertainty, UncertainPosts};
+
+const EXAMPLES: &str = "\
+The posts sampled are those of the first `one` set (customer_type in the default
+rulebook) whose label is least certain: the smallest margin between the two best
+scores, a tie first, then posts where no rule of the set fired. They are spread
+over the labels given: one post of each label in turn (labels in rulebook order,
+the fallback last), the most uncertain first within each. Equally uncertain posts
+are drawn in an order fixed by --seed, so a run is repeatable and another seed
+draws others.
+
+The output is CSV (TSV when FILE ends in .tsv) with the columns `id` (when the
+input has an id field), `text`, one empty column per label set, and `note` (the
+label given, the margin and the two best scores; `eval` and `test` ignore it).
+Fill in the set columns, then use the file as:
+  a gold file:  postclass eval --gold FILE   (also fit and suggest)
+  a case file:  postclass test --cases FILE  (every `one` cell filled in)
+Only N posts per label are kept in memory while the input is read, never the
+whole input.
+
+Examples:
+  postclass sample --uncertain 50 week.csv -o to-label.csv
+  postclass sample --uncertain 20 week.jsonl --rules mine.toml --seed 7 -o next.csv
+  postclass sample --uncertain 100 --preset mastodon statuses.json -o batch.tsv";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+#[command(mut_arg("delimiter", |a| a.help("Field delimiter of CSV input (default `,`; `\\t` for TSV)")))]
+pub struct Args {
+    /// How many posts to write: the N least certain.
+    #[arg(long, value_name = "N", required = true)]
+    pub uncertain: usize,
+
+    /// Rulebook to apply (default: the embedded default rulebook).
+    #[arg(short, long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Write here instead of stdout (replaced only once complete).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Orders equally uncertain posts (same seed, same sample).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+
+    /// Threads that classify (default: the number of cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// What is kept of a post sampled.
+struct Sampled {
+    id: String,
+    text: String,
+    note: String,
+}
+
+/// Where a record's id is.
+enum IdField {
+    Column(usize),
+    Json(FlatField),
+    None,
+}
+
+impl IdField {
+    fn read(&self, item: &Item, out: &mut String) {
+        out.clear();
+        match (self, &item.raw, &item.value) {
+            (IdField::Column(c), Raw::Csv(record), _) => {
+                out.push_str(&String::from_utf8_lossy(record.get(*c).unwrap_or(b"")))
+            }
+            (IdField::Json(f), _, Some(value)) => f.write(value, out),
+            _ => {}
+        }
+    }
+}
+
+pub fn run(args: Args) -> Result<Outcome> {
+    if args.uncertain == 0 {
+        bail!("--uncertain must be at least 1: it is how many posts to write");
+    }
+    let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
+    let Some(set) = rulebook.primary_set() else {
+        bail!("sample --uncertain needs a rulebook with a `one` set, whose label it measures; this one has none");
+    };
+    let replaced = Arc::new(AtomicU64::new(0));
+    let inputs = args.input.inputs(&replaced)?;
+    let mut progress = Progress::new(!args.quiet, &inputs);
+    let inputs: Vec<Input> = inputs
+        .into_iter()
+        .map(|i| i.counting(&progress.counter()))
+        .collect();
+    let format = args.input.format(&inputs)?;
+    args.input
+        .check_outputs(&inputs, &[args.output.as_deref()])?;
+    let mut rejects = args.input.rejects(&inputs, format)?;
+    let say = |msg: String| {
+        if !args.quiet {
+            eprintln!("postclass: {msg}");
+        }
+    };
+    let opened = args.input.open(&inputs, format, &say)?;
+    let id_field = match (&opened.header, opened.preset) {
+        (Some(header), _) => {
+            let names: Vec<String> = header
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).into_owned())
+                .collect();
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            find_csv_column(&refs, "id").map_or(IdField::None, IdField::Column)
+        }
+        (None, preset) => IdField::Json(json_id(preset)),
+    };
+    let groups = rulebook.sets[set].labels.len() + 1;
+    let mut kept = UncertainPosts::new(args.uncertain, groups, args.seed);
+    let mut read = 0u64;
+    let mut any_id = matches!(id_field, IdField::Column(_));
+    if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
+        pipeline::run(&rulebook, &field, sources, threads(args.threads), |batch| {
+            for item in batch.items() {
+                read += 1;
+                if let Some(p) = &item.problem {
+                    rejects.reject(item, p)?;
+                    continue;
+                }
+                let u = uncertainty(&rulebook, &item.verdict, set);
+                kept.offer(u, || {
+                    let mut id = String::new();
+                    id_field.read(item, &mut id);
+                    any_id |= !id.is_empty();
+                    Sampled {
+                        id,
+                        text: item.text.clone(),
+                        note: note(&rulebook, &item.verdict, set, &u),
+                    }
+                });
+            }
+            progress.rows(batch.items().len() as u64);
+            Ok(())
+        })?;
+    }
+    progress.finish();
+    if let Some(note) = rejects.note(read) {
+        say(note);
+    }
+    rejects.finish()?;
+    let rows = kept.finish();
+
+    let tsv = args
+        .output
+        .as_deref()
+        .and_then(Path::extension)
+        .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    let mut sink = Sink::create(args.output.as_deref())?;
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(if tsv { b'\t' } else { b',' })
+            .from_writer(&mut sink);
+        let mut header: Vec<&str> = Vec::new();
+        if any_id {
+            header.push("id");
+        }
+        header.push("text");
+        header.extend(rulebook.sets.iter().map(|s| s.id.as_str()));
+        header.push("note");
+        w.write_record(&header)?;
+        for k in &rows {
+            let mut record: Vec<&str> = Vec::with_capacity(header.len());
+            if any_id {
+                record.push(&k.post.id);
+            }
+            record.push(&k.post.text);
+            record.extend(rulebook.sets.iter().map(|_| ""));
+            record.push(&k.post.note);
+            w.write_record(&record)?;
+        }
+        w.flush().context("writing the sample")?;
+    }
+    sink.flush().context("writing the sample")?;
+    sink.finish()?;
+    if let Some(p) = &args.output {
+        say(format!(
+            "{} of {read} posts written to {}, to label by hand",
+            rows.len(),
+            p.display()
+        ));
+    }
+    Ok(Outcome::Success)
+}
+
+/// The id field of JSON records: the preset's, else `id`.
+fn json_id(preset: Option<Preset>) -> FlatField {
+    preset
+        .and_then(|p| p.fields().iter().find(|m| m.name == "id"))
+        .map(FlatField::Meta)
+        .unwrap_or_else(|| FlatField::Path("id".to_string(), JsonPath::parse("id")))
+}
