@@ -76,7 +76,12 @@ pub fn note(rulebook: &Rulebook, verdict: &Verdict, set: usize, u: &Uncertainty)
     note.push_str("margin ");
     format_score(u.margin, &mut note);
     let (first, second) = two_best(&sv.scores);
-    for (k, l) in [first, second].into_iter().flatten().enumerate() {
+    // Rules that fired may add up to nothing: zero scores are not shown.
+    let shown = [first, second]
+        .into_iter()
+        .flatten()
+        .filter(|&l| sv.scores[l] != 0.0);
+    for (k, l) in shown.enumerate() {
         note.push_str(if k == 0 { "; " } else { ", " });
         note.push_str(&s.labels[l].id);
         note.push(' ');

@@ -235,19 +235,26 @@ pub fn candidates(rulebook: &Rulebook, raw: &str, out: &mut Vec<(Kind, String)>)
             if span.iter().all(|w| is_empty_word(&text[w.0..w.1])) {
                 continue;
             }
-            // Never half a word written with an apostrophe: not `don` nor
-            // `t` of `don't`, nor `aujourd` of `aujourd'hui`.
+            // Never half a word: not `don` nor `t` of `don't`, `aujourd`
+            // of `aujourd'hui`, `peut` of `peut-etre`. A French elision
+            // (`l'`, `j'`) may be left out.
             let glued_after = |end: usize| {
                 let mut rest = text[end..].chars();
-                rest.next() == Some('\'') && rest.next().is_some_and(is_word_char)
+                matches!(rest.next(), Some('\'' | '-')) && rest.next().is_some_and(is_word_char)
+            };
+            let glued_before = |mark: char| {
+                let before = &text[..words[i].0];
+                before.ends_with(mark)
+                    && before[..before.len() - 1]
+                        .chars()
+                        .next_back()
+                        .is_some_and(is_word_char)
             };
             let first = &text[words[i].0..words[i].1];
-            let after_apostrophe = text[..words[i].0].ends_with('\'')
-                && text[..words[i].0 - 1]
-                    .chars()
-                    .next_back()
-                    .is_some_and(is_word_char);
-            if glued_after(last.1) || (after_apostrophe && CONTRACTION_ENDS.contains(&first)) {
+            if glued_after(last.1)
+                || glued_before('-')
+                || (glued_before('\'') && CONTRACTION_ENDS.contains(&first))
+            {
                 continue;
             }
             out.push((Kind::Phrase, text[words[i].0..last.1].to_string()));
