@@ -280,6 +280,21 @@ mod tests {
     }
 
     #[test]
+    fn never_holds_more_than_n_posts_per_label() {
+        let r = rb();
+        let mut keep = UncertainPosts::new(2, 3, 0);
+        for i in 0..1000 {
+            let text = ["hot", "cold", "none", "hot cold"][i % 4];
+            keep.offer(uncertainty(&r, &r.classify(text), 0), || i);
+            assert!(keep.groups.iter().all(|h| h.len() <= 2));
+        }
+        let got: Vec<usize> = keep.finish().into_iter().map(|k| k.post).collect();
+        assert_eq!(got.len(), 2);
+        // The ties (`hot cold`, offered at i % 4 == 3) are the hot posts kept.
+        assert_eq!(got[0] % 4, 3);
+    }
+
+    #[test]
     fn the_seed_orders_equally_uncertain_posts_and_is_deterministic() {
         let r = rb();
         let pick = |seed| {
