@@ -245,3 +245,35 @@ fn uncertain_is_required() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--uncertain"), "{}", stderr(&o));
 }
+
+#[test]
+fn id_names_the_id_field() {
+    let dir = temp_dir("sample-id");
+    let input = dir.join("posts.csv");
+    std::fs::write(&input, "tweet_id,text\n71,hot and cold\n72,nothing\n").unwrap();
+    let args = [
+        "sample",
+        "--uncertain",
+        "5",
+        "--rules",
+        RULES,
+        input.to_str().unwrap(),
+    ];
+    let without = rows(&stdout(&postclass_ok(&args)));
+    assert_eq!(without[0][0], "text");
+    let mut with = args.to_vec();
+    with.extend(["--id", "tweet_id"]);
+    let got = rows(&stdout(&postclass_ok(&with)));
+    assert_eq!(got[0][0], "id");
+    assert_eq!((got[1][0].as_str(), got[2][0].as_str()), ("71", "72"));
+    let mut wrong = args.to_vec();
+    wrong.extend(["--id", "nope"]);
+    let o = postclass(&wrong);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o)
+            .contains("--id: the input has no column `nope`; its columns are: tweet_id, text"),
+        "{}",
+        stderr(&o)
+    );
+}

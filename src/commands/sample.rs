@@ -30,7 +30,7 @@ are drawn in an order fixed by --seed, so a run is repeatable and another seed
 draws others.
 
 The output is CSV (TSV when FILE ends in .tsv) with the columns `id` (when the
-input has an id field), `text`, one empty column per label set, and `note` (the
+input has an id field: `id`, the preset's, or --id FIELD), `text`, one empty column per label set, and `note` (the
 label given, the margin and the two best scores; `eval` and `test` ignore it).
 Fill in the set columns, then use the file as:
   a gold file:  postclass eval --gold FILE   (also fit and suggest)
@@ -41,7 +41,8 @@ whole input.
 Examples:
   postclass sample --uncertain 50 week.csv -o to-label.csv
   postclass sample --uncertain 20 week.jsonl --rules mine.toml --seed 7 -o next.csv
-  postclass sample --uncertain 100 --preset mastodon statuses.json -o batch.tsv";
+  postclass sample --uncertain 100 --preset mastodon statuses.json -o batch.tsv
+  postclass sample --uncertain 30 airline_tweets.csv --id tweet_id -o next.csv";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -61,6 +62,11 @@ pub struct Args {
     /// Write here instead of stdout (replaced only once complete).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Field holding the post id, copied to the `id` column (default: `id`,
+    /// or the preset's id field).
+    #[arg(long = "id", value_name = "FIELD")]
+    pub id_field: Option<String>,
 
     /// Orders equally uncertain posts (same seed, same sample).
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -134,9 +140,20 @@ pub fn run(args: Args) -> Result<Outcome> {
                 .map(|h| String::from_utf8_lossy(h).into_owned())
                 .collect();
             let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-            find_csv_column(&refs, "id").map_or(IdField::None, IdField::Column)
+            let wanted = args.id_field.as_deref().unwrap_or("id");
+            match find_csv_column(&refs, wanted) {
+                Some(c) => IdField::Column(c),
+                None if args.id_field.is_some() => bail!(
+                    "--id: the input has no column `{wanted}`; its columns are: {}",
+                    names.join(", ")
+                ),
+                None => IdField::None,
+            }
         }
-        (None, preset) => IdField::Json(json_id(preset)),
+        (None, preset) => IdField::Json(match &args.id_field {
+            Some(path) => FlatField::Path(path.clone(), JsonPath::parse(path)),
+            None => json_id(preset),
+        }),
     };
     let groups = rulebook.sets[set].labels.len() + 1;
     let mut kept = UncertainPosts::new(args.uncertain, groups, args.seed);
