@@ -90,6 +90,63 @@ fn the_default_rulebook_passes_its_french_cases() {
     );
 }
 
+/// Real English posts (airline posts, labelled or read with the guide),
+/// covering every customer type and every trait, and the known confusions:
+/// a calm question that mentions a wait, sarcasm, lower-case anger, a
+/// suggestion inside a complaint.
+#[test]
+fn the_default_rulebook_passes_its_real_english_cases() {
+    let cases = default_rulebook_passes("tests/cases/real_en.csv");
+    assert!(cases >= 80, "only {cases} real English cases");
+    let rows = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/real_en.csv"),
+    )
+    .unwrap();
+    let mut reader = csv::Reader::from_reader(rows.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (type_column, traits_column) = (column("customer_type"), column("traits"));
+    let mut types = std::collections::BTreeSet::new();
+    let mut traits = std::collections::BTreeSet::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        types.insert(record[type_column].to_string());
+        for t in record[traits_column]
+            .split(';')
+            .filter(|t| !t.is_empty() && *t != "*")
+        {
+            traits.insert(t.to_string());
+        }
+    }
+    let all_types = [
+        "advocate",
+        "angry",
+        "attention_seeker",
+        "collaborator",
+        "passive",
+        "prospect",
+        "unclassified",
+    ];
+    assert_eq!(
+        types.iter().map(String::as_str).collect::<Vec<_>>(),
+        all_types
+    );
+    let all_traits = [
+        "autonomy",
+        "digital_channels",
+        "multichannel",
+        "online_research",
+        "personalization",
+        "privacy_security",
+        "responsiveness",
+        "social_engagement",
+    ];
+    assert_eq!(
+        traits.iter().map(String::as_str).collect::<Vec<_>>(),
+        all_traits
+    );
+}
+
 #[test]
 fn passing_examples_exit_0() {
     let out = postclass(&["test", SUPPORT]);
