@@ -90,17 +90,11 @@ fn the_default_rulebook_passes_its_french_cases() {
     );
 }
 
-/// Real French posts (lower-cased exports, line breaks turned into a stray
-/// `n`), labelled with the labelling guide: every customer type and every
-/// trait, lower-case anger, irony, calm questions that mention a wait.
-#[test]
-fn the_default_rulebook_passes_its_real_french_cases() {
-    let cases = default_rulebook_passes("tests/cases/real_fr.csv");
-    assert!(cases >= 80, "only {cases} real French cases");
-    let rows = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/real_fr.csv"),
-    )
-    .unwrap();
+/// Checks that the case file names every customer type and every trait.
+fn covers_every_label(cases_file: &str) {
+    let rows =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(cases_file))
+            .unwrap();
     let mut reader = csv::Reader::from_reader(rows.as_bytes());
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
@@ -127,7 +121,8 @@ fn the_default_rulebook_passes_its_real_french_cases() {
             "passive",
             "prospect",
             "unclassified",
-        ]
+        ],
+        "{cases_file}"
     );
     assert_eq!(
         traits.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -140,8 +135,30 @@ fn the_default_rulebook_passes_its_real_french_cases() {
             "privacy_security",
             "responsiveness",
             "social_engagement",
-        ]
+        ],
+        "{cases_file}"
     );
+}
+
+/// Real French posts (lower-cased exports, line breaks turned into a stray
+/// `n`), labelled with the labelling guide: every customer type and every
+/// trait, lower-case anger, irony, calm questions that mention a wait.
+#[test]
+fn the_default_rulebook_passes_its_real_french_cases() {
+    let cases = default_rulebook_passes("tests/cases/real_fr.csv");
+    assert!(cases >= 80, "only {cases} real French cases");
+    covers_every_label("tests/cases/real_fr.csv");
+}
+
+/// Real English posts (airline posts, labelled or read with the guide),
+/// covering every customer type and every trait, and the known confusions:
+/// a calm question that mentions a wait, sarcasm, lower-case anger, a
+/// suggestion inside a complaint.
+#[test]
+fn the_default_rulebook_passes_its_real_english_cases() {
+    let cases = default_rulebook_passes("tests/cases/real_en.csv");
+    assert!(cases >= 80, "only {cases} real English cases");
+    covers_every_label("tests/cases/real_en.csv");
 }
 
 #[test]
