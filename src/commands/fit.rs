@@ -67,6 +67,11 @@ pub struct Args {
     /// Weights are rounded to a multiple of this.
     #[arg(long, value_name = "STEP", default_value_t = 0.25)]
     pub step: f64,
+
+    /// Threads for the folds (default: the number of cores). The rulebook
+    /// and the report are the same whatever the number.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
@@ -141,6 +146,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         folds,
         seed: args.seed,
         step: args.step,
+        threads: super::classify::threads(args.threads),
     };
     let fits: Vec<SetFit> = data.iter().map(|d| fit::fit_set(d, &opts)).collect();
 

@@ -182,6 +182,8 @@ pub struct FitOptions {
     pub seed: u64,
     /// Weights are rounded to a multiple of this.
     pub step: f64,
+    /// Threads for the folds (1: none). The results do not depend on it.
+    pub threads: usize,
 }
 
 /// Weights fitted on some posts.
@@ -237,20 +239,29 @@ pub fn fit_set(data: &SetData, opts: &FitOptions) -> SetFit {
     let before = decide::measure(data, &data.weights, &all);
     // Cross-validation: λ chosen and weights fitted without the fold.
     let outer = fold_of(data, &all, opts.folds, opts.seed);
+    let per_fold = parallel_map(opts.folds, opts.threads, |k| {
+        let train: Vec<usize> = all.iter().copied().filter(|&i| outer[i] != k).collect();
+        let lambda = choose_lambda(
+            data,
+            &train,
+            INNER_FOLDS,
+            derive(opts.seed, k),
+            opts.step,
+            1,
+        );
+        fit_weights(data, &train, lambda, opts.step).weights
+    });
     let mut tally = decide::Tally::new(data.slots());
     let mut scratch = decide::DecideScratch::default();
     let mut got = Vec::new();
-    for k in 0..opts.folds {
-        let train: Vec<usize> = all.iter().copied().filter(|&i| outer[i] != k).collect();
-        let lambda = choose_lambda(data, &train, INNER_FOLDS, derive(opts.seed, k), opts.step);
-        let w = fit_weights(data, &train, lambda, opts.step).weights;
+    for (k, w) in per_fold.iter().enumerate() {
         for &i in all.iter().filter(|&&i| outer[i] == k) {
-            decide::decide(data, &w, &data.fired[i], &mut scratch, &mut got);
+            decide::decide(data, w, &data.fired[i], &mut scratch, &mut got);
             tally.add(&data.gold[i], &got);
         }
     }
     let cross_validated = tally.metrics(data.mode);
-    let lambda = choose_lambda(data, &all, opts.folds, opts.seed, opts.step);
+    let lambda = choose_lambda(data, &all, opts.folds, opts.seed, opts.step, opts.threads);
     let fitted = fit_weights(data, &all, lambda, opts.step);
     let after = decide::measure(data, &fitted.weights, &all);
     SetFit {
@@ -262,6 +273,42 @@ pub fn fit_set(data: &SetData, opts: &FitOptions) -> SetFit {
         after,
         cross_validated,
     }
+}
+
+/// `f(0..n)` on up to `threads` threads, in order: each result lands at
+/// its task's index, so the output is the same whatever the threads.
+fn parallel_map<T, F>(n: usize, threads: usize, f: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(usize) -> T + Sync,
+{
+    let threads = threads.clamp(1, n.max(1));
+    if threads == 1 {
+        return (0..n).map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let task = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if task >= n {
+                            return mine;
+                        }
+                        mine.push((task, f(task)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a fit thread panicked"))
+            .collect()
+    });
+    done.sort_by_key(|(task, _)| *task);
+    done.into_iter().map(|(_, t)| t).collect()
 }
 
 /// A seed of its own for the inner folds of outer fold `k`.
@@ -299,22 +346,31 @@ fn fold_of(data: &SetData, rows: &[usize], k: usize, seed: u64) -> Vec<usize> {
 /// The `λ` of [`LAMBDAS`] whose weights, fitted on `k - 1` folds of `rows`,
 /// give the best macro-F1 on the fold left out, pooled; ties go to the
 /// stronger regularisation.
-fn choose_lambda(data: &SetData, rows: &[usize], k: usize, seed: u64, step: f64) -> f64 {
+fn choose_lambda(
+    data: &SetData,
+    rows: &[usize],
+    k: usize,
+    seed: u64,
+    step: f64,
+    threads: usize,
+) -> f64 {
     let fold = fold_of(data, rows, k, seed);
+    let weights = parallel_map(k * LAMBDAS.len(), threads, |task| {
+        let (f, li) = (task / LAMBDAS.len(), task % LAMBDAS.len());
+        let train: Vec<usize> = rows.iter().copied().filter(|&i| fold[i] != f).collect();
+        fit_weights(data, &train, LAMBDAS[li], step).weights
+    });
     let mut tallies: Vec<decide::Tally> = LAMBDAS
         .iter()
         .map(|_| decide::Tally::new(data.slots()))
         .collect();
     let mut scratch = decide::DecideScratch::default();
     let mut got = Vec::new();
-    for f in 0..k {
-        let train: Vec<usize> = rows.iter().copied().filter(|&i| fold[i] != f).collect();
-        for (li, &lambda) in LAMBDAS.iter().enumerate() {
-            let w = fit_weights(data, &train, lambda, step).weights;
-            for &i in rows.iter().filter(|&&i| fold[i] == f) {
-                decide::decide(data, &w, &data.fired[i], &mut scratch, &mut got);
-                tallies[li].add(&data.gold[i], &got);
-            }
+    for (task, w) in weights.iter().enumerate() {
+        let (f, li) = (task / LAMBDAS.len(), task % LAMBDAS.len());
+        for &i in rows.iter().filter(|&&i| fold[i] == f) {
+            decide::decide(data, w, &data.fired[i], &mut scratch, &mut got);
+            tallies[li].add(&data.gold[i], &got);
         }
     }
     let mut best = (LAMBDAS[0], f64::NEG_INFINITY);

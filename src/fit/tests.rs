@@ -139,6 +139,7 @@ fn fitting_recovers_the_decisions_of_the_generating_weights() {
             folds: 5,
             seed: 1,
             step: 0.25,
+            threads: 2,
         },
     );
     let w = &fit.fitted.weights;
@@ -179,7 +180,7 @@ fn pinned_rules_and_rare_labels_keep_their_weights() {
 }
 
 #[test]
-fn the_same_seed_gives_the_same_fit() {
+fn the_same_seed_gives_the_same_fit_whatever_the_threads() {
     let truth = [2.0, 0.5, 1.5, -1.0, 1.0, 0.25];
     let mut data = synthetic(&truth, 200, 9);
     data.weights = vec![1.0; 6];
@@ -187,9 +188,13 @@ fn the_same_seed_gives_the_same_fit() {
         folds: 4,
         seed: 11,
         step: 0.25,
+        threads: 1,
     };
     let a = fit_set(&data, &opts);
     let b = fit_set(&data, &opts);
+    let c = fit_set(&data, &FitOptions { threads: 3, ..opts });
     assert_eq!(a.fitted.weights, b.fitted.weights);
     assert_eq!(a.cross_validated, b.cross_validated);
+    assert_eq!(a.fitted.weights, c.fitted.weights, "threads change nothing");
+    assert_eq!((a.lambda, a.cross_validated), (c.lambda, c.cross_validated));
 }
