@@ -152,7 +152,7 @@ fn only_weight_lines_change() {
     // A weight line inserted where there was none comes right after the id.
     let lines: Vec<&str> = after.lines().collect();
     let i = lines.iter().position(|l| *l == "id = \"love\"").unwrap();
-    assert!(is_weight(&&lines[i + 1]), "{after}");
+    assert!(is_weight(&lines[i + 1]), "{after}");
     // Comments after a value stay with it.
     assert!(
         after
@@ -164,10 +164,10 @@ fn only_weight_lines_change() {
 }
 
 #[test]
-fn the_same_seed_gives_the_same_rulebook_and_report() {
+fn the_same_seed_gives_the_same_rulebook_and_report_whatever_the_threads() {
     let dir = temp_dir("fit-seed");
     let gold = write_gold(&dir, &synthetic_posts(300, 3));
-    let run = |name: &str| {
+    let run = |name: &str, threads: &str| {
         let out = dir.join(name);
         let r = postclass_ok(&[
             "fit",
@@ -179,13 +179,17 @@ fn the_same_seed_gives_the_same_rulebook_and_report() {
             s(&out),
             "--seed",
             "9",
+            "-j",
+            threads,
         ]);
         (
             stdout(&r).replace(name, "OUT"),
             std::fs::read_to_string(out).unwrap(),
         )
     };
-    assert_eq!(run("a.toml"), run("b.toml"));
+    let first = run("a.toml", "1");
+    assert_eq!(first, run("b.toml", "1"));
+    assert_eq!(first, run("c.toml", "2"), "the threads change nothing");
 }
 
 #[test]

@@ -19,7 +19,7 @@ where
     let mut y_hist: Vec<Vec<f64>> = Vec::with_capacity(HISTORY);
     let mut rho_hist: Vec<f64> = Vec::with_capacity(HISTORY);
     let mut dir = vec![0.0; n];
-    let mut alpha = vec![0.0; HISTORY];
+    let mut alpha = [0.0; HISTORY];
     let mut x_new = vec![0.0; n];
     let mut g_new = vec![0.0; n];
     for iter in 0..max_iter {

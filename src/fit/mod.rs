@@ -531,9 +531,9 @@ pub fn fit_weights(data: &SetData, rows: &[usize], lambda: f64, step: f64) -> Fi
         }
     }
     let mut fitted = free;
-    for r in 0..nrules {
-        if unreachable.contains(&data.rule_label[r]) {
-            fitted[r] = false;
+    for (f, l) in fitted.iter_mut().zip(&data.rule_label) {
+        if unreachable.contains(l) {
+            *f = false;
         }
     }
     near_zero.retain(|&r| fitted[r]);
