@@ -164,6 +164,34 @@ fn only_weight_lines_change() {
 }
 
 #[test]
+fn with_thresholds_only_weight_and_threshold_lines_change() {
+    let dir = temp_dir("fit-thresholds");
+    let gold = write_gold(&dir, &synthetic_posts(400, 13));
+    let out = dir.join("tuned.toml");
+    let r = postclass_ok(&[
+        "fit",
+        "--gold",
+        s(&gold),
+        "--rules",
+        START,
+        "-o",
+        s(&out),
+        "--thresholds",
+    ]);
+    assert!(stdout(&r).contains("thresholds "), "{}", stdout(&r));
+    let before = std::fs::read_to_string(START).unwrap();
+    let after = std::fs::read_to_string(&out).unwrap();
+    let rest = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| !l.starts_with("weight = ") && !l.starts_with("threshold = "))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(rest(&before), rest(&after));
+    postclass_ok(&["check", s(&out)]);
+}
+
+#[test]
 fn the_same_seed_gives_the_same_rulebook_and_report_whatever_the_threads() {
     let dir = temp_dir("fit-seed");
     let gold = write_gold(&dir, &synthetic_posts(300, 3));

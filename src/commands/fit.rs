@@ -68,6 +68,12 @@ pub struct Args {
     #[arg(long, value_name = "STEP", default_value_t = 0.25)]
     pub step: f64,
 
+    /// Fit the thresholds of the labels too: each label's threshold is
+    /// searched among multiples of --step on the rulebook's decision, and
+    /// cross-validation chooses whether it helps.
+    #[arg(long)]
+    pub thresholds: bool,
+
     /// Threads for the folds (default: the number of cores). The rulebook
     /// and the report are the same whatever the number.
     #[arg(short = 'j', long, value_name = "N")]
@@ -147,6 +153,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         seed: args.seed,
         step: args.step,
         threads: super::classify::threads(args.threads),
+        thresholds: args.thresholds,
     };
     let fits: Vec<SetFit> = data.iter().map(|d| fit::fit_set(d, &opts)).collect();
 
@@ -159,7 +166,20 @@ pub fn run(args: Args) -> Result<Outcome> {
             }
         }
     }
-    let text = edit::set_values(&source.text, &changes, &[])
+    let mut threshold_changes = Vec::new();
+    for (si, f) in fits.iter().enumerate() {
+        let set = &rulebook.sets[si];
+        for (l, label) in set.labels.iter().enumerate() {
+            if f.fitted.thresholds[l] != label.threshold {
+                threshold_changes.push(edit::ThresholdChange {
+                    set: set.id.clone(),
+                    label: Some(label.id.clone()),
+                    value: f.fitted.thresholds[l],
+                });
+            }
+        }
+    }
+    let text = edit::set_values(&source.text, &changes, &threshold_changes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
     // The written rulebook must load: a check failing here is a defect.
     load(&rulebook::Source::new(source.name.clone(), text.clone()))
@@ -194,10 +214,16 @@ pub fn run(args: Args) -> Result<Outcome> {
             .with_context(|| format!("writing {}", out.display()))?;
         file.finish()?;
         eprintln!(
-            "postclass: fit: wrote {} ({} weight{} changed)",
+            "postclass: fit: wrote {} ({} weight{} and {} threshold{} changed)",
             out.display(),
             changes.len(),
-            if changes.len() == 1 { "" } else { "s" }
+            if changes.len() == 1 { "" } else { "s" },
+            threshold_changes.len(),
+            if threshold_changes.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
         );
     }
     Ok(Outcome::Success)
@@ -286,11 +312,16 @@ fn render_set(
     let one = set.mode == Mode::One;
     let _ = writeln!(
         out,
-        "\n== {} ({}, {} posts, regularisation λ = {})",
+        "\n== {} ({}, {} posts, regularisation λ = {}, thresholds {})",
         set.id,
         if one { "one" } else { "many" },
         f.posts,
-        f.lambda
+        f.config.lambda,
+        if f.config.thresholds {
+            "fitted"
+        } else {
+            "kept"
+        }
     );
     let _ = writeln!(
         out,
@@ -348,6 +379,26 @@ fn render_set(
                 f.fired[j],
                 weight(data.weights[j]),
                 weight(f.fitted.weights[j])
+            );
+        }
+    }
+    let moved: Vec<usize> = (0..set.labels.len())
+        .filter(|&l| f.fitted.thresholds[l] != data.thresholds[l])
+        .collect();
+    if !moved.is_empty() {
+        let _ = writeln!(out, "\n  thresholds changed:");
+        let lw = moved
+            .iter()
+            .map(|&l| set.labels[l].id.len())
+            .max()
+            .unwrap_or(5);
+        for &l in &moved {
+            let _ = writeln!(
+                out,
+                "  {:<lw$}  {} -> {}",
+                set.labels[l].id,
+                weight(data.thresholds[l]),
+                weight(f.fitted.thresholds[l])
             );
         }
     }

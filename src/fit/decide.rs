@@ -18,10 +18,12 @@ pub struct DecideScratch {
 /// The labels the set gives a post whose fired rules (the set's own
 /// numbering, ascending) are `fired`, under `weights`, into `out`. A `one`
 /// set gives one slot: a label, or its fallback (`data.outside()` when the
-/// fallback is not a label, or when there is none).
+/// fallback is not a label, or when there is none). `thresholds` are the
+/// labels'.
 pub fn decide(
     data: &SetData,
     weights: &[f64],
+    thresholds: &[f64],
     fired: &[u32],
     s: &mut DecideScratch,
     out: &mut Vec<usize>,
@@ -42,7 +44,7 @@ pub fn decide(
         .touched
         .iter()
         .copied()
-        .filter(|&l| s.scores[l] + SCORE_EPSILON >= data.thresholds[l]);
+        .filter(|&l| s.scores[l] + SCORE_EPSILON >= thresholds[l]);
     match data.mode {
         Mode::Many => out.extend(qualifying),
         Mode::One => {
@@ -155,13 +157,13 @@ impl Tally {
     }
 }
 
-/// The figures of `weights` on the posts `rows` of `data`.
-pub fn measure(data: &SetData, weights: &[f64], rows: &[usize]) -> Metrics {
+/// The figures of `weights` and `thresholds` on the posts `rows` of `data`.
+pub fn measure(data: &SetData, weights: &[f64], thresholds: &[f64], rows: &[usize]) -> Metrics {
     let mut tally = Tally::new(data.slots());
     let mut s = DecideScratch::default();
     let mut got = Vec::new();
     for &i in rows {
-        decide(data, weights, &data.fired[i], &mut s, &mut got);
+        decide(data, weights, thresholds, &data.fired[i], &mut s, &mut got);
         tally.add(&data.gold[i], &got);
     }
     tally.metrics(data.mode)

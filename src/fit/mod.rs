@@ -36,6 +36,30 @@ pub const MIN_EXAMPLES: u64 = 3;
 /// the rulebook nearly as it is and the weakest lets the posts decide.
 pub const LAMBDAS: [f64; 7] = [1000.0, 100.0, 30.0, 10.0, 3.0, 1.0, 0.3];
 
+/// What a fit may change: the weights, pulled towards the rulebook's with
+/// strength `lambda`, and, when `thresholds`, the thresholds of the labels
+/// whose weights are fitted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub lambda: f64,
+    pub thresholds: bool,
+}
+
+/// The configurations cross-validation chooses among, the most
+/// conservative first: ties go to the earlier one. Thresholds are fitted
+/// only when `thresholds`, and then each strength is tried with and
+/// without.
+fn configs(thresholds: bool) -> Vec<Config> {
+    let with: &[bool] = if thresholds { &[false, true] } else { &[false] };
+    LAMBDAS
+        .iter()
+        .flat_map(|&lambda| {
+            with.iter()
+                .map(move |&thresholds| Config { lambda, thresholds })
+        })
+        .collect()
+}
+
 /// Folds of the cross-validation that chooses `λ` inside each training part.
 const INNER_FOLDS: usize = 3;
 
@@ -184,6 +208,8 @@ pub struct FitOptions {
     pub step: f64,
     /// Threads for the folds (1: none). The results do not depend on it.
     pub threads: usize,
+    /// Whether label thresholds may be fitted too.
+    pub thresholds: bool,
 }
 
 /// Weights fitted on some posts.
@@ -191,6 +217,8 @@ pub struct FitOptions {
 pub struct Fitted {
     /// Every rule's weight, rounded; unfitted rules keep theirs.
     pub weights: Vec<f64>,
+    /// Every label's threshold.
+    pub thresholds: Vec<f64>,
     /// The rules whose weight was fitted.
     pub fitted: Vec<bool>,
     /// Labels with fewer than [`MIN_EXAMPLES`] reference posts, whose rules
@@ -210,8 +238,8 @@ pub struct Fitted {
 #[derive(Debug, Clone)]
 pub struct SetFit {
     pub posts: usize,
-    /// The regularisation strength chosen on every post.
-    pub lambda: f64,
+    /// The configuration chosen on every post.
+    pub config: Config,
     pub fitted: Fitted,
     /// How many posts each rule fired on.
     pub fired: Vec<u64>,
@@ -236,37 +264,44 @@ pub fn fit_set(data: &SetData, opts: &FitOptions) -> SetFit {
                 .count() as u64
         })
         .collect();
-    let before = decide::measure(data, &data.weights, &all);
-    // Cross-validation: λ chosen and weights fitted without the fold.
+    let before = decide::measure(data, &data.weights, &data.thresholds, &all);
+    // Cross-validation: the configuration chosen and the weights fitted
+    // without the fold.
     let outer = fold_of(data, &all, opts.folds, opts.seed);
     let per_fold = parallel_map(opts.folds, opts.threads, |k| {
         let train: Vec<usize> = all.iter().copied().filter(|&i| outer[i] != k).collect();
-        let lambda = choose_lambda(
-            data,
-            &train,
-            INNER_FOLDS,
-            derive(opts.seed, k),
-            opts.step,
-            1,
-        );
-        fit_weights(data, &train, lambda, opts.step).weights
+        let inner = FitOptions {
+            folds: INNER_FOLDS,
+            seed: derive(opts.seed, k),
+            threads: 1,
+            ..*opts
+        };
+        let config = choose(data, &train, &inner);
+        fit_weights(data, &train, config, opts.step)
     });
     let mut tally = decide::Tally::new(data.slots());
     let mut scratch = decide::DecideScratch::default();
     let mut got = Vec::new();
-    for (k, w) in per_fold.iter().enumerate() {
+    for (k, f) in per_fold.iter().enumerate() {
         for &i in all.iter().filter(|&&i| outer[i] == k) {
-            decide::decide(data, w, &data.fired[i], &mut scratch, &mut got);
+            decide::decide(
+                data,
+                &f.weights,
+                &f.thresholds,
+                &data.fired[i],
+                &mut scratch,
+                &mut got,
+            );
             tally.add(&data.gold[i], &got);
         }
     }
     let cross_validated = tally.metrics(data.mode);
-    let lambda = choose_lambda(data, &all, opts.folds, opts.seed, opts.step, opts.threads);
-    let fitted = fit_weights(data, &all, lambda, opts.step);
-    let after = decide::measure(data, &fitted.weights, &all);
+    let config = choose(data, &all, opts);
+    let fitted = fit_weights(data, &all, config, opts.step);
+    let after = decide::measure(data, &fitted.weights, &fitted.thresholds, &all);
     SetFit {
         posts: all.len(),
-        lambda,
+        config,
         fitted,
         fired,
         before,
@@ -343,41 +378,43 @@ fn fold_of(data: &SetData, rows: &[usize], k: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
-/// The `λ` of [`LAMBDAS`] whose weights, fitted on `k - 1` folds of `rows`,
-/// give the best macro-F1 on the fold left out, pooled; ties go to the
-/// stronger regularisation.
-fn choose_lambda(
-    data: &SetData,
-    rows: &[usize],
-    k: usize,
-    seed: u64,
-    step: f64,
-    threads: usize,
-) -> f64 {
-    let fold = fold_of(data, rows, k, seed);
-    let weights = parallel_map(k * LAMBDAS.len(), threads, |task| {
-        let (f, li) = (task / LAMBDAS.len(), task % LAMBDAS.len());
+/// The configuration of [`configs`] whose fit on all folds of `rows` but one
+/// gives the best macro-F1 on the fold left out, pooled; ties go to the
+/// more conservative one.
+fn choose(data: &SetData, rows: &[usize], opts: &FitOptions) -> Config {
+    let (k, step) = (opts.folds, opts.step);
+    let configs = configs(opts.thresholds);
+    let fold = fold_of(data, rows, k, opts.seed);
+    let fits = parallel_map(k * configs.len(), opts.threads, |task| {
+        let (f, ci) = (task / configs.len(), task % configs.len());
         let train: Vec<usize> = rows.iter().copied().filter(|&i| fold[i] != f).collect();
-        fit_weights(data, &train, LAMBDAS[li], step).weights
+        fit_weights(data, &train, configs[ci], step)
     });
-    let mut tallies: Vec<decide::Tally> = LAMBDAS
+    let mut tallies: Vec<decide::Tally> = configs
         .iter()
         .map(|_| decide::Tally::new(data.slots()))
         .collect();
     let mut scratch = decide::DecideScratch::default();
     let mut got = Vec::new();
-    for (task, w) in weights.iter().enumerate() {
-        let (f, li) = (task / LAMBDAS.len(), task % LAMBDAS.len());
+    for (task, fit) in fits.iter().enumerate() {
+        let (f, ci) = (task / configs.len(), task % configs.len());
         for &i in rows.iter().filter(|&&i| fold[i] == f) {
-            decide::decide(data, w, &data.fired[i], &mut scratch, &mut got);
-            tallies[li].add(&data.gold[i], &got);
+            decide::decide(
+                data,
+                &fit.weights,
+                &fit.thresholds,
+                &data.fired[i],
+                &mut scratch,
+                &mut got,
+            );
+            tallies[ci].add(&data.gold[i], &got);
         }
     }
-    let mut best = (LAMBDAS[0], f64::NEG_INFINITY);
-    for (li, &lambda) in LAMBDAS.iter().enumerate() {
-        let m = tallies[li].metrics(data.mode).macro_f1;
+    let mut best = (configs[0], f64::NEG_INFINITY);
+    for (ci, &config) in configs.iter().enumerate() {
+        let m = tallies[ci].metrics(data.mode).macro_f1;
         if m > best.1 + 1e-12 {
-            best = (lambda, m);
+            best = (config, m);
         }
     }
     best.0
@@ -451,9 +488,10 @@ impl Model {
     }
 }
 
-/// Fits the weights of `data` on the posts `rows` with strength `lambda`,
-/// rounded to `step`.
-pub fn fit_weights(data: &SetData, rows: &[usize], lambda: f64, step: f64) -> Fitted {
+/// Fits the weights of `data` on the posts `rows` as `config` says,
+/// rounded to `step`, then the thresholds if it says so.
+pub fn fit_weights(data: &SetData, rows: &[usize], config: Config, step: f64) -> Fitted {
+    let lambda = config.lambda;
     let nrules = data.rule_label.len();
     let mut support = vec![0u64; data.slots()];
     let mut fires = vec![0u64; nrules];
@@ -537,14 +575,58 @@ pub fn fit_weights(data: &SetData, rows: &[usize], lambda: f64, step: f64) -> Fi
         }
     }
     near_zero.retain(|&r| fitted[r]);
+    let thresholds = if config.thresholds {
+        fit_thresholds(data, rows, &weights, &fitted, step)
+    } else {
+        data.thresholds.clone()
+    };
     Fitted {
         weights,
+        thresholds,
         fitted,
         few_examples,
         never_fired,
         unreachable,
         near_zero,
     }
+}
+
+/// Thresholds for the labels with fitted weights, one label after the
+/// other in file order: each takes the multiple of `step` up to three
+/// times its threshold that gives the best macro-F1 on `rows` with the
+/// rulebook's decision, staying as it is on a tie, and never above what
+/// its rules can reach.
+fn fit_thresholds(
+    data: &SetData,
+    rows: &[usize],
+    weights: &[f64],
+    fitted: &[bool],
+    step: f64,
+) -> Vec<f64> {
+    let mut thresholds = data.thresholds.clone();
+    for l in 0..data.labels {
+        let mine = || (0..weights.len()).filter(|&r| data.rule_label[r] == l);
+        if !mine().any(|r| fitted[r]) {
+            continue;
+        }
+        let reach: f64 = mine().map(|r| weights[r].max(0.0)).sum();
+        let top = (3.0 * data.thresholds[l]).min(reach);
+        let mut best = (
+            thresholds[l],
+            decide::measure(data, weights, &thresholds, rows).macro_f1,
+        );
+        let mut k = 1.0;
+        while k * step <= top + 1e-9 {
+            thresholds[l] = k * step;
+            let m = decide::measure(data, weights, &thresholds, rows).macro_f1;
+            if m > best.1 + 1e-12 {
+                best = (k * step, m);
+            }
+            k += 1.0;
+        }
+        thresholds[l] = best.0;
+    }
+    thresholds
 }
 
 /// The model of the labels `labels` competing on `rows`, and the rule of

@@ -39,7 +39,14 @@ fn the_decision_on_the_firing_matrix_is_the_rulebooks() {
         let mut got = Vec::new();
         for (i, p) in posts.iter().enumerate() {
             let v = rb.classify(&p.text);
-            decide(&data, &data.weights, &data.fired[i], &mut s, &mut got);
+            decide(
+                &data,
+                &data.weights,
+                &data.thresholds,
+                &data.fired[i],
+                &mut s,
+                &mut got,
+            );
             let want: Vec<usize> = if v.sets[si].fallback {
                 vec![data.fallback_slot()]
             } else {
@@ -72,7 +79,7 @@ fn the_figures_are_evals() {
     for si in 0..2 {
         let data = set_data(&rb, si, &posts, &matrix, &pinned).unwrap();
         let all: Vec<usize> = (0..posts.len()).collect();
-        let m = measure(&data, &data.weights, &all);
+        let m = measure(&data, &data.weights, &data.thresholds, &all);
         assert!((m.macro_f1 - e.sets[si].macro_f1).abs() < 1e-12, "set {si}");
         assert!((m.micro_f1 - e.sets[si].micro_f1).abs() < 1e-12, "set {si}");
         assert_eq!(m.accuracy, e.sets[si].accuracy, "set {si}");
@@ -119,7 +126,7 @@ fn synthetic(weights: &[f64], posts: usize, seed: u64) -> SetData {
     let mut got = Vec::new();
     for _ in 0..posts {
         let fired: Vec<u32> = (0..6u32).filter(|_| rng.below(3) == 0).collect();
-        decide(&data, weights, &fired, &mut s, &mut got);
+        decide(&data, weights, &data.thresholds, &fired, &mut s, &mut got);
         data.fired.push(fired);
         data.gold.push(got.clone());
     }
@@ -132,7 +139,7 @@ fn fitting_recovers_the_decisions_of_the_generating_weights() {
     let mut data = synthetic(&truth, 600, 3);
     data.weights = vec![1.0; 6];
     let all: Vec<usize> = (0..600).collect();
-    let before = measure(&data, &data.weights, &all);
+    let before = measure(&data, &data.weights, &data.thresholds, &all);
     let fit = fit_set(
         &data,
         &FitOptions {
@@ -140,6 +147,7 @@ fn fitting_recovers_the_decisions_of_the_generating_weights() {
             seed: 1,
             step: 0.25,
             threads: 2,
+            thresholds: true,
         },
     );
     let w = &fit.fitted.weights;
@@ -172,10 +180,19 @@ fn pinned_rules_and_rare_labels_keep_their_weights() {
         }
     }
     let all: Vec<usize> = (0..data.fired.len()).collect();
-    let f = fit_weights(&data, &all, 1.0, 0.25);
+    let f = fit_weights(
+        &data,
+        &all,
+        Config {
+            lambda: 1.0,
+            thresholds: true,
+        },
+        0.25,
+    );
     assert_eq!(f.weights[1], 0.75);
     assert_eq!((f.weights[4], f.weights[5]), (0.75, 0.75));
     assert_eq!(f.few_examples, vec![(2, 2)]);
+    assert_eq!(f.thresholds[2], 1.0, "a rare label keeps its threshold");
     assert!(!f.fitted[1] && !f.fitted[4] && f.fitted[0]);
 }
 
@@ -189,6 +206,7 @@ fn the_same_seed_gives_the_same_fit_whatever_the_threads() {
         seed: 11,
         step: 0.25,
         threads: 1,
+        thresholds: true,
     };
     let a = fit_set(&data, &opts);
     let b = fit_set(&data, &opts);
@@ -196,5 +214,39 @@ fn the_same_seed_gives_the_same_fit_whatever_the_threads() {
     assert_eq!(a.fitted.weights, b.fitted.weights);
     assert_eq!(a.cross_validated, b.cross_validated);
     assert_eq!(a.fitted.weights, c.fitted.weights, "threads change nothing");
-    assert_eq!((a.lambda, a.cross_validated), (c.lambda, c.cross_validated));
+    assert_eq!((a.config, a.cross_validated), (c.config, c.cross_validated));
+}
+
+#[test]
+fn a_threshold_is_found_on_the_rulebooks_decision() {
+    // One `many` label whose reference needs both of its rules, while its
+    // threshold lets either do.
+    let mut data = SetData {
+        mode: Mode::Many,
+        labels: 1,
+        rule_label: vec![0, 0],
+        weights: vec![1.0, 1.0],
+        thresholds: vec![1.0],
+        tie_rank: vec![0],
+        fallback_label: None,
+        pinned: vec![false; 2],
+        set_threshold: 1.0,
+        fired: Vec::new(),
+        gold: Vec::new(),
+    };
+    for fired in [vec![0], vec![1], vec![0, 1], vec![]] {
+        for _ in 0..10 {
+            data.gold
+                .push(if fired.len() == 2 { vec![0] } else { vec![] });
+            data.fired.push(fired.clone());
+        }
+    }
+    let rows: Vec<usize> = (0..data.fired.len()).collect();
+    let t = fit_thresholds(&data, &rows, &data.weights, &[true, true], 0.25);
+    assert_eq!(t, vec![1.25], "the lowest threshold that needs both rules");
+    assert_eq!(
+        measure(&data, &data.weights, &t, &rows).macro_f1,
+        1.0,
+        "every post decided right"
+    );
 }
