@@ -375,3 +375,13 @@ fn writing_onto_the_input_rulebook_and_unknown_keep_ids_are_refused() {
     let r = postclass(&["fit", "--gold", s(&gold), "--rules", START]);
     assert_eq!(r.status.code(), Some(2), "-o or --dry-run is required");
 }
+
+#[test]
+fn help_has_examples() {
+    let text = stdout(&postclass_ok(&["fit", "--help"]));
+    assert!(text.contains("Examples:\n  postclass fit "), "{text}");
+    assert!(
+        text.contains("--keep <ID>") && text.contains("--folds <K>"),
+        "{text}"
+    );
+}

@@ -1,5 +1,6 @@
-//! `postclass fit`: learn a rulebook's weights from posts labelled by hand
-//! and write the rulebook with only its weights changed.
+//! `postclass fit`: learn a rulebook's weights (and optionally its labels'
+//! thresholds) from posts labelled by hand, and write the rulebook with
+//! only those values changed.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -17,18 +18,21 @@ const EXAMPLES: &str = "\
 Learns the weights of the rules from posts labelled by hand (the gold file of `eval`): each
 post is classified once, then for each set a regularised logistic regression over which rules
 fired (multinomial for a `one` set, one binary model per label for a `many` set) finds the
-weights, with the regularisation strength chosen by cross-validation. Weights are expressed
-against the thresholds as they are (which stay), rounded to --step, and every figure is the
-rulebook's own decision with the rounded weights. Only `weight` values change in the written
-rulebook: comments, order and layout stay byte for byte. Rules and labels with `fixed = true`,
-or named by --keep, rules that never fired and labels with fewer than 3 reference posts keep
-their weights. The gold file is read into memory.
+weights, pulled towards the rulebook's with a strength chosen by cross-validation. Weights are
+expressed against the thresholds as they are (which stay, unless --thresholds), rounded to
+--step, and every figure is the rulebook's own decision with the rounded weights. Only `weight`
+(and with --thresholds `threshold`) values change in the written rulebook: comments, order and
+layout stay byte for byte. Rules and labels with `fixed = true`, or named by --keep, rules that
+never fired and labels with fewer than 3 reference posts keep their weights. The report gives
+each set's figures before and after, in-sample and cross-validated (--folds, --seed), and the
+weights changed. The gold file is read into memory.
 
 Examples:
   postclass fit --gold labelled.csv -o tuned.toml            # from the default rulebook
   postclass fit --gold labelled.csv --rules mine.toml -o mine-tuned.toml --keep angry-insult
   postclass fit --gold train_en.csv --where split=tune -o tuned.toml
   postclass fit --gold labelled.csv --dry-run --folds 10     # the report only
+  postclass fit --gold labelled.csv --thresholds -o tuned.toml  # label thresholds as well
   diff mine.toml mine-tuned.toml                             # only weight lines differ";
 
 #[derive(Debug, clap::Args)]
