@@ -88,6 +88,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     if !(args.step.is_finite() && args.step > 0.0) {
         bail!("--step must be a number above 0, got {}", args.step);
     }
+    if args.output.as_deref().is_some_and(|o| o.as_os_str() == "-") {
+        bail!("-o -: the report goes to standard output; give -o a file name");
+    }
     if let Some(out) = &args.output {
         output::ensure_not_an_input(out, &[args.rules.clone(), Some(args.gold.gold.clone())])?;
     }

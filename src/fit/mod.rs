@@ -12,8 +12,12 @@
 //! that is not fitted (pinned, never fired, of a label with too few
 //! examples) adds its weight times `β`, an offset. A `many` set gets one
 //! such binary model per label, on the posts where one of its rules fired.
-//! Weights are then rounded to a readable step, and every figure is
-//! measured with the rulebook's own decision on the rounded weights.
+//! The penalty pulls each coefficient towards `β` times the rulebook's
+//! weight, so the strongest one keeps the rulebook. Weights are then
+//! rounded to a readable step (and, if asked, label thresholds searched on
+//! the rulebook's decision), and every figure is measured with the
+//! rulebook's own decision on the rounded weights. The penalty's strength
+//! (and whether thresholds move) is chosen by cross-validation.
 
 pub mod decide;
 pub mod folds;
