@@ -22,6 +22,8 @@ pub enum Command {
     Classify(commands::classify::Args),
     /// Measure a rulebook against posts labelled by hand: precision, recall, F1, rule analysis.
     Eval(commands::eval::Args),
+    /// Learn the rules' weights from posts labelled by hand; write the rulebook with only weights changed.
+    Fit(commands::fit::Args),
     /// Check rulebooks for errors and likely mistakes, without classifying anything.
     Check(commands::check::Args),
     /// Run a rulebook's examples and case files against it.
@@ -49,6 +51,7 @@ impl Cli {
         match self.command {
             Command::Classify(args) => commands::classify::run(args),
             Command::Eval(args) => commands::eval::run(args),
+            Command::Fit(args) => commands::fit::run(args),
             Command::Check(args) => commands::check::run(args),
             Command::Test(args) => commands::test::run(args),
             Command::Explain(args) => commands::explain::run(args),

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod classify;
 pub mod eval;
 pub mod explain;
+pub mod fit;
 pub mod normalize;
 pub mod rulebook;
 pub mod sample;

@@ -16,7 +16,16 @@ fn postclass(args: &[&str]) -> Output {
     out
 }
 
-const SUBCOMMANDS: [&str; 5] = ["classify", "triage", "summary", "completions", "man"];
+const SUBCOMMANDS: [&str; 8] = [
+    "classify",
+    "triage",
+    "summary",
+    "completions",
+    "man",
+    "fit",
+    "suggest",
+    "sample",
+];
 
 #[test]
 fn completions_generate_for_bash_zsh_and_fish() {

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod consumers;
 pub mod eval;
 pub mod explain;
+pub mod fit;
 pub mod gold;
 pub mod input_args;
 pub mod man;

@@ -3,6 +3,7 @@
 pub mod ascii;
 pub mod compile;
 pub mod diagnostic;
+pub mod edit;
 pub mod model;
 mod parallel;
 pub mod validate;

@@ -119,6 +119,10 @@ pub struct LabelDef {
     /// Overrides the set's threshold for this label.
     #[serde(default)]
     pub threshold: Option<Spanned<f64>>,
+    /// `postclass fit` leaves this label's threshold and the weights of
+    /// its rules as they are.
+    #[serde(default)]
+    pub fixed: bool,
     /// Posts that must get this label.
     #[serde(default)]
     pub examples: Vec<Spanned<String>>,
@@ -136,6 +140,9 @@ pub struct RuleDef {
     pub id: Spanned<String>,
     #[serde(default = "default_weight")]
     pub weight: Spanned<f64>,
+    /// `postclass fit` leaves this rule's weight as it is.
+    #[serde(default)]
+    pub fixed: bool,
     #[serde(default)]
     pub description: String,
     /// At least one of these phrases (word-boundary match on normalised text).

@@ -1,0 +1,456 @@
+//! `postclass fit`: learn a rulebook's weights (and optionally its labels'
+//! thresholds) from posts labelled by hand, and write the rulebook with
+//! only those values changed.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use super::gold::{read_gold, GoldArgs};
+use super::{read_rulebook_source, Outcome};
+use crate::fit::{self, FitOptions, Metrics, SetFit, MIN_EXAMPLES};
+use crate::output::{self, AtomicFile};
+use crate::rulebook::{self, edit, model::RulebookFile, Mode, Rulebook};
+
+const EXAMPLES: &str = "\
+Learns the weights of the rules from posts labelled by hand (the gold file of `eval`): each
+post is classified once, then for each set a regularised logistic regression over which rules
+fired (multinomial for a `one` set, one binary model per label for a `many` set) finds the
+weights, pulled towards the rulebook's with a strength chosen by cross-validation. Weights are
+expressed against the thresholds as they are (which stay, unless --thresholds), rounded to
+--step, and every figure is the rulebook's own decision with the rounded weights. Only `weight`
+(and with --thresholds `threshold`) values change in the written rulebook: comments, order and
+layout stay byte for byte. Rules and labels with `fixed = true`, or named by --keep, rules that
+never fired and labels with fewer than 3 reference posts keep their weights. The report gives
+each set's figures before and after, in-sample and cross-validated (--folds, --seed), and the
+weights changed. The gold file is read into memory.
+
+Examples:
+  postclass fit --gold labelled.csv -o tuned.toml            # from the default rulebook
+  postclass fit --gold labelled.csv --rules mine.toml -o mine-tuned.toml --keep angry-insult
+  postclass fit --gold train_en.csv --where split=tune -o tuned.toml
+  postclass fit --gold labelled.csv --dry-run --folds 10     # the report only
+  postclass fit --gold labelled.csv --thresholds -o tuned.toml  # label thresholds as well
+  diff mine.toml mine-tuned.toml                             # only weight lines differ";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    pub gold: GoldArgs,
+
+    /// Rulebook to start from (default: the embedded default rulebook).
+    #[arg(short, long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    /// Where to write the fitted rulebook (never onto an input). Required
+    /// unless --dry-run.
+    #[arg(short, long, value_name = "FILE", required_unless_present = "dry_run")]
+    pub output: Option<PathBuf>,
+
+    /// Print the report only; write no rulebook.
+    #[arg(long, conflicts_with = "output")]
+    pub dry_run: bool,
+
+    /// Leave this rule's weight, or every weight of this label, as it is
+    /// (like `fixed = true` in the rulebook). Repeatable.
+    #[arg(long, value_name = "ID")]
+    pub keep: Vec<String>,
+
+    /// Folds of the cross-validation (2 to 20).
+    #[arg(long, value_name = "K", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(2..=20))]
+    pub folds: u32,
+
+    /// Seed of the folds: the same seed gives the same rulebook and report.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Weights are rounded to a multiple of this.
+    #[arg(long, value_name = "STEP", default_value_t = 0.25)]
+    pub step: f64,
+
+    /// Fit the thresholds of the labels too: each label's threshold is
+    /// searched among multiples of --step on the rulebook's decision, and
+    /// cross-validation chooses whether it helps.
+    #[arg(long)]
+    pub thresholds: bool,
+
+    /// Threads for the folds (default: the number of cores). The rulebook
+    /// and the report are the same whatever the number.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+pub fn run(args: Args) -> Result<Outcome> {
+    if !(args.step.is_finite() && args.step > 0.0) {
+        bail!("--step must be a number above 0, got {}", args.step);
+    }
+    if args.output.as_deref().is_some_and(|o| o.as_os_str() == "-") {
+        bail!("-o -: the report goes to standard output; give -o a file name");
+    }
+    if let Some(out) = &args.output {
+        output::ensure_not_an_input(out, &[args.rules.clone(), Some(args.gold.gold.clone())])?;
+    }
+    let source = read_rulebook_source(args.rules.as_deref())?;
+    let rulebook = load(&source)?;
+    let file: RulebookFile = toml::from_str(&source.text)
+        .with_context(|| format!("reading rulebook {}", source.name))?;
+    let pinned = pinned_rules(&rulebook, &file, &args.keep)?;
+    let gold = read_gold(&args.gold, &rulebook)?;
+    if gold.posts.is_empty() {
+        if gold.filtered_out > 0 {
+            bail!(
+                "{}: no posts to fit on: --where left out all {} rows",
+                gold.name,
+                gold.filtered_out
+            );
+        }
+        bail!("{}: no posts to fit on", gold.name);
+    }
+    for (set, field) in rulebook.sets.iter().zip(&gold.fields) {
+        if field.is_none() {
+            bail!(
+                "{}: no field holds the reference labels of set `{}`; expected a field `{}` (or pass --label {}=FIELD)",
+                gold.name,
+                set.id,
+                set.id,
+                set.id
+            );
+        }
+    }
+    let folds = args.folds as usize;
+    let needed = (2 * folds).max(10);
+    let matrix = fit::firing(&rulebook, &gold.posts);
+    let mut data = Vec::new();
+    for (si, set) in rulebook.sets.iter().enumerate() {
+        let d = fit::set_data(&rulebook, si, &gold.posts, &matrix, &pinned).map_err(|u| {
+            anyhow::anyhow!(
+                "{}: set `{}` has reference labels the rulebook does not define: {}; its labels are: {}",
+                gold.name,
+                set.id,
+                u.0.iter()
+                    .map(|(l, n)| format!("`{l}` ({n} post{})", if *n == 1 { "" } else { "s" }))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                set.labels
+                    .iter()
+                    .map(|l| l.id.as_str())
+                    .chain(set.fallback.as_deref())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        if d.fired.len() < needed {
+            bail!(
+                "{}: set `{}` has {} post(s) with a reference label; fitting with {} folds needs at least {}",
+                gold.name,
+                set.id,
+                d.fired.len(),
+                folds,
+                needed
+            );
+        }
+        data.push(d);
+    }
+    let opts = FitOptions {
+        folds,
+        seed: args.seed,
+        step: args.step,
+        threads: super::classify::threads(args.threads),
+        thresholds: args.thresholds,
+    };
+    let fits: Vec<SetFit> = data.iter().map(|d| fit::fit_set(d, &opts)).collect();
+
+    let mut changes = Vec::new();
+    for (si, f) in fits.iter().enumerate() {
+        for (j, r) in set_rules(&rulebook, si).enumerate() {
+            let new = f.fitted.weights[j];
+            if f.fitted.fitted[j] && new != rulebook.rules[r].weight {
+                changes.push((rulebook.rules[r].id.clone(), new));
+            }
+        }
+    }
+    let mut threshold_changes = Vec::new();
+    for (si, f) in fits.iter().enumerate() {
+        let set = &rulebook.sets[si];
+        for (l, label) in set.labels.iter().enumerate() {
+            if f.fitted.thresholds[l] != label.threshold {
+                threshold_changes.push(edit::ThresholdChange {
+                    set: set.id.clone(),
+                    label: Some(label.id.clone()),
+                    value: f.fitted.thresholds[l],
+                });
+            }
+        }
+    }
+    let text = edit::set_values(&source.text, &changes, &threshold_changes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
+    // The written rulebook must load: a check failing here is a defect.
+    load(&rulebook::Source::new(source.name.clone(), text.clone()))
+        .context("the fitted rulebook does not load")?;
+
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "fit of {} on {}: {} posts{}, {} folds, seed {}, weights rounded to {}",
+        source.name,
+        gold.name,
+        gold.posts.len(),
+        if gold.filtered_out > 0 {
+            format!(" ({} rows left out by --where)", gold.filtered_out)
+        } else {
+            String::new()
+        },
+        folds,
+        args.seed,
+        args.step
+    );
+    for (si, f) in fits.iter().enumerate() {
+        render_set(&mut report, &rulebook, si, f, &data[si], folds);
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(report.as_bytes())?;
+    stdout.flush()?;
+    if let Some(out) = &args.output {
+        output::install_interrupt_cleanup();
+        let mut file = output::Sink::File(AtomicFile::create(out)?);
+        file.write_all(text.as_bytes())
+            .with_context(|| format!("writing {}", out.display()))?;
+        file.finish()?;
+        eprintln!(
+            "postclass: fit: wrote {} ({} weight{} and {} threshold{} changed)",
+            out.display(),
+            changes.len(),
+            if changes.len() == 1 { "" } else { "s" },
+            threshold_changes.len(),
+            if threshold_changes.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+fn load(source: &rulebook::Source) -> Result<Rulebook> {
+    match rulebook::load(source.clone()) {
+        Ok((rb, _)) => Ok(rb),
+        Err(report) => bail!(
+            "the rulebook has {} error(s):\n{}",
+            report.errors(),
+            report.render_human(false).trim_end()
+        ),
+    }
+}
+
+/// The rules of set `si`, in the set's own numbering.
+fn set_rules(rulebook: &Rulebook, si: usize) -> impl Iterator<Item = usize> + '_ {
+    (0..rulebook.rules.len()).filter(move |&r| rulebook.rules[r].set == si)
+}
+
+/// Rules fit must leave as they are: `fixed = true` on the rule or its
+/// label, and the rules and labels named by `--keep`.
+fn pinned_rules(rulebook: &Rulebook, file: &RulebookFile, keep: &[String]) -> Result<Vec<bool>> {
+    for id in keep {
+        let known = rulebook.rules.iter().any(|r| r.id == *id)
+            || rulebook
+                .sets
+                .iter()
+                .any(|s| s.labels.iter().any(|l| l.id == *id));
+        if !known {
+            bail!("--keep: the rulebook has no rule or label `{id}`");
+        }
+    }
+    let mut fixed_rules = Vec::new();
+    let mut fixed_labels = Vec::new();
+    for set in &file.set {
+        for label in &set.label {
+            if label.fixed {
+                fixed_labels.push((set.id.get_ref().clone(), label.id.get_ref().clone()));
+            }
+            for rule in &label.rule {
+                if rule.fixed {
+                    fixed_rules.push(rule.id.get_ref().clone());
+                }
+            }
+        }
+    }
+    Ok(rulebook
+        .rules
+        .iter()
+        .map(|r| {
+            let set = &rulebook.sets[r.set];
+            let label = &set.labels[r.label].id;
+            fixed_rules.contains(&r.id)
+                || keep.contains(&r.id)
+                || keep.contains(label)
+                || fixed_labels.contains(&(set.id.clone(), label.clone()))
+        })
+        .collect())
+}
+
+fn figures(m: &Metrics) -> String {
+    let mut s = format!("{:>8.3}  {:>8.3}", m.macro_f1, m.micro_f1);
+    if let Some(a) = m.accuracy {
+        let _ = write!(s, "  {a:>8.3}");
+    }
+    s
+}
+
+fn weight(w: f64) -> String {
+    let s = format!("{w:.2}");
+    let s = s.trim_end_matches('0');
+    s.strip_suffix('.').unwrap_or(s).to_string()
+}
+
+fn render_set(
+    out: &mut String,
+    rb: &Rulebook,
+    si: usize,
+    f: &SetFit,
+    data: &fit::SetData,
+    folds: usize,
+) {
+    let set = &rb.sets[si];
+    let one = set.mode == Mode::One;
+    let _ = writeln!(
+        out,
+        "\n== {} ({}, {} posts, regularisation λ = {}, thresholds {})",
+        set.id,
+        if one { "one" } else { "many" },
+        f.posts,
+        f.config.lambda,
+        if f.config.thresholds {
+            "fitted"
+        } else {
+            "kept"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  {:<28}  macro-F1  micro-F1{}",
+        "",
+        if one { "  accuracy" } else { "" }
+    );
+    let rows = [
+        ("before, in-sample", &f.before),
+        ("before, cross-validated", &f.before),
+        ("after, in-sample", &f.after),
+        ("after, cross-validated", &f.cross_validated),
+    ];
+    for (name, m) in rows {
+        let _ = writeln!(out, "  {name:<28}  {}", figures(m));
+    }
+    let _ = writeln!(
+        out,
+        "  (before: the rulebook as it is, fitted on nothing, so both figures are the same; \
+         cross-validated: each post decided by weights fitted on the other {} folds)",
+        folds - 1
+    );
+    let rules: Vec<usize> = set_rules(rb, si).collect();
+    let changed: Vec<usize> = (0..rules.len())
+        .filter(|&j| f.fitted.fitted[j] && f.fitted.weights[j] != data.weights[j])
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n  weights changed: {} of {} rules",
+        changed.len(),
+        rules.len()
+    );
+    if !changed.is_empty() {
+        let w = changed
+            .iter()
+            .map(|&j| rb.rules[rules[j]].id.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let lw = set
+            .labels
+            .iter()
+            .map(|l| l.id.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = writeln!(out, "  {:<w$}  {:<lw$}  fired  old -> new", "rule", "label");
+        for &j in &changed {
+            let r = &rb.rules[rules[j]];
+            let _ = writeln!(
+                out,
+                "  {:<w$}  {:<lw$}  {:>5}  {} -> {}",
+                r.id,
+                set.labels[r.label].id,
+                f.fired[j],
+                weight(data.weights[j]),
+                weight(f.fitted.weights[j])
+            );
+        }
+    }
+    let moved: Vec<usize> = (0..set.labels.len())
+        .filter(|&l| f.fitted.thresholds[l] != data.thresholds[l])
+        .collect();
+    if !moved.is_empty() {
+        let _ = writeln!(out, "\n  thresholds changed:");
+        let lw = moved
+            .iter()
+            .map(|&l| set.labels[l].id.len())
+            .max()
+            .unwrap_or(5);
+        for &l in &moved {
+            let _ = writeln!(
+                out,
+                "  {:<lw$}  {} -> {}",
+                set.labels[l].id,
+                weight(data.thresholds[l]),
+                weight(f.fitted.thresholds[l])
+            );
+        }
+    }
+    let ids = |js: &mut dyn Iterator<Item = usize>| {
+        js.map(|j| rb.rules[rules[j]].id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let pinned: Vec<usize> = (0..rules.len()).filter(|&j| data.pinned[j]).collect();
+    if !pinned.is_empty() {
+        let _ = writeln!(
+            out,
+            "  kept (fixed or --keep): {}",
+            ids(&mut pinned.iter().copied())
+        );
+    }
+    if !f.fitted.never_fired.is_empty() {
+        let _ = writeln!(
+            out,
+            "  kept, never fired on these posts ({}): {}",
+            f.fitted.never_fired.len(),
+            ids(&mut f.fitted.never_fired.iter().copied())
+        );
+    }
+    for &(l, n) in &f.fitted.few_examples {
+        let _ = writeln!(
+            out,
+            "  kept, label `{}` has {n} reference post{} ({MIN_EXAMPLES} needed): its rules keep their weights",
+            set.labels[l].id,
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    for &l in &f.fitted.unreachable {
+        let _ = writeln!(
+            out,
+            "  kept, label `{}`: the fitted weights could not reach its threshold {}",
+            set.labels[l].id,
+            weight(data.thresholds[l])
+        );
+    }
+    if !f.fitted.near_zero.is_empty() {
+        let _ = writeln!(
+            out,
+            "  fitted to about 0, written as one step of their sign (rules that may not help): {}",
+            ids(&mut f.fitted.near_zero.iter().copied())
+        );
+    }
+}

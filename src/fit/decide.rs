@@ -1,0 +1,170 @@
+//! The rulebook's decision and its quality figures, recomputed from which
+//! rules fired, for any weights: what `fit` scores candidate weights with.
+//! Mirrors [`crate::Rulebook::classify_into`] exactly (the same score
+//! tolerance, ties, fallback), which a test checks.
+
+use crate::classify::SCORE_EPSILON;
+use crate::rulebook::Mode;
+
+use super::SetData;
+
+/// Buffers reused from one post to the next.
+#[derive(Debug, Default)]
+pub struct DecideScratch {
+    scores: Vec<f64>,
+    touched: Vec<usize>,
+}
+
+/// The labels the set gives a post whose fired rules (the set's own
+/// numbering, ascending) are `fired`, under `weights`, into `out`. A `one`
+/// set gives one slot: a label, or its fallback (`data.outside()` when the
+/// fallback is not a label, or when there is none). `thresholds` are the
+/// labels'.
+pub fn decide(
+    data: &SetData,
+    weights: &[f64],
+    thresholds: &[f64],
+    fired: &[u32],
+    s: &mut DecideScratch,
+    out: &mut Vec<usize>,
+) {
+    out.clear();
+    s.scores.clear();
+    s.scores.resize(data.labels, 0.0);
+    s.touched.clear();
+    // Rules come label by label, so the labels touched come grouped.
+    for &r in fired {
+        let l = data.rule_label[r as usize];
+        s.scores[l] += weights[r as usize];
+        if s.touched.last() != Some(&l) {
+            s.touched.push(l);
+        }
+    }
+    let qualifying = s
+        .touched
+        .iter()
+        .copied()
+        .filter(|&l| s.scores[l] + SCORE_EPSILON >= thresholds[l]);
+    match data.mode {
+        Mode::Many => out.extend(qualifying),
+        Mode::One => {
+            let mut best: Option<usize> = None;
+            for l in qualifying {
+                best = match best {
+                    None => Some(l),
+                    Some(b) => {
+                        let (score, bs) = (s.scores[l], s.scores[b]);
+                        if score > bs + SCORE_EPSILON
+                            || ((score - bs).abs() <= SCORE_EPSILON
+                                && data.tie_rank[l] < data.tie_rank[b])
+                        {
+                            Some(l)
+                        } else {
+                            Some(b)
+                        }
+                    }
+                };
+            }
+            out.push(best.unwrap_or_else(|| data.fallback_slot()));
+        }
+    }
+}
+
+/// Quality figures of one set, as `postclass eval` computes them.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Metrics {
+    /// Mean F1 over the labels in the reference or the predictions.
+    pub macro_f1: f64,
+    /// F1 over all label decisions pooled.
+    pub micro_f1: f64,
+    /// `one` sets: the share of posts given their reference label.
+    pub accuracy: Option<f64>,
+}
+
+/// Counts of true positives, predictions and references per slot.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    tp: Vec<u64>,
+    predicted: Vec<u64>,
+    support: Vec<u64>,
+    exact: u64,
+    posts: u64,
+}
+
+impl Tally {
+    pub fn new(slots: usize) -> Tally {
+        Tally {
+            tp: vec![0; slots],
+            predicted: vec![0; slots],
+            support: vec![0; slots],
+            exact: 0,
+            posts: 0,
+        }
+    }
+
+    /// Adds one post: its reference slots and the slots given (each
+    /// without repeats).
+    pub fn add(&mut self, expected: &[usize], got: &[usize]) {
+        self.posts += 1;
+        for &e in expected {
+            self.support[e] += 1;
+            if got.contains(&e) {
+                self.tp[e] += 1;
+            }
+        }
+        for &g in got {
+            self.predicted[g] += 1;
+        }
+        if expected.len() == got.len() && expected.iter().all(|e| got.contains(e)) {
+            self.exact += 1;
+        }
+    }
+
+    pub fn metrics(&self, mode: Mode) -> Metrics {
+        let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let f1 = |p: f64, r: f64| {
+            if p + r == 0.0 {
+                0.0
+            } else {
+                2.0 * p * r / (p + r)
+            }
+        };
+        let mut sum = 0.0;
+        let mut present = 0;
+        for i in 0..self.tp.len() {
+            if self.support[i] > 0 || self.predicted[i] > 0 {
+                present += 1;
+                sum += f1(
+                    ratio(self.tp[i], self.predicted[i]),
+                    ratio(self.tp[i], self.support[i]),
+                );
+            }
+        }
+        let (tp, pred, sup) = (
+            self.tp.iter().sum(),
+            self.predicted.iter().sum(),
+            self.support.iter().sum(),
+        );
+        Metrics {
+            macro_f1: if present == 0 {
+                0.0
+            } else {
+                sum / present as f64
+            },
+            micro_f1: f1(ratio(tp, pred), ratio(tp, sup)),
+            accuracy: (mode == Mode::One).then(|| ratio(self.exact, self.posts)),
+        }
+    }
+}
+
+/// The figures of `weights` and `thresholds` on the posts `rows` of `data`.
+pub fn measure(data: &SetData, weights: &[f64], thresholds: &[f64], rows: &[usize]) -> Metrics {
+    let mut tally = Tally::new(data.slots());
+    let mut s = DecideScratch::default();
+    let mut got = Vec::new();
+    for &i in rows {
+        decide(data, weights, thresholds, &data.fired[i], &mut s, &mut got);
+        tally.add(&data.gold[i], &got);
+    }
+    tally.metrics(data.mode)
+}
