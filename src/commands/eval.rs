@@ -58,16 +58,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook(args.rules.as_deref())?;
     let thresholds = parse_fail_under(&args.fail_under)?;
     let gold = read_gold(&args.gold, &rulebook)?;
-    if gold.posts.is_empty() {
-        if gold.filtered_out > 0 {
-            bail!(
-                "{}: no posts to evaluate: --where left out all {} rows",
-                gold.name,
-                gold.filtered_out
-            );
-        }
-        bail!("{}: no posts to evaluate", gold.name);
-    }
+    gold.require_posts("evaluate")?;
     let eval = evaluate(&rulebook, &gold.posts, args.worst);
     let mut failed = Vec::new();
     for (metric, min) in &thresholds {

@@ -100,16 +100,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         .with_context(|| format!("reading rulebook {}", source.name))?;
     let pinned = pinned_rules(&rulebook, &file, &args.keep)?;
     let gold = read_gold(&args.gold, &rulebook)?;
-    if gold.posts.is_empty() {
-        if gold.filtered_out > 0 {
-            bail!(
-                "{}: no posts to fit on: --where left out all {} rows",
-                gold.name,
-                gold.filtered_out
-            );
-        }
-        bail!("{}: no posts to fit on", gold.name);
-    }
+    gold.require_posts("fit on")?;
     for (set, field) in rulebook.sets.iter().zip(&gold.fields) {
         if field.is_none() {
             bail!(

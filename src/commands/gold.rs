@@ -53,6 +53,24 @@ pub struct Gold {
     pub filtered_out: u64,
 }
 
+impl Gold {
+    /// Fails when no post was read, saying whether `--where` left them all
+    /// out; `what` completes "no posts to …".
+    pub fn require_posts(&self, what: &str) -> Result<()> {
+        if !self.posts.is_empty() {
+            return Ok(());
+        }
+        if self.filtered_out > 0 {
+            bail!(
+                "{}: no posts to {what}: --where left out all {} rows",
+                self.name,
+                self.filtered_out
+            );
+        }
+        bail!("{}: no posts to {what}", self.name);
+    }
+}
+
 /// One `--where` condition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Condition {

@@ -91,16 +91,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook(args.rules.as_deref())?;
     let targets = parse_targets(&args.targets, &rulebook)?;
     let gold = read_gold(&args.gold, &rulebook)?;
-    if gold.posts.is_empty() {
-        if gold.filtered_out > 0 {
-            bail!(
-                "{}: no labelled posts: --where left out all {} rows",
-                gold.name,
-                gold.filtered_out
-            );
-        }
-        bail!("{}: no labelled posts", gold.name);
-    }
+    gold.require_posts("mine")?;
     for t in &targets {
         if gold.fields[t.set].is_none() {
             let set = &rulebook.sets[t.set];
