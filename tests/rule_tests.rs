@@ -115,6 +115,17 @@ fn the_default_rulebook_passes_its_real_english_cases() {
     covers_every_label("tests/cases/real_en.csv");
 }
 
+/// Real English posts from the unlabelled airline pool, labelled with the
+/// guide: frequent complaint words without strong ones, lower-case anger,
+/// sarcasm, calm questions that mention a wait or a failed call, praise
+/// after a wait, and every customer type and trait.
+#[test]
+fn the_default_rulebook_passes_its_english_pool_cases() {
+    let cases = default_rulebook_passes("tests/cases/pool_en.csv");
+    assert!(cases >= 30, "only {cases} English pool cases");
+    covers_every_label("tests/cases/pool_en.csv");
+}
+
 #[test]
 fn passing_examples_exit_0() {
     let out = postclass(&["test", SUPPORT]);
