@@ -342,6 +342,14 @@ fn render_set(
          cross-validated: each post decided by weights fitted on the other {} folds)",
         folds - 1
     );
+    if f.no_gain {
+        let _ = writeln!(
+            out,
+            "  kept every weight and threshold: the cross-validated micro-F1 ({:.3}) is below the \
+             rulebook's ({:.3}), so weights fitted on these posts would not carry over to others",
+            f.cross_validated.micro_f1, f.before.micro_f1
+        );
+    }
     let rules: Vec<usize> = set_rules(rb, si).collect();
     let changed: Vec<usize> = (0..rules.len())
         .filter(|&j| f.fitted.fitted[j] && f.fitted.weights[j] != data.weights[j])

@@ -255,6 +255,12 @@ pub struct SetFit {
     /// Each post predicted by weights fitted without its fold (`λ` chosen
     /// inside the other folds too), pooled.
     pub cross_validated: Metrics,
+    /// The cross-validated micro-F1 (accuracy, for a `one` set) fell below
+    /// the rulebook's: weights fitted on these posts would not carry over
+    /// to others, so the set keeps its weights and thresholds (`fitted`
+    /// says none was fitted). Micro-F1 pools every decision; macro-F1
+    /// swings with the labels that have a handful of posts.
+    pub no_gain: bool,
 }
 
 /// Fits the weights of a set and measures them.
@@ -301,8 +307,16 @@ pub fn fit_set(data: &SetData, opts: &FitOptions) -> SetFit {
     }
     let cross_validated = tally.metrics(data.mode);
     let config = choose(data, &all, opts);
-    let fitted = fit_weights(data, &all, config, opts.step);
-    let after = decide::measure(data, &fitted.weights, &fitted.thresholds, &all);
+    let mut fitted = fit_weights(data, &all, config, opts.step);
+    let mut after = decide::measure(data, &fitted.weights, &fitted.thresholds, &all);
+    let no_gain = cross_validated.micro_f1 + 1e-9 < before.micro_f1;
+    if no_gain {
+        fitted.weights = data.weights.clone();
+        fitted.thresholds = data.thresholds.clone();
+        fitted.fitted.iter_mut().for_each(|f| *f = false);
+        fitted.near_zero.clear();
+        after = before;
+    }
     SetFit {
         posts: all.len(),
         config,
@@ -311,6 +325,7 @@ pub fn fit_set(data: &SetData, opts: &FitOptions) -> SetFit {
         before,
         after,
         cross_validated,
+        no_gain,
     }
 }
 

@@ -250,3 +250,46 @@ fn a_threshold_is_found_on_the_rulebooks_decision() {
         "every post decided right"
     );
 }
+
+/// A set is changed only when the weights fitted without each fold do at
+/// least as well on it as the rulebook: on references drawn at random
+/// (no rule can predict them) some seeds find no gain, and then every
+/// weight and threshold stays, with the figures after equal to before.
+#[test]
+fn a_set_without_a_cross_validated_gain_keeps_its_weights() {
+    let rb = default_rulebook();
+    let mut posts = default_posts(&rb);
+    let types: Vec<String> = rb.sets[0].labels.iter().map(|l| l.id.clone()).collect();
+    let mut kept = 0;
+    for seed in 1..=6u64 {
+        let mut rng = SplitMix64::new(seed);
+        for p in &mut posts {
+            let t = (rng.next_u64() % types.len() as u64) as usize;
+            p.labels = vec![Some(vec![types[t].clone()]), None];
+        }
+        let matrix = firing(&rb, &posts);
+        let pinned = vec![false; rb.rules.len()];
+        let data = set_data(&rb, 0, &posts, &matrix, &pinned).unwrap();
+        let fit = fit_set(
+            &data,
+            &FitOptions {
+                folds: 3,
+                seed,
+                step: 0.25,
+                threads: 1,
+                thresholds: false,
+            },
+        );
+        if fit.no_gain {
+            kept += 1;
+            assert!(fit.cross_validated.micro_f1 < fit.before.micro_f1);
+            assert_eq!(fit.fitted.weights, data.weights);
+            assert_eq!(fit.fitted.thresholds, data.thresholds);
+            assert!(fit.fitted.fitted.iter().all(|f| !f));
+            assert_eq!(fit.after, fit.before);
+        } else {
+            assert!(fit.cross_validated.micro_f1 + 1e-9 >= fit.before.micro_f1);
+        }
+    }
+    assert!(kept > 0, "no seed exercised the no-gain case");
+}
