@@ -215,6 +215,7 @@ fn json_output_parses_back_with_every_field() {
     assert_eq!(
         first.diagnostics,
         vec![JsonDiagnostic {
+            file: None,
             code: "E002".into(),
             severity: "error".into(),
             message: "unknown key `wieght`".into(),
