@@ -416,7 +416,7 @@ impl Merger<'_, '_> {
             )
             .at(rule.id.span())
             .with_help(format!(
-                "to change a rule of a rulebook this one extends, write an [[override]] with rule = \"{id}\"; to replace it, disable it and give the new rule another id"
+                "a rule id is defined once in a chain: to change the rule, write an [[override]] with rule = \"{id}\"; to replace it, disable it and give the new rule another id"
             )),
         );
         true
