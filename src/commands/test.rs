@@ -25,7 +25,9 @@ Case files (CSV, TSV or JSONL, by extension) have a `text` column, optionally
 A `one` set's cell names its label (or fallback); a `many` set's cell lists
 every expected label joined with `;` (empty: none); `*` skips the set for that
 row; a set without a column is not checked. Case files are run against every
-rulebook given.
+rulebook given. A rulebook may name its own (`cases = [..]` in `[rulebook]`);
+one that extends others runs the examples and case files of every file of
+its chain, and each failure names the file the case is in.
 
 Exit codes: 0 every test passed; 1 a test failed; 2 a rulebook or case file
 could not be read or is invalid, or a usage error.";
