@@ -917,3 +917,131 @@ impl StepOn for Option<&Spanned<bool>> {
         !matches!(self, Some(s) if !*s.get_ref())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "[rulebook]\nname = \"b\"\nversion = \"1\"\n\n[[set]]\nid = \"s\"\nmode = \"many\"\n\n[[set.label]]\nid = \"l\"\n\n[[set.label.rule]]\nid = \"r\"\nany = [\"x\"]\n";
+
+    /// Resolves `top` with bases read from `files`, by path.
+    fn resolve_with(top: &str, files: &[(&str, &str)]) -> Resolved {
+        let mut read = |p: &Path| {
+            files
+                .iter()
+                .find(|(name, _)| Path::new(name) == p)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| "no such file".to_string())
+        };
+        resolve(Source::new("dir/top.toml", top), &mut read)
+    }
+
+    fn codes(r: &Resolved) -> Vec<&'static str> {
+        r.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn lexical_paths_drop_dots() {
+        assert_eq!(
+            lexical(Path::new("a/./b/../c.toml")),
+            PathBuf::from("a/c.toml")
+        );
+        assert_eq!(lexical(Path::new("../x.toml")), PathBuf::from("../x.toml"));
+        assert_eq!(
+            lexical(Path::new("a/../../x.toml")),
+            PathBuf::from("../x.toml")
+        );
+    }
+
+    #[test]
+    fn spans_point_into_the_file_that_holds_them() {
+        let top = "[rulebook]\nname = \"t\"\nversion = \"1\"\nextends = [\"b.toml\"]\n";
+        let r = resolve_with(top, &[("dir/b.toml", BASE)]);
+        assert_eq!(codes(&r), Vec::<&str>::new());
+        let file = r.file.unwrap();
+        let rule = &file.set[0].label[0].rule[0];
+        assert_eq!(r.chain.name_at(rule.id.span().start), "dir/b.toml");
+        let d = r
+            .chain
+            .localize(Diagnostic::error("E028", "x").at(rule.id.span()));
+        assert_eq!(d.file.as_ref().unwrap().name, "dir/b.toml");
+        let local = d.span.unwrap();
+        assert_eq!(&BASE[local], "\"r\"");
+        assert_eq!(r.chain.origin(&rule.id.span()), "dir/b.toml:13:6");
+    }
+
+    #[test]
+    fn a_base_reached_twice_is_applied_once() {
+        let side = |name: &str| {
+            format!("[rulebook]\nname = \"{name}\"\nversion = \"1\"\nextends = [\"b.toml\"]\n")
+        };
+        let (left, right) = (side("left"), side("right"));
+        let top = "[rulebook]\nname = \"t\"\nversion = \"1\"\nextends = [\"left.toml\", \"./right.toml\"]\n";
+        let r = resolve_with(
+            top,
+            &[
+                ("dir/b.toml", BASE),
+                ("dir/left.toml", &left),
+                ("dir/right.toml", &right),
+            ],
+        );
+        assert_eq!(codes(&r), Vec::<&str>::new());
+        assert_eq!(r.chain.sources().count(), 4);
+        assert_eq!(r.file.unwrap().set[0].label[0].rule.len(), 1);
+    }
+
+    #[test]
+    fn a_cycle_and_a_missing_base_are_reported_at_the_entry() {
+        let top = "[rulebook]\nname = \"t\"\nversion = \"1\"\nextends = [\"top.toml\", \"nowhere.toml\"]\n";
+        let r = resolve_with(top, &[]);
+        assert_eq!(codes(&r), vec!["E027", "E026"]);
+        assert!(r.file.is_none());
+        let at = |i: usize| &top[r.diagnostics[i].span.clone().unwrap()];
+        assert_eq!(at(0), "\"top.toml\"");
+        assert_eq!(at(1), "\"nowhere.toml\"");
+    }
+
+    #[test]
+    fn overrides_replace_append_and_disable() {
+        let top = "[rulebook]\nname = \"t\"\nversion = \"1\"\nextends = [\"b.toml\"]\n\n[[override]]\nrule = \"r\"\nweight = 2.5\nadd_any = [\"y\"]\nnone = [\"z\"]\n\n[[set]]\nid = \"s\"\nmode = \"many\"\n\n[[set.label]]\nid = \"l\"\n\n[[set.label.rule]]\nid = \"gone\"\nany = [\"q\"]\n\n[[override]]\nrule = \"gone\"\ndisabled = true\n";
+        let r = resolve_with(top, &[("dir/b.toml", BASE)]);
+        assert_eq!(codes(&r), Vec::<&str>::new());
+        let file = r.file.unwrap();
+        let rules = &file.set[0].label[0].rule;
+        assert_eq!(rules.len(), 1);
+        let rule = &rules[0];
+        assert_eq!(*rule.weight.get_ref(), 2.5);
+        // The new weight points at the override, in the extending file.
+        assert_eq!(r.chain.name_at(rule.weight.span().start), "dir/top.toml");
+        let words = |l: &List| -> Vec<String> {
+            l.as_ref()
+                .unwrap()
+                .get_ref()
+                .iter()
+                .map(|s| s.get_ref().clone())
+                .collect()
+        };
+        assert_eq!(words(&rule.any), ["x", "y"]);
+        assert_eq!(words(&rule.none), ["z"]);
+    }
+
+    type List = Option<Spanned<Vec<Spanned<String>>>>;
+
+    #[test]
+    fn normalisation_steps_go_on_not_off() {
+        let base = BASE.replace("[[set]]", "[normalize]\ncase_fold = false\n\n[[set]]");
+        let on = "[rulebook]\nname = \"t\"\nversion = \"1\"\nextends = [\"b.toml\"]\n\n[normalize]\ncase_fold = true\n";
+        let r = resolve_with(on, &[("dir/b.toml", &base)]);
+        assert_eq!(codes(&r), Vec::<&str>::new());
+        assert_eq!(
+            r.file.unwrap().normalize.case_fold.map(|s| *s.get_ref()),
+            Some(true)
+        );
+        let off = on.replace(
+            "[normalize]\ncase_fold = true",
+            "[normalize]\naccent_fold = false",
+        );
+        let r = resolve_with(&off, &[("dir/b.toml", &base)]);
+        assert_eq!(codes(&r), vec!["E029"]);
+    }
+}
