@@ -15,6 +15,7 @@ Examples:
   postclass check rules/*.toml --deny-warnings
   postclass check mine.toml --format json | jq '.rulebooks[].diagnostics[].code'
   postclass check mine.toml --format github   # annotations in GitHub Actions
+  postclass check examples/brand.toml   # with every rulebook it extends; each finding names its file
 
 Exit codes: 0 no errors (and no warnings with --deny-warnings); 1 errors found
 (or warnings with --deny-warnings); 2 a rulebook could not be read, or a usage error.

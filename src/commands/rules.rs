@@ -1,4 +1,5 @@
-//! `postclass rules`: work with the embedded default rulebook.
+//! `postclass rules`: print the embedded default rulebook, or a rulebook
+//! resolved with the rulebooks it extends.
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,4 +1,5 @@
-//! Rulebooks: the TOML format, its checks, and its compiled form.
+//! Rulebooks: the TOML format, chains of rulebooks (`extends`), their
+//! checks, and their compiled form.
 
 pub mod ascii;
 pub mod compile;
