@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::classify::{Scratch, Verdict};
 use crate::rulebook::model::RulebookFile;
 use crate::rulebook::validate::did_you_mean;
-use crate::rulebook::{Mode, Rulebook, Source};
+use crate::rulebook::{Chain, Mode, Rulebook};
 
 /// Where a test comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -178,7 +178,7 @@ pub fn run_case(
 
 /// The `examples` and `counter_examples` of every label of a rulebook file,
 /// each placed at its line and column in `source`.
-pub fn examples(file: &RulebookFile, source: &Source) -> Vec<Case> {
+pub fn examples(file: &RulebookFile, chain: &Chain) -> Vec<Case> {
     let mut out = Vec::new();
     for (si, set) in file.set.iter().enumerate() {
         for label in &set.label {
@@ -188,13 +188,12 @@ pub fn examples(file: &RulebookFile, source: &Source) -> Vec<Case> {
                 (CaseKind::CounterExample, &label.counter_examples),
             ] {
                 for e in list {
-                    let lc = source.line_col(e.span().start);
                     let expect = match kind {
                         CaseKind::Example => Expect::Has(id.clone()),
                         _ => Expect::Lacks(id.clone()),
                     };
                     out.push(Case {
-                        origin: format!("{}:{}:{}", source.name, lc.line, lc.col),
+                        origin: chain.origin(&e.span()),
                         kind,
                         name: Some(id.clone()),
                         text: e.get_ref().clone(),
@@ -659,9 +658,9 @@ any = ["faq"]
             "id = \"angry\"\n",
             "id = \"angry\"\nexamples = [\"so fed up\", \"hello\"]\ncounter_examples = [\"fed up\"]\n",
         );
-        let source = Source::new("t.toml", text.clone());
+        let source = crate::rulebook::Source::new("t.toml", text.clone());
         let file = rulebook::validate::parse(&source).unwrap();
-        let cases = examples(&file, &source);
+        let cases = examples(&file, &crate::rulebook::Chain::single(source.clone()));
         assert_eq!(cases.len(), 3);
         assert_eq!(cases[0].origin, "t.toml:13:13");
         assert_eq!(cases[2].kind, CaseKind::CounterExample);

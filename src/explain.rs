@@ -30,6 +30,9 @@ pub struct FiredRule {
     pub set: String,
     pub label: String,
     pub weight: f64,
+    /// The file the rule is defined in, when the rulebook extends others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub evidence: Vec<Evidence>,
 }
 
@@ -145,6 +148,7 @@ impl Rulebook {
                     set: self.sets[rule.set].id.clone(),
                     label: self.sets[rule.set].labels[rule.label].id.clone(),
                     weight: rule.weight,
+                    file: rule.file.clone(),
                     evidence: self.evidence(rule, &scratch, &map),
                 }
             })

@@ -8,194 +8,15 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
-use csv::ByteRecord;
-use serde_json::Value;
 
-use crate::input::fields::{JsonPath, Lookup};
-use crate::input::presets::Preset;
-use crate::{Rulebook, Scratch, Verdict};
+pub use crate::input::record::{
+    json_kind, Item, Opener, Pos, Problem, Raw, RecordSource, Sources, TextField,
+};
+use crate::{Rulebook, Scratch};
 
 /// Records per batch: large enough to amortise channel hand-offs, small
 /// enough to keep memory flat.
 pub const BATCH_RECORDS: usize = 512;
-
-/// Where a record sits in its input.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Pos {
-    /// Index of the input in the list of inputs.
-    pub input: usize,
-    /// 1-based line where the record starts.
-    pub line: u64,
-    /// 1-based record number in its input, header excluded.
-    pub record: u64,
-}
-
-/// A record as read.
-#[derive(Debug, Clone)]
-pub enum Raw {
-    Csv(ByteRecord),
-    /// One line of JSON, without its line ending.
-    Line(Vec<u8>),
-}
-
-impl Default for Raw {
-    fn default() -> Self {
-        Raw::Line(Vec::new())
-    }
-}
-
-/// Why a record could not be labelled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub field: Option<String>,
-    pub reason: String,
-}
-
-/// One record travelling through the pipeline, with its results.
-#[derive(Debug, Default)]
-pub struct Item {
-    pub pos: Pos,
-    pub raw: Raw,
-    /// A problem found while reading (a ragged row), before extraction.
-    pub read_problem: Option<Problem>,
-    /// The record's bytes as read, kept by readers whose `raw` is not the
-    /// bytes themselves (CSV) when `read_problem` is set, for the rejects.
-    pub original: Vec<u8>,
-    /// The post text, once extracted.
-    pub text: String,
-    /// The parsed object, for JSON records.
-    pub value: Option<Value>,
-    pub verdict: Verdict,
-    /// Set when the record cannot be labelled; `verdict` is then stale.
-    pub problem: Option<Problem>,
-}
-
-/// Where the text of a record is.
-#[derive(Debug, Clone)]
-pub enum TextField {
-    /// A CSV column, with its header name for messages.
-    Column(usize, String),
-    /// A dotted path in a JSON object.
-    Path(JsonPath),
-    /// A dotted path in a JSON object, read without building the record:
-    /// `item.value` stays `None`. For runs that need nothing else from JSON
-    /// records (see [`TextField::text_only`]).
-    TextOnly(JsonPath),
-    /// The text as a preset reads it (HTML stripped, parts joined...).
-    Preset(Preset),
-}
-
-impl TextField {
-    /// The same field, read without keeping JSON records as values: a path
-    /// becomes [`TextField::TextOnly`]; the others stay as they are.
-    pub fn text_only(self) -> TextField {
-        match self {
-            TextField::Path(p) => TextField::TextOnly(p),
-            other => other,
-        }
-    }
-
-    /// Extracts the text of `item` into `item.text`, parsing JSON records.
-    pub fn extract(&self, item: &mut Item) -> Result<(), Problem> {
-        item.text.clear();
-        match (&item.raw, self) {
-            (Raw::Line(line), TextField::TextOnly(path)) => {
-                match path.find_str(line, &mut item.text) {
-                    Err(e) => Err(Problem {
-                        field: None,
-                        reason: format!("invalid JSON: {e}"),
-                    }),
-                    Ok(Lookup::Found) => Ok(()),
-                    Ok(Lookup::NotObject(kind)) => Err(Problem {
-                        field: None,
-                        reason: format!("expected a JSON object, found {kind}"),
-                    }),
-                    Ok(Lookup::Missing) => Err(missing_text(path)),
-                    Ok(Lookup::Other(kind)) => Err(Problem {
-                        field: Some(path.to_string()),
-                        reason: format!("expected a string, found {kind}"),
-                    }),
-                }
-            }
-            (Raw::Csv(rec), TextField::Column(c, name)) => {
-                let raw = rec.get(*c).unwrap_or(b"");
-                let text = std::str::from_utf8(raw).map_err(|e| Problem {
-                    field: Some(name.clone()),
-                    reason: format!("invalid UTF-8 at byte {} of the field", e.valid_up_to()),
-                })?;
-                item.text.push_str(text);
-                Ok(())
-            }
-            (Raw::Line(line), TextField::Path(_) | TextField::Preset(_)) => {
-                let value: Value = serde_json::from_slice(line).map_err(|e| Problem {
-                    field: None,
-                    reason: format!("invalid JSON: {e}"),
-                })?;
-                if !value.is_object() {
-                    return Err(Problem {
-                        field: None,
-                        reason: format!("expected a JSON object, found {}", json_kind(&value)),
-                    });
-                }
-                self.text_of(&value, &mut item.text)?;
-                item.value = Some(value);
-                Ok(())
-            }
-            _ => Err(Problem {
-                field: None,
-                reason: "record kind does not match the input format".into(),
-            }),
-        }
-    }
-
-    /// Appends the text of the JSON object `value` to `out`.
-    pub fn text_of(&self, value: &Value, out: &mut String) -> Result<(), Problem> {
-        match self {
-            TextField::Path(path) | TextField::TextOnly(path) => match path.get(value) {
-                Some(Value::String(s)) => {
-                    out.push_str(s);
-                    Ok(())
-                }
-                Some(Value::Null) | None => Err(missing_text(path)),
-                Some(other) => Err(Problem {
-                    field: Some(path.to_string()),
-                    reason: format!("expected a string, found {}", json_kind(other)),
-                }),
-            },
-            TextField::Preset(preset) => preset.text_of(value, out),
-            TextField::Column(_, name) => Err(Problem {
-                field: Some(name.clone()),
-                reason: "a CSV column is not a JSON field".into(),
-            }),
-        }
-    }
-}
-
-fn missing_text(path: &JsonPath) -> Problem {
-    Problem {
-        field: Some(path.to_string()),
-        reason: "missing or null; expected a string".into(),
-    }
-}
-
-/// Describes a JSON value's kind for messages.
-pub fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// A stream of records.
-pub trait RecordSource: Send {
-    /// Reads the next record into `item` (its `raw`, `pos` and
-    /// `read_problem`); false at the end of the input.
-    fn next_into(&mut self, item: &mut Item) -> Result<bool>;
-}
 
 /// Classifies one item in place.
 fn process(rulebook: &Rulebook, field: &TextField, item: &mut Item, scratch: &mut Scratch) {
@@ -236,45 +57,6 @@ impl Batch {
             self.len += 1;
         }
         Ok(self.len > 0)
-    }
-}
-
-/// Opens an input when its turn comes.
-pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn RecordSource>> + Send>;
-
-/// The inputs of a run, each opened when the previous one ends.
-pub struct Sources {
-    current: Option<Box<dyn RecordSource>>,
-    pending: std::vec::IntoIter<Opener>,
-}
-
-impl Sources {
-    pub fn new(first: Box<dyn RecordSource>, rest: Vec<Opener>) -> Sources {
-        Sources {
-            current: Some(first),
-            pending: rest.into_iter(),
-        }
-    }
-
-    fn next_into(&mut self, item: &mut Item) -> Result<bool> {
-        loop {
-            let Some(src) = &mut self.current else {
-                return Ok(false);
-            };
-            if src.next_into(item)? {
-                return Ok(true);
-            }
-            self.current = match self.pending.next() {
-                Some(open) => Some(open()?),
-                None => None,
-            };
-        }
-    }
-}
-
-impl RecordSource for Sources {
-    fn next_into(&mut self, item: &mut Item) -> Result<bool> {
-        Sources::next_into(self, item)
     }
 }
 
@@ -381,6 +163,7 @@ fn consume_in_order(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::fields::JsonPath;
 
     struct Lines(std::vec::IntoIter<(u64, String)>);
 

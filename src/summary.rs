@@ -95,6 +95,9 @@ pub struct RuleCount {
     pub set: String,
     pub label: String,
     pub hits: u64,
+    /// The file the rule is defined in, when the rulebook extends others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl Summary {
@@ -141,6 +144,7 @@ impl Summary {
                 set: rulebook.sets[r.set].id.clone(),
                 label: rulebook.sets[r.set].labels[r.label].id.clone(),
                 hits: 0,
+                file: r.file.clone(),
             })
             .collect();
         Summary {
@@ -267,9 +271,24 @@ impl Summary {
                 let _ = writeln!(out, "| {} | {} | {:.1}% |", l.id, l.count, l.share * 100.0);
             }
         }
-        let _ = writeln!(out, "\n## Rules\n\n| rule | label | hits |\n|---|---|---:|");
-        for r in &self.rules {
-            let _ = writeln!(out, "| {} | {}.{} | {} |", r.id, r.set, r.label, r.hits);
+        if self.rules.iter().any(|r| r.file.is_some()) {
+            let _ = writeln!(
+                out,
+                "\n## Rules\n\n| rule | label | hits | file |\n|---|---|---:|---|"
+            );
+            for r in &self.rules {
+                let file = r.file.as_deref().unwrap_or("");
+                let _ = writeln!(
+                    out,
+                    "| {} | {}.{} | {} | {file} |",
+                    r.id, r.set, r.label, r.hits
+                );
+            }
+        } else {
+            let _ = writeln!(out, "\n## Rules\n\n| rule | label | hits |\n|---|---|---:|");
+            for r in &self.rules {
+                let _ = writeln!(out, "| {} | {}.{} | {} |", r.id, r.set, r.label, r.hits);
+            }
         }
         breakdown::render_markdown(&mut out, &self.breakdowns, &self.breakdown_columns());
         out
@@ -315,7 +334,11 @@ impl Summary {
             let width = hit.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let _ = writeln!(out, "\ntop rules");
             for r in hit.iter().take(10) {
-                let _ = writeln!(out, "  {:<width$}  {:>9}", r.id, r.hits);
+                let _ = write!(out, "  {:<width$}  {:>9}", r.id, r.hits);
+                if let Some(file) = &r.file {
+                    let _ = write!(out, "  {file}");
+                }
+                out.push('\n');
             }
         }
         breakdown::render_table(&mut out, &self.breakdowns, &self.breakdown_columns(), 15);

@@ -385,3 +385,76 @@ fn help_has_examples() {
         "{text}"
     );
 }
+
+/// Every rule's weight in the rulebook `path` resolves to, chain or not.
+fn weights_of(path: &Path) -> Vec<(String, f64)> {
+    let text = stdout(&postclass_ok(&["rules", "show", "--resolved", s(path)]));
+    let rb = postclass::rulebook::from_str("resolved", &text).unwrap();
+    rb.rules.iter().map(|r| (r.id.clone(), r.weight)).collect()
+}
+
+#[test]
+fn an_extending_rulebook_gets_overrides_and_its_base_is_left_alone() {
+    let dir = temp_dir("fit-extends");
+    let gold = write_gold(&dir, &synthetic_posts(400, 7));
+    let top = dir.join("top.toml");
+    let top_text = format!(
+        "# extends the rulebook fit starts from\n[rulebook]\nname = \"top\"\nversion = \"1\"\nextends = [{:?}]\n\n[[set]]\nid = \"mood\"\nmode = \"one\"\n\n[[set.label]]\nid = \"curious\"\n[[set.label.rule]]\nid = \"what\"\nany = [\"what\"]\n",
+        root().join(START).display().to_string()
+    );
+    std::fs::write(&top, &top_text).unwrap();
+    let base_before = std::fs::read_to_string(START).unwrap();
+    let out = dir.join("top-tuned.toml");
+    postclass_ok(&["fit", "--gold", s(&gold), "--rules", s(&top), "-o", s(&out)]);
+    assert_eq!(std::fs::read_to_string(START).unwrap(), base_before);
+    let after = std::fs::read_to_string(&out).unwrap();
+    // The file's own text is kept, its own rule's weight set in place; the
+    // base's rules are changed by overrides.
+    assert!(after.starts_with(&top_text[..top_text.find("id = \"what\"").unwrap()]));
+    assert!(
+        after.contains("[[override]]\nrule = \"furious\"\nweight = "),
+        "{after}"
+    );
+    assert!(
+        !after.contains("rule = \"annoyed\""),
+        "a fixed rule keeps its weight: {after}"
+    );
+    assert!(after.matches("[[set.label.rule]]").count() == 1, "{after}");
+    // The same weights as fitting the one file the chain amounts to.
+    let single = dir.join("single.toml");
+    let resolved = stdout(&postclass_ok(&["rules", "show", "--resolved", s(&top)]));
+    std::fs::write(&single, resolved).unwrap();
+    let single_out = dir.join("single-tuned.toml");
+    postclass_ok(&[
+        "fit",
+        "--gold",
+        s(&gold),
+        "--rules",
+        s(&single),
+        "-o",
+        s(&single_out),
+    ]);
+    let fitted = weights_of(&out);
+    assert_eq!(fitted, weights_of(&single_out));
+    assert_ne!(fitted, weights_of(&top), "fit changed some weights");
+}
+
+#[test]
+fn an_extending_rulebook_is_written_beside_its_bases() {
+    let dir = temp_dir("fit-extends-elsewhere");
+    let gold = write_gold(&dir, &synthetic_posts(400, 7));
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::copy(START, dir.join("rules/start.toml")).unwrap();
+    let top = dir.join("rules/top.toml");
+    std::fs::write(
+        &top,
+        "[rulebook]\nname = \"top\"\nversion = \"1\"\nextends = [\"start.toml\"]\n",
+    )
+    .unwrap();
+    // `fails` writes to tuned.toml in `dir`, not in rules/ beside the bases.
+    let err = fails(&dir, &["--gold", s(&gold), "--rules", s(&top)]);
+    assert!(
+        err.contains("write the fitted rulebook in that folder"),
+        "{err}"
+    );
+}

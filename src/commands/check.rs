@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
-use super::{color_wanted, read_rulebook_source, Outcome};
+use super::{color_wanted, read_base, read_rulebook_source, Outcome};
 use crate::rulebook::{self, JsonDiagnostic, Report};
 
 const EXAMPLES: &str = "\
@@ -15,6 +15,7 @@ Examples:
   postclass check rules/*.toml --deny-warnings
   postclass check mine.toml --format json | jq '.rulebooks[].diagnostics[].code'
   postclass check mine.toml --format github   # annotations in GitHub Actions
+  postclass check examples/brand.toml   # with every rulebook it extends; each finding names its file
 
 Exit codes: 0 no errors (and no warnings with --deny-warnings); 1 errors found
 (or warnings with --deny-warnings); 2 a rulebook could not be read, or a usage error.
@@ -85,7 +86,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let results: Vec<Checked> = paths
         .iter()
         .map(|p| match read_rulebook_source(p.as_deref()) {
-            Ok(source) => Checked::Report(rulebook::check(source)),
+            Ok(source) => Checked::Report(rulebook::check(source, &mut read_base)),
             Err(error) => Checked::Unreadable {
                 name: p.as_ref().map_or(rulebook::DEFAULT_NAME.to_string(), |p| {
                     p.display().to_string()

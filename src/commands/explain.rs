@@ -424,9 +424,13 @@ fn human(rulebook: &Rulebook, origin: Option<&Origin>, e: &Explanation) -> Strin
     }
     for r in &e.rules {
         out.push_str(&format!(
-            "  {}  ->  {} = {} ({:+})\n",
+            "  {}  ->  {} = {} ({:+})",
             r.rule, r.set, r.label, r.weight
         ));
+        if let Some(file) = &r.file {
+            out.push_str(&format!("  [{file}]"));
+        }
+        out.push('\n');
         for ev in &r.evidence {
             let mut what = ev.matcher.to_string();
             if !ev.pattern.is_empty() {

@@ -25,7 +25,9 @@ expressed against the thresholds as they are (which stay, unless --thresholds), 
 layout stay byte for byte. Rules and labels with `fixed = true`, or named by --keep, rules that
 never fired and labels with fewer than 3 reference posts keep their weights. The report gives
 each set's figures before and after, in-sample and cross-validated (--folds, --seed), and the
-weights changed. The gold file is read into memory.
+weights changed. The gold file is read into memory. A rulebook that extends others (`extends`)
+gets the new values of its bases' rules and labels as `[[override]]` tables of its own: no base
+is ever written, and the fitted file goes in the folder of the rulebook given.
 
 Examples:
   postclass fit --gold labelled.csv -o tuned.toml            # from the default rulebook
@@ -95,9 +97,11 @@ pub fn run(args: Args) -> Result<Outcome> {
         output::ensure_not_an_input(out, &[args.rules.clone(), Some(args.gold.gold.clone())])?;
     }
     let source = read_rulebook_source(args.rules.as_deref())?;
-    let rulebook = load(&source)?;
-    let file: RulebookFile = toml::from_str(&source.text)
-        .with_context(|| format!("reading rulebook {}", source.name))?;
+    let loaded = super::load_rulebook_chain(args.rules.as_deref(), 0)?;
+    if let (Some(out), Some(rules)) = (&args.output, &args.rules) {
+        check_beside(out, rules, &loaded.file)?;
+    }
+    let (rulebook, file, chain) = (loaded.rulebook, loaded.file, loaded.chain);
     let pinned = pinned_rules(&rulebook, &file, &args.keep)?;
     let gold = read_gold(&args.gold, &rulebook)?;
     gold.require_posts("fit on")?;
@@ -177,9 +181,10 @@ pub fn run(args: Args) -> Result<Outcome> {
             }
         }
     }
-    let text = edit::set_values(&source.text, &changes, &threshold_changes)
+    let text = write_values(&source, &file, &chain, &changes, &threshold_changes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
     // The written rulebook must load: a check failing here is a defect.
+    // It is read as if in place of the rulebook given, whose bases it names.
     load(&rulebook::Source::new(source.name.clone(), text.clone()))
         .context("the fitted rulebook does not load")?;
 
@@ -227,9 +232,94 @@ pub fn run(args: Args) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// Writes the fitted values into the text of the rulebook given. The values
+/// of rules and labels it defines are changed where they are written; those
+/// of the rulebooks it extends become `[[override]]` tables of its own, so
+/// that no base is ever changed.
+fn write_values(
+    source: &rulebook::Source,
+    file: &RulebookFile,
+    chain: &rulebook::Chain,
+    weights: &[(String, f64)],
+    thresholds: &[edit::ThresholdChange],
+) -> std::result::Result<String, String> {
+    if !chain.is_chain() {
+        return edit::set_values(&source.text, weights, thresholds);
+    }
+    let own = rulebook::validate::parse(source).map_err(|d| d.message)?;
+    let in_top = |at: &std::ops::Range<usize>| chain.locate(at.start).0 == 0;
+    // A rule or label the file overrides itself keeps being set there.
+    let overridden = |id: &str, kind: &str| {
+        own.overrides.iter().any(|o| {
+            let target = if kind == "rule" { &o.rule } else { &o.label };
+            target.as_ref().is_some_and(|t| t.get_ref() == id)
+        })
+    };
+    let rules: Vec<_> = file
+        .set
+        .iter()
+        .flat_map(|s| &s.label)
+        .flat_map(|l| &l.rule)
+        .collect();
+    let (mut here, mut over) = (Vec::new(), Vec::new());
+    for (id, w) in weights {
+        let def = rules.iter().find(|r| r.id.get_ref() == id);
+        if def.is_some_and(|r| in_top(&r.id.span())) && !overridden(id, "rule") {
+            here.push((id.clone(), *w));
+        } else {
+            over.push((id.clone(), *w));
+        }
+    }
+    let (mut here_t, mut over_t) = (Vec::new(), Vec::new());
+    for t in thresholds {
+        let def = file
+            .set
+            .iter()
+            .filter(|s| *s.id.get_ref() == t.set)
+            .flat_map(|s| &s.label)
+            .find(|l| Some(l.id.get_ref()) == t.label.as_ref());
+        let label = t.label.as_deref().unwrap_or("");
+        if def.is_some_and(|l| in_top(&l.id.span())) && !overridden(label, "label") {
+            here_t.push(t.clone());
+        } else {
+            over_t.push(t.clone());
+        }
+    }
+    let text = edit::set_values(&source.text, &here, &here_t)?;
+    if over.is_empty() && over_t.is_empty() {
+        return Ok(text);
+    }
+    edit::set_overrides(&text, &over, &over_t)
+}
+
+/// A rulebook that extends files by path must be written in the same folder
+/// as the one given, for those paths to hold.
+fn check_beside(out: &std::path::Path, rules: &std::path::Path, file: &RulebookFile) -> Result<()> {
+    if file
+        .rulebook
+        .extends
+        .iter()
+        .all(|e| e.get_ref() == "default")
+    {
+        return Ok(());
+    }
+    let folder = |p: &std::path::Path| {
+        let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+        std::fs::canonicalize(parent.unwrap_or(std::path::Path::new(".")))
+    };
+    if folder(out).ok() != folder(rules).ok() {
+        bail!(
+            "-o {}: {} extends rulebooks by paths relative to its folder; write the fitted rulebook in that folder, so that they hold",
+            out.display(),
+            rules.display()
+        );
+    }
+    Ok(())
+}
+
 fn load(source: &rulebook::Source) -> Result<Rulebook> {
-    match rulebook::load(source.clone()) {
-        Ok((rb, _)) => Ok(rb),
+    match rulebook::load_chain(source.clone(), &mut super::read_base, 0) {
+        Ok(loaded) => Ok(loaded.rulebook),
         Err(report) => bail!(
             "the rulebook has {} error(s):\n{}",
             report.errors(),

@@ -79,6 +79,27 @@ pub fn read_rulebook_source(path: Option<&Path>) -> Result<Source> {
     }
 }
 
+/// Reads a base rulebook named in `extends`, with the limits of any
+/// rulebook file.
+pub fn read_base(path: &Path) -> std::result::Result<String, String> {
+    read_rulebook_source(Some(path))
+        .map(|s| s.text)
+        .map_err(|e| format!("{:#}", e.root_cause()))
+}
+
+/// Reads, resolves, checks and compiles a rulebook and every file it
+/// extends; its errors are an input error (exit 2).
+pub fn load_rulebook_chain(path: Option<&Path>, threads: usize) -> Result<rulebook::Loaded> {
+    let source = read_rulebook_source(path)?;
+    rulebook::load_chain(source, &mut read_base, threads).map_err(|report| {
+        anyhow::anyhow!(
+            "the rulebook has {} error(s):\n{}",
+            report.errors(),
+            report.render_human(false).trim_end()
+        )
+    })
+}
+
 /// Loads and compiles a rulebook for a command that uses it. Errors in the
 /// rulebook are an input error here (exit 2); `postclass check` is the
 /// command that reports them as a failed check.
@@ -89,17 +110,7 @@ pub fn load_rulebook(path: Option<&Path>) -> Result<Rulebook> {
 /// [`load_rulebook`], building the regexes on `threads` threads, four at
 /// most (0: every core).
 pub fn load_rulebook_on(path: Option<&Path>, threads: usize) -> Result<Rulebook> {
-    let source = read_rulebook_source(path)?;
-    match rulebook::load_on(source, threads) {
-        Ok((rb, _warnings)) => Ok(rb),
-        Err(report) => {
-            anyhow::bail!(
-                "the rulebook has {} error(s):\n{}",
-                report.errors(),
-                report.render_human(false).trim_end()
-            )
-        }
-    }
+    load_rulebook_chain(path, threads).map(|l| l.rulebook)
 }
 
 /// Whether a stream is a terminal, for colour and table choices.

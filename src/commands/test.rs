@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
-use super::{read_rulebook_source, Outcome};
+use super::{read_base, read_rulebook_source, Outcome};
 use crate::cases::{self, Case, CaseFormat, CaseKind, FiredRule, Mismatch};
-use crate::rulebook::{self, validate, Rulebook};
+use crate::rulebook::{self, Rulebook};
 use crate::{Scratch, Verdict};
 
 const EXAMPLES: &str = "\
@@ -25,7 +25,9 @@ Case files (CSV, TSV or JSONL, by extension) have a `text` column, optionally
 A `one` set's cell names its label (or fallback); a `many` set's cell lists
 every expected label joined with `;` (empty: none); `*` skips the set for that
 row; a set without a column is not checked. Case files are run against every
-rulebook given.
+rulebook given. A rulebook may name its own (`cases = [..]` in `[rulebook]`);
+one that extends others runs the examples and case files of every file of
+its chain, and each failure names the file the case is in.
 
 Exit codes: 0 every test passed; 1 a test failed; 2 a rulebook or case file
 could not be read or is invalid, or a usage error.";
@@ -126,19 +128,28 @@ pub fn run(args: Args) -> Result<Outcome> {
     for path in &paths {
         let source = read_rulebook_source(path.as_deref())?;
         let name = source.name.clone();
-        let (rulebook, file) = match rulebook::load(source.clone()) {
-            Ok((rb, _warnings)) => {
-                let file = validate::parse(&source).map_err(|d| anyhow::anyhow!(d.message))?;
-                (rb, file)
-            }
+        let loaded = match rulebook::load_chain(source, &mut read_base, 0) {
+            Ok(loaded) => loaded,
             Err(report) => bail!(
                 "cannot test {name}: it has {} error(s):\n{}",
                 report.errors(),
                 report.render_human(false).trim_end()
             ),
         };
-        let mut cases = cases::examples(&file, &source);
+        let rulebook = loaded.rulebook;
+        let mut cases = cases::examples(&loaded.file, &loaded.chain);
         let examples = cases.len();
+        // Case files named in the chain, then those given on the command line.
+        for (path, named_in) in loaded.chain.case_files() {
+            let case_name = path.display().to_string();
+            let format = CaseFormat::from_name(&case_name).with_context(|| {
+                format!("cannot tell the format of case file {case_name} (named in {named_in}) from its name: use .csv, .tsv or .jsonl")
+            })?;
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read case file {case_name} (named in {named_in})")
+            })?;
+            cases.extend(cases::parse_cases(&case_name, &text, format, &rulebook)?);
+        }
         for (case_name, text, format) in &case_files {
             cases.extend(cases::parse_cases(case_name, text, *format, &rulebook)?);
         }

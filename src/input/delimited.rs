@@ -20,7 +20,7 @@ use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
 use super::encoding::{invalid_utf8, ENCODING_HINT};
 use super::{Input, ReadOptions};
-use crate::pipeline::{Item, Pos, Problem, Raw, RecordSource};
+use crate::input::record::{Item, Pos, Problem, Raw, RecordSource};
 
 const QUOTE: u8 = b'"';
 

@@ -84,7 +84,7 @@ pub enum Lookup {
     Found,
     /// Nothing at the path, or `null`.
     Missing,
-    /// A value of another kind (as [`crate::pipeline::json_kind`] names it).
+    /// A value of another kind (as [`crate::input::record::json_kind`] names it).
     Other(&'static str),
     /// The text is not a JSON object but this kind of value.
     NotObject(&'static str),

@@ -10,7 +10,7 @@ use anyhow::Result;
 use super::encoding::{invalid_utf8, ENCODING_HINT};
 use super::json_array::{self, ArrayReader, Layout};
 use super::{Input, ReadOptions};
-use crate::pipeline::{Item, Pos, Problem, Raw, RecordSource};
+use crate::input::record::{Item, Pos, Problem, Raw, RecordSource};
 
 /// A JSONL input being read, one line at a time into a reused buffer.
 pub struct JsonlSource {

@@ -9,6 +9,7 @@ pub mod json_array;
 pub mod jsonl;
 pub mod open;
 pub mod presets;
+pub mod record;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -21,7 +22,7 @@ use flate2::read::MultiGzDecoder;
 
 pub use encoding::Encoding;
 
-use crate::pipeline::{Pos, Problem};
+use crate::input::record::{Pos, Problem};
 
 /// The longest record read by default, in bytes (16 MiB).
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;

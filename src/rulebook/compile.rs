@@ -91,6 +91,8 @@ pub struct Rule {
     pub set: usize,
     pub label: usize,
     pub weight: f64,
+    /// The file the rule is defined in, when the rulebook extends others.
+    pub file: Option<String>,
     pub(crate) cond: Conditions,
 }
 
@@ -927,11 +929,16 @@ pub fn normalized_phrase(normalizer: &Normalizer, raw: &str) -> String {
 
 pub(crate) fn normalize_options(section: &model::NormalizeSection) -> NormalizeOptions {
     NormalizeOptions {
-        case_fold: section.case_fold,
-        accent_fold: section.accent_fold,
-        unify_punctuation: section.unify_punctuation,
-        collapse_whitespace: section.collapse_whitespace,
+        case_fold: on(&section.case_fold),
+        accent_fold: on(&section.accent_fold),
+        unify_punctuation: on(&section.unify_punctuation),
+        collapse_whitespace: on(&section.collapse_whitespace),
     }
+}
+
+/// A normalisation step is on unless written `false`.
+fn on(step: &Option<Spanned<bool>>) -> bool {
+    !matches!(step, Some(s) if !*s.get_ref())
 }
 
 /// Compiles a rulebook file that passed validation. Errors here (a regex
@@ -1006,6 +1013,7 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
                     set: si,
                     label: li,
                     weight: *rule.weight.get_ref(),
+                    file: None,
                     cond,
                 });
             }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,6 +29,9 @@ pub struct Diagnostic {
     pub message: String,
     pub span: Option<Range<usize>>,
     pub help: Option<String>,
+    /// The file the span is in, when it is not the rulebook reported on but
+    /// one it extends.
+    pub file: Option<Arc<Source>>,
 }
 
 impl Diagnostic {
@@ -38,6 +42,7 @@ impl Diagnostic {
             message: message.into(),
             span: None,
             help: None,
+            file: None,
         }
     }
 
@@ -65,7 +70,7 @@ impl Diagnostic {
 }
 
 /// The text of a rulebook and the name it is reported under.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Source {
     pub name: String,
     pub text: String,
@@ -122,6 +127,10 @@ pub struct Report {
 /// `docs/diagnostics.md`; fields are only ever added.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JsonDiagnostic {
+    /// The file the finding is in when it is not the rulebook checked but
+    /// one it extends; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub code: String,
     pub severity: String,
     pub message: String,
@@ -183,13 +192,18 @@ impl Report {
         self.diagnostics.len() - self.errors()
     }
 
+    /// The file a finding's span is in.
+    fn source_of<'a>(&'a self, d: &'a Diagnostic) -> &'a Source {
+        d.file.as_deref().unwrap_or(&self.source)
+    }
+
     /// Renders every finding as a human reads it: `file:line:col: error[E001]: …`,
     /// the source line, a caret under the span, and the hint; a blank line
     /// after each. `color` adds ANSI colours (for a terminal).
     pub fn render_human(&self, color: bool) -> String {
         let mut out = String::new();
         for d in &self.diagnostics {
-            render_one(&self.source, d, color, &mut out);
+            render_one(self.source_of(d), d, color, &mut out);
             out.push('\n');
         }
         out
@@ -200,9 +214,11 @@ impl Report {
         self.diagnostics
             .iter()
             .map(|d| {
-                let start = d.span.as_ref().map(|s| self.source.line_col(s.start));
-                let end = d.span.as_ref().map(|s| self.source.line_col(s.end));
+                let source = self.source_of(d);
+                let start = d.span.as_ref().map(|s| source.line_col(s.start));
+                let end = d.span.as_ref().map(|s| source.line_col(s.end));
                 JsonDiagnostic {
+                    file: d.file.as_ref().map(|f| f.name.clone()),
                     code: d.code.to_string(),
                     severity: d.severity.as_str().to_string(),
                     message: d.message.clone(),
@@ -216,7 +232,7 @@ impl Report {
                     source_line: d
                         .span
                         .as_ref()
-                        .map(|s| self.source.line_text(s.start).to_string()),
+                        .map(|s| source.line_text(s.start).to_string()),
                 }
             })
             .collect()
@@ -233,10 +249,11 @@ impl Report {
                 message.push_str("\nhelp: ");
                 message.push_str(help);
             }
+            let source = self.source_of(d);
             out.push_str(&Report::github_command(
                 d.severity.as_str(),
-                &self.source.name,
-                d.span.as_ref().map(|s| self.source.line_col(s.start)),
+                &source.name,
+                d.span.as_ref().map(|s| source.line_col(s.start)),
                 &format!("postclass {}", d.code),
                 &message,
             ));

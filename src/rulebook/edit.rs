@@ -1,6 +1,8 @@
 //! Rewriting the weights and thresholds of a rulebook's text in place:
 //! every other byte (comments, key order, blank lines, layout) stays as it
-//! was. The document is edited with `toml_edit`, never re-serialised.
+//! was. The document is edited with `toml_edit`, never re-serialised. For a
+//! rulebook that extends others, values of the bases' rules and labels are
+//! written as `[[override]]` tables of the extending file instead.
 
 use std::collections::HashMap;
 
@@ -94,10 +96,85 @@ pub fn set_values(
     Ok(doc.to_string())
 }
 
+/// Writes `weights` (rule id, new weight) and label `thresholds` into
+/// `[[override]]` tables of the rulebook `text`: into the override of that
+/// rule (or label) when the text has one, else into a new override at the
+/// end. Set thresholds are not written this way.
+pub fn set_overrides(
+    text: &str,
+    weights: &[(String, f64)],
+    thresholds: &[ThresholdChange],
+) -> Result<String, String> {
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e| format!("the rulebook is not valid TOML: {e}"))?;
+    if doc.get("override").is_none() {
+        doc.insert("override", Item::ArrayOfTables(Default::default()));
+    }
+    let overrides = doc
+        .get_mut("override")
+        .and_then(Item::as_array_of_tables_mut)
+        .ok_or("`override` is not written as [[override]] tables, which this editor needs")?;
+    let get = |t: &Table, k: &str| t.get(k).and_then(Item::as_str).map(str::to_string);
+    for (id, w) in weights {
+        let found = overrides
+            .iter_mut()
+            .find(|t| get(t, "rule").as_deref() == Some(id.as_str()) && get(t, "label").is_none());
+        match found {
+            Some(t) => set_number_after(t, "weight", *w, "rule"),
+            None => {
+                let mut t = Table::new();
+                t.insert("rule", toml_edit::value(id.as_str()));
+                t.insert("weight", Item::Value(number(*w, false)));
+                overrides.push(t);
+            }
+        }
+    }
+    for change in thresholds {
+        let Some(label) = &change.label else {
+            return Err(format!(
+                "the threshold of set `{}` cannot be written as an override here",
+                change.set
+            ));
+        };
+        let found = overrides.iter_mut().find(|t| {
+            get(t, "label").as_deref() == Some(label.as_str())
+                && get(t, "set").is_none_or_is(&change.set)
+        });
+        match found {
+            Some(t) => set_number_after(t, "threshold", change.value, "label"),
+            None => {
+                let mut t = Table::new();
+                t.insert("label", toml_edit::value(label.as_str()));
+                t.insert("set", toml_edit::value(change.set.as_str()));
+                t.insert("threshold", Item::Value(number(change.value, false)));
+                overrides.push(t);
+            }
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// `None`, or `Some` of `value`.
+trait NoneOrIs {
+    fn is_none_or_is(&self, value: &str) -> bool;
+}
+
+impl NoneOrIs for Option<String> {
+    fn is_none_or_is(&self, value: &str) -> bool {
+        self.as_deref().map_or(true, |v| v == value)
+    }
+}
+
 /// Sets `key` to `value` in `table`, keeping the decoration around the old
 /// value (the space after `=`, a comment after it) and its integer or float
 /// form when the value allows. A new key goes right after `id`.
 fn set_number(table: &mut Table, key: &str, value: f64) {
+    set_number_after(table, key, value, "id")
+}
+
+/// [`set_number`], a new key going right after `anchor`.
+fn set_number_after(table: &mut Table, key: &str, value: f64, anchor: &str) {
     if let Some(old) = table.get_mut(key).and_then(Item::as_value_mut) {
         let mut new = number(value, old.is_integer());
         *new.decor_mut() = old.decor().clone();
@@ -109,7 +186,7 @@ fn set_number(table: &mut Table, key: &str, value: f64) {
         .enumerate()
         .map(|(i, (k, _))| (k.to_string(), 2 * i))
         .collect();
-    let after_id = order.get("id").map_or(0, |i| i + 1);
+    let after_id = order.get(anchor).map_or(0, |i| i + 1);
     table.insert(key, Item::Value(number(value, false)));
     // A stable sort that moves only the new key: every other key keeps its
     // rank, the new one ranks between `id` and the key after it.
@@ -230,6 +307,50 @@ any = ["fine"]
     fn unknown_rules_are_errors() {
         let err = set_values(BOOK, &[w("nope", 1.0)], &[]).unwrap_err();
         assert!(err.contains("no rule `nope`"), "{err}");
+    }
+
+    const EXTENDING: &str = r#"[rulebook]
+name = "brand"
+version = "1"
+extends = ["default"]
+
+[[override]]
+rule = "mad"   # ours
+weight = 2
+"#;
+
+    #[test]
+    fn overrides_are_updated_or_appended() {
+        let out = set_overrides(
+            EXTENDING,
+            &[w("mad", 1.5), w("calm-words", 0.75)],
+            &[ThresholdChange {
+                set: "type".into(),
+                label: Some("calm".into()),
+                value: 2.0,
+            }],
+        )
+        .unwrap();
+        let expected = EXTENDING.replace("weight = 2\n", "weight = 1.5\n")
+            + "\n[[override]]\nrule = \"calm-words\"\nweight = 0.75\n\n[[override]]\nlabel = \"calm\"\nset = \"type\"\nthreshold = 2.0\n";
+        assert_eq!(out, expected);
+        // The result reads as the same overrides with the new values.
+        let again = set_overrides(&out, &[w("calm-words", 1.0)], &[]).unwrap();
+        assert_eq!(again.matches("[[override]]").count(), 3);
+        assert!(
+            again.contains("rule = \"calm-words\"\nweight = 1.0\n"),
+            "{again}"
+        );
+    }
+
+    #[test]
+    fn a_new_override_key_goes_after_what_it_names() {
+        let text = "[rulebook]\nname = \"b\"\nversion = \"1\"\n\n[[override]]\nrule = \"mad\"\nadd_any = [\"x\"]\n";
+        let out = set_overrides(text, &[w("mad", 0.5)], &[]).unwrap();
+        assert!(
+            out.ends_with("rule = \"mad\"\nweight = 0.5\nadd_any = [\"x\"]\n"),
+            "{out}"
+        );
     }
 
     #[test]

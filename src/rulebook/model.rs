@@ -8,7 +8,7 @@ use serde::Deserialize;
 pub use toml::Spanned;
 
 /// A whole rulebook file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RulebookFile {
     pub rulebook: Metadata,
@@ -16,10 +16,14 @@ pub struct RulebookFile {
     pub normalize: NormalizeSection,
     #[serde(default)]
     pub set: Vec<SetDef>,
+    /// `[[override]]`: changes to sets, labels and rules of the rulebooks
+    /// this one extends.
+    #[serde(default, rename = "override")]
+    pub overrides: Vec<OverrideDef>,
 }
 
 /// `[rulebook]`: what this rulebook is.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Metadata {
     pub name: String,
@@ -28,35 +32,55 @@ pub struct Metadata {
     pub description: String,
     #[serde(default)]
     pub languages: Vec<String>,
+    /// Rulebooks this one builds on, applied in order: `default` (the
+    /// embedded rulebook) or paths relative to this file.
+    #[serde(default)]
+    pub extends: Vec<Spanned<String>>,
+    /// Ids of rules or labels of the extended rulebooks to leave out.
+    #[serde(default)]
+    pub disable: Vec<Spanned<String>>,
+    /// Case files (.csv, .tsv, .jsonl) that `postclass test` runs against
+    /// this rulebook and every rulebook that extends it; paths relative to
+    /// this file.
+    #[serde(default)]
+    pub cases: Vec<Spanned<String>>,
 }
 
 /// `[normalize]`: which folding steps apply to posts and patterns alike.
-#[derive(Debug, Clone, Deserialize)]
+/// A step not written is on.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NormalizeSection {
-    #[serde(default = "yes")]
-    pub case_fold: bool,
-    #[serde(default = "yes")]
-    pub accent_fold: bool,
-    #[serde(default = "yes")]
-    pub unify_punctuation: bool,
-    #[serde(default = "yes")]
-    pub collapse_whitespace: bool,
+    #[serde(default)]
+    pub case_fold: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub accent_fold: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub unify_punctuation: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub collapse_whitespace: Option<Spanned<bool>>,
 }
 
-impl Default for NormalizeSection {
-    fn default() -> Self {
-        NormalizeSection {
-            case_fold: true,
-            accent_fold: true,
-            unify_punctuation: true,
-            collapse_whitespace: true,
-        }
+impl NormalizeSection {
+    /// Each step by name, as written (`None`: not written, so on).
+    pub fn steps(&self) -> [(&'static str, Option<&Spanned<bool>>); 4] {
+        [
+            ("case_fold", self.case_fold.as_ref()),
+            ("accent_fold", self.accent_fold.as_ref()),
+            ("unify_punctuation", self.unify_punctuation.as_ref()),
+            ("collapse_whitespace", self.collapse_whitespace.as_ref()),
+        ]
     }
-}
 
-fn yes() -> bool {
-    true
+    /// Each step by name, mutably.
+    pub fn steps_mut(&mut self) -> [&mut Option<Spanned<bool>>; 4] {
+        [
+            &mut self.case_fold,
+            &mut self.accent_fold,
+            &mut self.unify_punctuation,
+            &mut self.collapse_whitespace,
+        ]
+    }
 }
 
 fn default_threshold() -> Spanned<f64> {
@@ -78,7 +102,7 @@ pub enum Mode {
 }
 
 /// `[[set]]`: a label set, such as `customer_type` or `traits`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetDef {
     pub id: Spanned<String>,
@@ -99,7 +123,7 @@ pub struct SetDef {
 }
 
 /// `[[set.label]]`: one label and the rules that vote for it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabelDef {
     pub id: Spanned<String>,
@@ -134,7 +158,7 @@ pub struct LabelDef {
 }
 
 /// `[[set.label.rule]]`: matchers that must all hold for the rule to fire.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDef {
     pub id: Spanned<String>,
@@ -191,10 +215,76 @@ pub struct RuleDef {
 }
 
 /// The `near` matcher: like social-listening `NEAR/n`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NearDef {
     pub left: Vec<Spanned<String>>,
     pub right: Vec<Spanned<String>>,
     pub within: Spanned<u32>,
+}
+
+/// `[[override]]`: changes one set, label or rule of an extended rulebook.
+/// `rule` names a rule; `label` a label (with `set` when two sets have a
+/// label of that id); `set` alone a set. Fields not written stay as they
+/// are; `any` and the other lists replace, `add_any` and the like append.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideDef {
+    #[serde(default)]
+    pub rule: Option<Spanned<String>>,
+    #[serde(default)]
+    pub label: Option<Spanned<String>>,
+    #[serde(default)]
+    pub set: Option<Spanned<String>>,
+    /// Leaves the rule or label out.
+    #[serde(default)]
+    pub disabled: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub weight: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub threshold: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub fixed: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub description: Option<Spanned<String>>,
+    #[serde(default)]
+    pub title: Option<Spanned<String>>,
+    #[serde(default)]
+    pub priority: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub priority_name: Option<Spanned<String>>,
+    #[serde(default)]
+    pub action: Option<Spanned<String>>,
+    #[serde(default)]
+    pub fallback: Option<Spanned<String>>,
+    #[serde(default)]
+    pub tie_break: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub any: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub all: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub none: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub regex: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub hashtags: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub mentions: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub emoji: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub add_any: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub add_all: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub add_none: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub add_regex: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub add_hashtags: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub add_mentions: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub add_emoji: Option<Spanned<Vec<Spanned<String>>>>,
 }

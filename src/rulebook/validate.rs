@@ -9,6 +9,7 @@ use super::compile::{normalize_options, normalized_phrase, regex_builder};
 use super::diagnostic::{Diagnostic, Source};
 use super::model::{LabelDef, Mode, RuleDef, RulebookFile, SetDef, Spanned};
 use super::parallel::map_in_order;
+use super::resolve::Chain;
 use crate::normalize::Normalizer;
 
 /// A rulebook file larger than this is refused before parsing.
@@ -30,7 +31,16 @@ pub fn parse(source: &Source) -> Result<RulebookFile, Diagnostic> {
 /// heads a table) is blanked out in a copy of the text, keeping every byte
 /// offset, and the copy is read again.
 pub fn parse_all(source: &Source) -> Result<RulebookFile, Vec<Diagnostic>> {
-    let first = match parse_one(source) {
+    parse_all_at(source, 0)
+}
+
+/// [`parse_all`] of a text whose first `offset` bytes are padding that
+/// puts the file at its place in a chain (see `resolve`).
+pub(crate) fn parse_all_at(
+    source: &Source,
+    offset: usize,
+) -> Result<RulebookFile, Vec<Diagnostic>> {
+    let first = match parse_one(source, offset) {
         Ok(file) => return Ok(file),
         Err(d) => d,
     };
@@ -101,14 +111,14 @@ fn blank_unknown_key(text: &mut String, span: Range<usize>) -> bool {
     true
 }
 
-fn parse_one(source: &Source) -> Result<RulebookFile, Diagnostic> {
-    if source.text.len() > MAX_RULEBOOK_BYTES {
+fn parse_one(source: &Source, offset: usize) -> Result<RulebookFile, Diagnostic> {
+    let len = source.text.len() - offset;
+    if len > MAX_RULEBOOK_BYTES {
         return Err(Diagnostic::error(
             "E020",
             format!(
                 "rulebook is {} bytes, over the limit of {} bytes",
-                source.text.len(),
-                MAX_RULEBOOK_BYTES
+                len, MAX_RULEBOOK_BYTES
             ),
         ));
     }
@@ -335,15 +345,17 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// second place ("first defined at line 3, column 6"). Findings come back in
 /// file order.
 pub fn validate(file: &RulebookFile, source: &Source) -> Vec<Diagnostic> {
-    validate_on(file, source, 0)
+    validate_on(file, &Chain::single(source.clone()), 0)
 }
 
-/// [`validate`], building the regexes on `threads` threads, four at
-/// most (0: every core).
-pub(crate) fn validate_on(file: &RulebookFile, source: &Source, threads: usize) -> Vec<Diagnostic> {
+/// [`validate`] of a merged chain, building the regexes on `threads`
+/// threads, four at most (0: every core). Spans stay in the chain's long
+/// text.
+pub(crate) fn validate_on(file: &RulebookFile, chain: &Chain, threads: usize) -> Vec<Diagnostic> {
     let mut v = Validator {
         out: Vec::new(),
-        source,
+        source: chain.combined(),
+        chain,
         normalizer: Normalizer::new(normalize_options(&file.normalize)),
         patterns: 0,
         regexes: build_regexes(file, threads),
@@ -358,6 +370,7 @@ pub(crate) fn validate_on(file: &RulebookFile, source: &Source, threads: usize) 
 struct Validator<'s> {
     out: Vec<Diagnostic>,
     source: &'s Source,
+    chain: &'s Chain,
     normalizer: Normalizer,
     patterns: usize,
     /// What building each regex of the file gave, by source.
@@ -428,8 +441,7 @@ impl Validator<'_> {
 
     /// "line 3, column 6", for pointing at a second place in a message.
     fn place(&self, at: &Range<usize>) -> String {
-        let lc = self.source.line_col(at.start);
-        format!("line {}, column {}", lc.line, lc.col)
+        self.chain.place(at)
     }
 
     fn check(&mut self, file: &RulebookFile) {

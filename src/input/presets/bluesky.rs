@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::{first_string, lookup, no_text, Getter, MetaField};
-use crate::pipeline::Problem;
+use crate::input::record::Problem;
 
 /// Where the post record is, for each shape.
 const RECORDS: &[&str] = &["", "record", "post.record", "value"];

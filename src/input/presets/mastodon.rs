@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Getter, MetaField};
 use crate::input::html::{decode_entities_into, html_to_text_into};
-use crate::pipeline::{json_kind, Problem};
+use crate::input::record::{json_kind, Problem};
 
 pub const FIELDS: &[MetaField] = &[
     MetaField {

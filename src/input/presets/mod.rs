@@ -14,7 +14,7 @@ mod tweets;
 use serde_json::Value;
 
 use super::fields::JsonPath;
-use crate::pipeline::{json_kind, Problem, Sources, TextField};
+use crate::input::record::{json_kind, Problem, Sources, TextField};
 
 /// The export formats postclass knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::pipeline::{Item, Pos, Problem, Raw, RecordSource};
+use crate::input::record::{Item, Pos, Problem, Raw, RecordSource};
 
 /// Whether `record` is a twarc2 page: a `data` array (or a single object)
 /// of tweets, each with an `id` and a `text`.

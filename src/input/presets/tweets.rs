@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{first_string, lookup, no_text, Getter, MetaField};
 use crate::input::html::decode_entities_into;
-use crate::pipeline::Problem;
+use crate::input::record::Problem;
 
 /// Where tweet text is, most complete first: a long post's full text
 /// (`note_tweet`, v1.1 `extended_tweet`) before the truncated `text`.
