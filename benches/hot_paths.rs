@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use postclass::rulebook::{self, Rulebook};
+use postclass::engine::{self, Rulebook};
 use postclass::{Normalizer, Scratch, Verdict};
 
 const POSTS: &[&str] = &[
@@ -90,7 +90,7 @@ fn synthetic_rulebook(labels: usize) -> Rulebook {
             )),
         }
     }
-    rulebook::from_str("bench.toml", &toml).expect("the synthetic rulebook is valid")
+    engine::from_str("bench.toml", &toml).expect("the synthetic rulebook is valid")
 }
 
 fn bytes() -> u64 {
@@ -125,7 +125,7 @@ fn classification(c: &mut Criterion) {
     let mut g = c.benchmark_group("classify");
     g.throughput(Throughput::Bytes(bytes()));
     for (name, rb) in [
-        ("default", rulebook::default_rulebook()),
+        ("default", engine::default_rulebook()),
         ("30_labels", synthetic_rulebook(30)),
         ("300_labels", synthetic_rulebook(300)),
     ] {
@@ -151,8 +151,11 @@ fn loading(c: &mut Criterion) {
     for (name, threads) in [("default_1_thread", 1), ("default_all_cores", 0)] {
         g.bench_function(name, |b| {
             b.iter(|| {
-                let source = rulebook::Source::new(rulebook::DEFAULT_NAME, rulebook::DEFAULT_TEXT);
-                black_box(rulebook::load_on(source, threads).expect("the default loads"))
+                let source = postclass::rulebook::Source::new(
+                    postclass::rulebook::DEFAULT_NAME,
+                    postclass::rulebook::DEFAULT_TEXT,
+                );
+                black_box(engine::load_on(source, threads).expect("the default loads"))
             })
         });
     }

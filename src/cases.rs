@@ -14,10 +14,11 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::classify::{Scratch, Verdict};
+use crate::engine::Rulebook;
+use crate::engine::{Scratch, Verdict};
 use crate::rulebook::model::RulebookFile;
 use crate::rulebook::validate::did_you_mean;
-use crate::rulebook::{Chain, Mode, Rulebook};
+use crate::rulebook::{Chain, Mode};
 
 /// Where a test comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -519,7 +520,7 @@ fn parse_jsonl(name: &str, text: &str, rulebook: &Rulebook) -> Result<Vec<Case>>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rulebook;
+    use crate::{engine, rulebook};
 
     const BOOK: &str = r#"
 [rulebook]
@@ -558,7 +559,7 @@ any = ["faq"]
 "#;
 
     fn book() -> Rulebook {
-        rulebook::from_str("t.toml", BOOK).unwrap()
+        engine::from_str("t.toml", BOOK).unwrap()
     }
 
     fn run(cases: &[Case]) -> Vec<Vec<Mismatch>> {

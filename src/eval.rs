@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::rulebook::{Mode, Rulebook};
+use crate::engine::Rulebook;
+use crate::rulebook::Mode;
 use crate::{Scratch, Verdict};
 
 /// One hand-labelled post: its text and, per set (by index), the reference
@@ -362,7 +363,7 @@ mod tests {
     use super::*;
 
     fn rulebook() -> Rulebook {
-        crate::rulebook::from_str(
+        crate::engine::from_str(
             "t",
             r#"
 [rulebook]
@@ -471,7 +472,7 @@ any = ["app"]
 
     #[test]
     fn negative_rules_are_right_when_the_label_is_absent() {
-        let rb = crate::rulebook::from_str(
+        let rb = crate::engine::from_str(
             "t",
             "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='type'\nmode='one'\nfallback='other'\n[[set.label]]\nid='fan'\n[[set.label.rule]]\nid='love'\nany=['love']\n[[set.label.rule]]\nid='but'\nweight=-1\nany=['but']\n",
         )

@@ -8,10 +8,12 @@ use std::ops::Range;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::classify::{Scratch, Verdict, SCORE_EPSILON};
-use crate::rulebook::compile::Rule;
-use crate::rulebook::{Mode, Rulebook};
-use crate::signals::sigil_tokens;
+use crate::engine::compile::Rule;
+use crate::engine::decision::SCORE_EPSILON;
+use crate::engine::signals::sigil_tokens;
+use crate::engine::Rulebook;
+use crate::engine::{Scratch, Verdict};
+use crate::rulebook::Mode;
 
 /// Everything `postclass explain` shows about one post.
 #[derive(Debug, Clone, Serialize)]
@@ -450,7 +452,7 @@ impl OffsetMap<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rulebook;
+    use crate::engine;
 
     const BOOK: &str = r#"
 [rulebook]
@@ -498,7 +500,7 @@ id = "other"
 "#;
 
     fn explain(text: &str) -> super::Explanation {
-        rulebook::from_str("t.toml", BOOK).unwrap().explain(text)
+        engine::from_str("t.toml", BOOK).unwrap().explain(text)
     }
 
     #[test]

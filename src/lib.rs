@@ -4,25 +4,25 @@
 //! The core (rulebooks, normalisation, matching, decision) does no I/O:
 //!
 //! ```
-//! let rulebook = postclass::rulebook::default_rulebook();
+//! let rulebook = postclass::engine::default_rulebook();
 //! let verdict = rulebook.classify("Mon internet vient encore de couper, j'en ai marre !");
 //! assert_eq!(rulebook.label_of(&verdict, 0), "angry");
 //! ```
 
 pub mod cases;
-pub mod classify;
+pub mod engine;
 pub mod eval;
 pub mod explain;
 pub mod fit;
 pub mod normalize;
+mod parallel;
 pub mod rulebook;
 pub mod sample;
-pub mod signals;
 pub mod suggest;
 
-pub use classify::{Scratch, SetVerdict, Verdict};
+pub use engine::Rulebook;
+pub use engine::{Scratch, SetVerdict, Verdict};
 pub use normalize::{NormalizeOptions, Normalizer};
-pub use rulebook::Rulebook;
 
 pub mod breakdown;
 pub mod cli;

@@ -184,7 +184,7 @@ mod tests {
     }
 
     fn labels_with(threads: usize, n: u64) -> Vec<(u64, String)> {
-        let rb = crate::rulebook::from_str(
+        let rb = crate::engine::from_str(
             "t",
             "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='s'\nmode='one'\nfallback='none'\n[[set.label]]\nid='odd'\n[[set.label.rule]]\nid='r'\nany=['odd']\n",
         )
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn consumer_errors_stop_the_run() {
-        let rb = crate::rulebook::from_str(
+        let rb = crate::engine::from_str(
             "t",
             "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='s'\nmode='many'\n[[set.label]]\nid='x'\n[[set.label.rule]]\nid='r'\nany=['x']\n",
         )

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use crate::breakdown::{self, Breakdown};
+use crate::engine::Rulebook;
 use crate::pipeline::Item;
-use crate::rulebook::Rulebook;
 use crate::summary::{SetCounts, Summary};
 use crate::{Scratch, Verdict};
 
@@ -617,7 +617,7 @@ regex = ['\bagain\b']
 
     #[test]
     fn matched_words_map_back_to_the_original_text() {
-        let rb = crate::rulebook::from_str("t", BOOK).unwrap();
+        let rb = crate::engine::from_str("t", BOOK).unwrap();
         let text = "J'en ai MARRE, vraiment FED   UP <b>";
         let ranges = matched_ranges(&rb, text);
         let words: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
@@ -630,7 +630,7 @@ regex = ['\bagain\b']
 
     #[test]
     fn accented_matches_keep_their_characters() {
-        let rb = crate::rulebook::from_str("t", &BOOK.replace("\"marre\"", "\"écœuré\"")).unwrap();
+        let rb = crate::engine::from_str("t", &BOOK.replace("\"marre\"", "\"écœuré\"")).unwrap();
         let text = "Je suis ÉCŒURÉ.";
         let ranges = matched_ranges(&rb, text);
         assert_eq!(&text[ranges[0].clone()], "ÉCŒURÉ");
@@ -638,7 +638,7 @@ regex = ['\bagain\b']
 
     #[test]
     fn examples_keep_the_best_scores_then_the_first_read() {
-        let rb = crate::rulebook::from_str("t", BOOK).unwrap();
+        let rb = crate::engine::from_str("t", BOOK).unwrap();
         let mut ex = Examples::new(&rb);
         for (i, text) in ["fed up", "fed up again", "marre", "marre", "fed up again"]
             .iter()

@@ -6,8 +6,8 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use crate::engine::Rulebook;
 use crate::output::labels::format_score;
-use crate::rulebook::Rulebook;
 use crate::Verdict;
 
 /// How sure the rulebook is of a post's label in one set.
@@ -232,7 +232,7 @@ mod tests {
     use super::*;
 
     fn rb() -> Rulebook {
-        crate::rulebook::from_str(
+        crate::engine::from_str(
             "t",
             "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='s'\nmode='one'\nfallback='other'\n[[set.label]]\nid='hot'\n[[set.label.rule]]\nid='h'\nany=['hot']\n[[set.label.rule]]\nid='h2'\nany=['very']\n[[set.label]]\nid='cold'\n[[set.label.rule]]\nid='c'\nany=['cold']\n[[set.label]]\nid='other'\n",
         )

@@ -8,10 +8,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::engine::signals::sigil_tokens;
+use crate::engine::Rulebook;
 use crate::eval::GoldPost;
 use crate::normalize::is_word_char;
-use crate::rulebook::{Mode, Rulebook};
-use crate::signals::sigil_tokens;
+use crate::rulebook::Mode;
 use crate::{Scratch, Verdict};
 
 /// The longest phrase suggested, in words.
@@ -531,7 +532,7 @@ mod tests {
     use super::*;
 
     fn rb(rules: &str) -> Rulebook {
-        crate::rulebook::from_str(
+        crate::engine::from_str(
             "t",
             &format!("[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='s'\nmode='one'\nfallback='other'\n[[set.label]]\nid='angry'\n{rules}\n[[set.label]]\nid='other'\n"),
         )

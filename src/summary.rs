@@ -7,7 +7,8 @@ use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::breakdown::{self, Breakdown};
-use crate::rulebook::{Mode, Rulebook};
+use crate::engine::Rulebook;
+use crate::rulebook::Mode;
 use crate::Verdict;
 
 /// The summary of one run, as written by `--summary`.
@@ -499,7 +500,7 @@ mod decoding_tests {
     use super::*;
 
     fn summary() -> Summary {
-        let rb = crate::rulebook::from_str(
+        let rb = crate::engine::from_str(
             "t",
             "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='s'\nmode='many'\n[[set.label]]\nid='x'\n[[set.label.rule]]\nid='r'\nany=['x']\n",
         )

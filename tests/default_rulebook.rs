@@ -2,7 +2,8 @@
 //! warning, every label's examples and counter-examples hold, and the
 //! statements quoted in the source of the customer types get their type.
 
-use postclass::rulebook::{self, Mode, Rulebook, Source};
+use postclass::engine::{self, Rulebook};
+use postclass::rulebook::{self, Mode, Source};
 use postclass::Verdict;
 
 fn fired(rulebook: &Rulebook, verdict: &Verdict) -> String {
@@ -29,7 +30,7 @@ fn given(rulebook: &Rulebook, verdict: &Verdict, set: usize) -> Vec<String> {
 #[test]
 fn default_rulebook_loads_without_warnings() {
     let source = Source::new("rules/default.toml", rulebook::DEFAULT_TEXT);
-    match rulebook::load(source) {
+    match engine::load(source) {
         Ok((_, report)) => assert!(
             report.diagnostics.is_empty(),
             "the default rulebook has warnings:\n{report}"
@@ -40,7 +41,7 @@ fn default_rulebook_loads_without_warnings() {
 
 #[test]
 fn default_rulebook_describes_every_customer_type() {
-    let rulebook = rulebook::default_rulebook();
+    let rulebook = engine::default_rulebook();
     let set = &rulebook.sets[0];
     assert_eq!(set.id, "customer_type");
     assert_eq!(set.fallback.as_deref(), Some("unclassified"));
@@ -91,7 +92,7 @@ fn default_rulebook_describes_every_customer_type() {
 
 #[test]
 fn examples_get_their_label_and_counter_examples_do_not() {
-    let rulebook = rulebook::default_rulebook();
+    let rulebook = engine::default_rulebook();
     let mut failures = Vec::new();
     let mut checked = 0;
     for (si, set) in rulebook.sets.iter().enumerate() {
@@ -202,7 +203,7 @@ const QUOTED: &[(&str, &str)] = &[
 
 #[test]
 fn quoted_statements_get_their_type() {
-    let rulebook = rulebook::default_rulebook();
+    let rulebook = engine::default_rulebook();
     let set = rulebook
         .sets
         .iter()

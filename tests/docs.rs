@@ -2,7 +2,8 @@
 //! its "fires" posts and not on its "does not fire" posts, and is clean for
 //! `postclass check`.
 
-use postclass::rulebook::{self, Source};
+use postclass::engine;
+use postclass::rulebook::Source;
 
 struct Example {
     rule: String,
@@ -59,7 +60,7 @@ fn every_matcher_example_in_the_docs_holds() {
             "[rulebook]\nname = \"doc\"\nversion = \"1\"\n\n[[set]]\nid = \"s\"\nmode = \"one\"\nfallback = \"no\"\n\n[[set.label]]\nid = \"yes\"\n{}\n\n[[set.label]]\nid = \"no\"\n",
             ex.rule
         );
-        let (rb, report) = match rulebook::load(Source::new("doc.toml", text)) {
+        let (rb, report) = match engine::load(Source::new("doc.toml", text)) {
             Ok(loaded) => loaded,
             Err(report) => panic!("{}", report.render_human(false)),
         };

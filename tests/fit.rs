@@ -20,7 +20,7 @@ const FILLER: &[&str] = &[
 /// generating rulebook: `(text, mood, topics)`.
 fn synthetic_posts(n: usize, seed: u64) -> Vec<(String, String, String)> {
     let text = std::fs::read_to_string(root().join(GENERATING)).unwrap();
-    let rb = postclass::rulebook::from_str("generating", &text).unwrap();
+    let rb = postclass::engine::from_str("generating", &text).unwrap();
     let mut state = seed;
     let mut next = move || {
         // A 64-bit LCG (Knuth's MMIX constants), upper bits.
@@ -75,7 +75,7 @@ fn s(p: &Path) -> &str {
 }
 
 fn weight_of(text: &str, rule: &str) -> f64 {
-    let rb = postclass::rulebook::from_str("fitted", text).unwrap();
+    let rb = postclass::engine::from_str("fitted", text).unwrap();
     rb.rules.iter().find(|r| r.id == rule).unwrap().weight
 }
 
@@ -99,9 +99,9 @@ fn fit_recovers_the_decisions_and_the_order_of_the_generating_weights() {
     let report = stdout(&run);
     assert!(report.contains("after, cross-validated"), "{report}");
     let text = std::fs::read_to_string(&out).unwrap();
-    let fitted = postclass::rulebook::from_str("fitted", &text).unwrap();
+    let fitted = postclass::engine::from_str("fitted", &text).unwrap();
     let start =
-        postclass::rulebook::from_str("start", &std::fs::read_to_string(START).unwrap()).unwrap();
+        postclass::engine::from_str("start", &std::fs::read_to_string(START).unwrap()).unwrap();
     let agree = |rb: &postclass::Rulebook| {
         posts
             .iter()
@@ -389,7 +389,7 @@ fn help_has_examples() {
 /// Every rule's weight in the rulebook `path` resolves to, chain or not.
 fn weights_of(path: &Path) -> Vec<(String, f64)> {
     let text = stdout(&postclass_ok(&["rules", "show", "--resolved", s(path)]));
-    let rb = postclass::rulebook::from_str("resolved", &text).unwrap();
+    let rb = postclass::engine::from_str("resolved", &text).unwrap();
     rb.rules.iter().map(|r| (r.id.clone(), r.weight)).collect()
 }
 

@@ -3,12 +3,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use postclass::rulebook::{self, Source};
+use postclass::engine;
+use postclass::rulebook::Source;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = rulebook::check(Source::new("fuzz.toml", text.as_ref()));
-    if let Ok((rb, _)) = rulebook::load(Source::new("fuzz.toml", text.as_ref())) {
+    let _ = engine::check(Source::new("fuzz.toml", text.as_ref()), &mut engine::no_files);
+    if let Ok((rb, _)) = engine::load(Source::new("fuzz.toml", text.as_ref())) {
         for post in [text.as_ref(), "", "MON INTERNET COUPE !!! @free #panne 😡"] {
             let v = rb.classify(post);
             for set in 0..rb.sets.len() {

@@ -12,10 +12,11 @@ use csv::ByteRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::engine::signals::sigil_tokens;
+use crate::engine::Rulebook;
 use crate::input::fields::{self, JsonPath};
 use crate::pipeline::{Item, Raw};
-use crate::rulebook::{Mode, Rulebook};
-use crate::signals::sigil_tokens;
+use crate::rulebook::Mode;
 use date::Bucket;
 
 /// Distinct values kept per breakdown; rows with further values are counted
@@ -641,7 +642,7 @@ any = ["love"]
     }
 
     fn run(by: &str, rows: &[&[&str]]) -> Breakdown {
-        let rb = crate::rulebook::from_str("t", BOOK).unwrap();
+        let rb = crate::engine::from_str("t", BOOK).unwrap();
         let header = ByteRecord::from(vec!["text", "when", "lang"]);
         let spec = Spec::resolve(by, Some(&header)).unwrap();
         let mut b = Breakdowns::new(vec![spec], &rb);
@@ -691,7 +692,7 @@ any = ["love"]
         let keys: Vec<(&str, u64)> = b.groups.iter().map(|g| (g.key.as_str(), g.rows)).collect();
         assert_eq!(keys, vec![("en", 2), ("fr", 1)]);
         assert_eq!(b.missing, 1);
-        let rb = crate::rulebook::from_str("t", BOOK).unwrap();
+        let rb = crate::engine::from_str("t", BOOK).unwrap();
         let header = ByteRecord::from(vec!["text", "when", "lang"]);
         let mut bd = Breakdowns::new(vec![Spec::resolve("lang", Some(&header)).unwrap()], &rb);
         bd.add(&rb, &item(&rb, &["meh", "", "de"]));

@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use super::{color_wanted, read_base, read_rulebook_source, Outcome};
+use crate::engine;
 use crate::rulebook::{self, JsonDiagnostic, Report};
 
 const EXAMPLES: &str = "\
@@ -86,7 +87,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let results: Vec<Checked> = paths
         .iter()
         .map(|p| match read_rulebook_source(p.as_deref()) {
-            Ok(source) => Checked::Report(rulebook::check(source, &mut read_base)),
+            Ok(source) => Checked::Report(engine::check(source, &mut read_base)),
             Err(error) => Checked::Unreadable {
                 name: p.as_ref().map_or(rulebook::DEFAULT_NAME.to_string(), |p| {
                     p.display().to_string()

@@ -8,11 +8,11 @@ use anyhow::{Context as _, Result};
 use csv::ByteRecord;
 
 use crate::breakdown::{Breakdowns, Spec};
+use crate::engine::Rulebook;
 use crate::output::split::{LabelFilter, SplitFiles, SplitLayout};
 use crate::output::{self, AtomicFile, Row, Sink};
 use crate::pipeline::Item;
 use crate::report::{self, Examples, ReportMeta};
-use crate::rulebook::Rulebook;
 use crate::summary::Summary;
 
 /// The flags of these consumers, flattened into `classify`'s.

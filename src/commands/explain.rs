@@ -11,13 +11,13 @@ use serde_json::Value;
 
 use super::input_args::parse_delimiter;
 use super::{load_rulebook, Outcome};
+use crate::engine::Rulebook;
 use crate::explain::{Explanation, Span, Status};
 use crate::input::fields::{self, JsonPath};
 use crate::input::open;
 use crate::input::presets::{FlatField, Preset};
 use crate::input::{Input, InputFormat, ReadArgs, RecordError};
 use crate::pipeline::{Item, Problem, Raw, RecordSource};
-use crate::rulebook::Rulebook;
 
 const EXAMPLES: &str = "\
 Examples:

@@ -10,9 +10,11 @@ use anyhow::{bail, Context, Result};
 
 use super::gold::{read_gold, GoldArgs};
 use super::{read_rulebook_source, Outcome};
+use crate::engine;
+use crate::engine::Rulebook;
 use crate::fit::{self, FitOptions, Metrics, SetFit, MIN_EXAMPLES};
 use crate::output::{self, AtomicFile};
-use crate::rulebook::{self, edit, model::RulebookFile, Mode, Rulebook};
+use crate::rulebook::{self, edit, model::RulebookFile, Mode};
 
 const EXAMPLES: &str = "\
 Learns the weights of the rules from posts labelled by hand (the gold file of `eval`): each
@@ -318,7 +320,7 @@ fn check_beside(out: &std::path::Path, rules: &std::path::Path, file: &RulebookF
 }
 
 fn load(source: &rulebook::Source) -> Result<Rulebook> {
-    match rulebook::load_chain(source.clone(), &mut super::read_base, 0) {
+    match engine::load_chain(source.clone(), &mut super::read_base, 0) {
         Ok(loaded) => Ok(loaded.rulebook),
         Err(report) => bail!(
             "the rulebook has {} error(s):\n{}",

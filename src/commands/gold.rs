@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
+use crate::engine::Rulebook;
 use crate::eval::GoldPost;
 use crate::input::fields::{self, JsonPath};
 use crate::input::{open, Input, InputFormat, RecordError};
 use crate::pipeline::{Item, Problem, Raw, RecordSource};
-use crate::rulebook::{Mode, Rulebook};
+use crate::rulebook::Mode;
 
 /// The options that say where the labelled posts are.
 #[derive(Debug, Clone, clap::Args)]

@@ -21,7 +21,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::rulebook::{self, Rulebook, Source};
+use crate::engine;
+use crate::engine::Rulebook;
+use crate::rulebook::{self, Source};
 
 /// How a command that ran to its end went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,9 +91,9 @@ pub fn read_base(path: &Path) -> std::result::Result<String, String> {
 
 /// Reads, resolves, checks and compiles a rulebook and every file it
 /// extends; its errors are an input error (exit 2).
-pub fn load_rulebook_chain(path: Option<&Path>, threads: usize) -> Result<rulebook::Loaded> {
+pub fn load_rulebook_chain(path: Option<&Path>, threads: usize) -> Result<engine::Loaded> {
     let source = read_rulebook_source(path)?;
-    rulebook::load_chain(source, &mut read_base, threads).map_err(|report| {
+    engine::load_chain(source, &mut read_base, threads).map_err(|report| {
         anyhow::anyhow!(
             "the rulebook has {} error(s):\n{}",
             report.errors(),

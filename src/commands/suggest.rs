@@ -7,8 +7,8 @@ use anyhow::{bail, Result};
 
 use super::gold::{read_gold, GoldArgs};
 use super::{load_rulebook, Outcome};
+use crate::engine::Rulebook;
 use crate::rulebook::validate::did_you_mean;
-use crate::rulebook::Rulebook;
 use crate::suggest::{render_table, render_toml, suggest, Options, Target};
 
 const EXAMPLES: &str = "\

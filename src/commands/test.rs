@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::{read_base, read_rulebook_source, Outcome};
 use crate::cases::{self, Case, CaseFormat, CaseKind, FiredRule, Mismatch};
-use crate::rulebook::{self, Rulebook};
+use crate::engine;
+use crate::engine::Rulebook;
 use crate::{Scratch, Verdict};
 
 const EXAMPLES: &str = "\
@@ -128,7 +129,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     for path in &paths {
         let source = read_rulebook_source(path.as_deref())?;
         let name = source.name.clone();
-        let loaded = match rulebook::load_chain(source, &mut read_base, 0) {
+        let loaded = match engine::load_chain(source, &mut read_base, 0) {
             Ok(loaded) => loaded,
             Err(report) => bail!(
                 "cannot test {name}: it has {} error(s):\n{}",

@@ -16,13 +16,13 @@ use serde_json::Value;
 use super::classify::{check_added_fields, threads};
 use super::input_args::InputArgs;
 use super::{load_rulebook_on, Outcome};
+use crate::engine::Rulebook;
 use crate::input::presets;
 use crate::input::{Input, InputFormat};
 use crate::output::labels::{chosen_score, format_score};
 use crate::output::{LabelColumns, OutputFormat, Row, RowWriter, Sink};
 use crate::pipeline::{self, Item, Raw};
 use crate::progress::Progress;
-use crate::rulebook::Rulebook;
 use crate::Verdict;
 
 const EXAMPLES: &str = "\
@@ -373,7 +373,7 @@ mod tests {
 
     #[test]
     fn the_heap_keeps_only_the_most_urgent() {
-        let rb = crate::rulebook::from_str(
+        let rb = crate::engine::from_str(
             "t",
             "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='s'\nmode='one'\nfallback='none'\n[[set.label]]\nid='hot'\npriority=1\n[[set.label.rule]]\nid='h'\nany=['hot']\n[[set.label.rule]]\nid='h2'\nany=['very']\n[[set.label]]\nid='warm'\npriority=2\n[[set.label.rule]]\nid='w'\nany=['warm']\n",
         )

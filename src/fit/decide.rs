@@ -3,7 +3,7 @@
 //! Mirrors [`crate::Rulebook::classify_into`] exactly (the same score
 //! tolerance, ties, fallback), which a test checks.
 
-use crate::classify::SCORE_EPSILON;
+use crate::engine::decision::SCORE_EPSILON;
 use crate::rulebook::Mode;
 
 use super::SetData;

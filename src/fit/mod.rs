@@ -25,8 +25,9 @@ pub mod lbfgs;
 
 use std::collections::BTreeMap;
 
+use crate::engine::Rulebook;
 use crate::eval::GoldPost;
-use crate::rulebook::{Mode, Rulebook};
+use crate::rulebook::Mode;
 use crate::{Scratch, Verdict};
 
 pub use decide::Metrics;

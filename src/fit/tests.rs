@@ -1,7 +1,7 @@
 use super::decide::{decide, measure, DecideScratch};
 use super::folds::SplitMix64;
 use super::*;
-use crate::rulebook::default_rulebook;
+use crate::engine::default_rulebook;
 
 /// The default rulebook's examples and counter-examples, labelled with the
 /// rulebook's own answers for set 0 and 1.

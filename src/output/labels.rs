@@ -1,6 +1,7 @@
 //! The fields a classified row gains, named after the rulebook's sets.
 
-use crate::rulebook::{Mode, Rulebook};
+use crate::engine::Rulebook;
+use crate::rulebook::Mode;
 use crate::Verdict;
 
 /// What one added field holds.
@@ -68,7 +69,7 @@ pub fn chosen_score(verdict: &Verdict, set: usize) -> f64 {
 pub fn primary_label<'a>(
     rulebook: &'a Rulebook,
     verdict: &Verdict,
-) -> Option<&'a crate::rulebook::Label> {
+) -> Option<&'a crate::engine::Label> {
     let set = rulebook.primary_set()?;
     let s = &rulebook.sets[set];
     match verdict.sets[set].labels.first() {

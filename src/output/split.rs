@@ -7,8 +7,9 @@ use anyhow::{bail, Context, Result};
 use csv::ByteRecord;
 
 use super::{AtomicFile, LabelColumns, OutputFormat, Row, RowWriter, Sink};
+use crate::engine::Rulebook;
 use crate::input::presets::FlatField;
-use crate::rulebook::{Mode, Rulebook};
+use crate::rulebook::Mode;
 use crate::Verdict;
 
 /// The files of `--split-dir`: every row goes to the file of the label the
@@ -200,7 +201,7 @@ any = ["asap"]
 "#;
 
     fn keeps(only: &[&str], text: &str) -> bool {
-        let rb = crate::rulebook::from_str("t", BOOK).unwrap();
+        let rb = crate::engine::from_str("t", BOOK).unwrap();
         let names: Vec<String> = only.iter().map(|s| s.to_string()).collect();
         let f = LabelFilter::parse(&names, &rb).unwrap();
         f.keeps(&rb, &rb.classify(text))
@@ -218,7 +219,7 @@ any = ["asap"]
 
     #[test]
     fn only_refuses_unknown_and_ambiguous_labels() {
-        let rb = crate::rulebook::from_str("t", BOOK).unwrap();
+        let rb = crate::engine::from_str("t", BOOK).unwrap();
         let e = LabelFilter::parse(&["happy".into()], &rb).unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -8,9 +8,9 @@ use serde_json::Value;
 
 use super::labels::{chosen_score, format_score, primary_label, ColumnKind, LabelColumns};
 use super::Sink;
+use crate::engine::Rulebook;
 use crate::input::fields::JsonPath;
 use crate::input::presets::FlatField;
-use crate::rulebook::Rulebook;
 use crate::Verdict;
 
 /// Output record formats.
@@ -353,7 +353,7 @@ mod tests {
     /// columns need its fields: the row is the same either way.
     #[test]
     fn json_rows_without_their_value_are_parsed_again_for_columns() {
-        let rb = crate::rulebook::default_rulebook();
+        let rb = crate::engine::default_rulebook();
         let dir = std::env::temp_dir().join(format!("postclass-writer-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let line = br#"{"id":7,"text":"so fed up, 3 hours on hold"}"#;

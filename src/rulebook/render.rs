@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
+use super::chain::Chain;
 use super::model::{Mode, RulebookFile, Spanned};
-use super::resolve::Chain;
 
 type List = Option<Spanned<Vec<Spanned<String>>>>;
 

@@ -5,12 +5,12 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use super::compile::{normalize_options, normalized_phrase, regex_builder};
+use super::chain::Chain;
 use super::diagnostic::{Diagnostic, Source};
 use super::model::{LabelDef, Mode, RuleDef, RulebookFile, SetDef, Spanned};
-use super::parallel::map_in_order;
-use super::resolve::Chain;
+use super::patterns::{normalize_options, normalized_phrase, regex_builder};
 use crate::normalize::Normalizer;
+use crate::parallel::map_in_order;
 
 /// A rulebook file larger than this is refused before parsing.
 pub const MAX_RULEBOOK_BYTES: usize = 8 << 20;
@@ -1304,7 +1304,7 @@ mod tests {
     /// find is what the `regex` crate finds with the same size limit.
     #[test]
     fn regex_checks_agree_with_the_regex_crate() {
-        use crate::rulebook::compile::REGEX_SIZE_LIMIT;
+        use crate::rulebook::patterns::REGEX_SIZE_LIMIT;
         for src in [
             "(x",
             "[z-a]",

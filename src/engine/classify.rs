@@ -1,0 +1,501 @@
+//! Classifying one post: its phrases and rules matched (`matching`), then
+//! each label set decided (`decision`). Pure functions over a compiled
+//! [`Rulebook`].
+
+use super::compile::Rulebook;
+use super::decision::Verdict;
+use super::matching::{fires, Later, Scratch};
+
+impl Rulebook {
+    /// Classifies `text`, allocating fresh buffers. For many posts, prefer
+    /// [`Rulebook::classify_into`].
+    pub fn classify(&self, text: &str) -> Verdict {
+        let mut scratch = Scratch::default();
+        let mut verdict = Verdict::default();
+        self.classify_into(text, &mut scratch, &mut verdict);
+        verdict
+    }
+
+    /// Classifies `text` into `verdict`, reusing `scratch` and `verdict`'s
+    /// buffers. After the call, `scratch.normalized` holds the normalised text
+    /// and `scratch.hits` every phrase found in it.
+    pub fn classify_into(&self, text: &str, scratch: &mut Scratch, verdict: &mut Verdict) {
+        let m = &self.matcher;
+        self.normalizer
+            .normalize_into(text, &mut scratch.normalized);
+        scratch.next_post(m.patterns.len(), self.rules.len());
+        scratch.regexes.next_post(m, scratch.post);
+        self.find_phrases(scratch);
+        let needs = self.gather_candidates(scratch);
+        self.compute(text, needs, scratch);
+        // Only candidates can fire; every other rule lacks a phrase it needs.
+        verdict.fired.clear();
+        let mut later = Later {
+            m,
+            regexes: std::mem::take(&mut scratch.regexes),
+            words: std::mem::take(&mut scratch.words),
+        };
+        later.words.ready = false;
+        for &r in &scratch.candidates {
+            let r = r as usize;
+            if m.on_trigger[r] || fires(&self.rules[r].cond, m.checks[r], scratch, &mut later) {
+                verdict.fired.push(r);
+            }
+        }
+        scratch.regexes = later.regexes;
+        scratch.words = later.words;
+        self.decide(verdict, scratch);
+    }
+
+    /// The label id a set gave, or its fallback (empty when it has none).
+    pub fn label_of<'a>(&'a self, verdict: &Verdict, set: usize) -> &'a str {
+        let s = &self.sets[set];
+        match verdict.sets[set].labels.first() {
+            Some(&li) => &s.labels[li].id,
+            None => s.fallback.as_deref().unwrap_or(""),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine;
+    use crate::engine::regexes::Regexes;
+
+    fn book(rules: &str) -> Rulebook {
+        let text = format!(
+            "[rulebook]\nname = \"t\"\nversion = \"1\"\n\n[[set]]\nid = \"type\"\nmode = \"one\"\nthreshold = 1\nfallback = \"none_of_them\"\n{rules}"
+        );
+        match engine::from_str("t.toml", &text) {
+            Ok(r) => r,
+            Err(report) => panic!("{report}"),
+        }
+    }
+
+    fn label(r: &Rulebook, text: &str) -> String {
+        r.label_of(&r.classify(text), 0).to_string()
+    }
+
+    fn one_rule(matcher: &str) -> Rulebook {
+        book(&format!(
+            "[[set.label]]\nid = \"x\"\n[[set.label.rule]]\nid = \"r\"\n{matcher}\n"
+        ))
+    }
+
+    #[test]
+    fn any_matches_whole_words_on_normalised_text() {
+        let r = one_rule(r#"any = ["déçu", "fed up"]"#);
+        assert_eq!(label(&r, "Très DECU"), "x");
+        assert_eq!(label(&r, "I am FED   UP!"), "x");
+        assert_eq!(label(&r, "decus"), "none_of_them");
+        assert_eq!(label(&r, "unfed up"), "none_of_them");
+    }
+
+    #[test]
+    fn trailing_star_is_a_prefix() {
+        let r = one_rule(r#"any = ["rembours*"]"#);
+        assert_eq!(label(&r, "je veux un remboursement"), "x");
+        assert_eq!(label(&r, "non rembourse"), "x");
+        assert_eq!(label(&r, "prembourse"), "none_of_them");
+    }
+
+    #[test]
+    fn all_needs_every_phrase() {
+        let r = one_rule(r#"all = ["love", "but"]"#);
+        assert_eq!(label(&r, "I love it but it's heavy"), "x");
+        assert_eq!(label(&r, "I love it"), "none_of_them");
+    }
+
+    #[test]
+    fn none_excludes() {
+        let r = one_rule("any = [\"love\"]\nnone = [\"don't\"]");
+        assert_eq!(label(&r, "I love it"), "x");
+        assert_eq!(label(&r, "I don’t love it"), "none_of_them");
+    }
+
+    #[test]
+    fn regex_runs_on_normalised_text() {
+        let r = one_rule(r#"regex = ['\b\d+(e|eme) fois\b']"#);
+        assert_eq!(label(&r, "C'est la 2ème fois"), "x");
+        assert_eq!(label(&r, "une fois"), "none_of_them");
+    }
+
+    #[test]
+    fn regexes_with_and_without_required_literals() {
+        let r = one_rule(r#"regex = ['\b(switch|buy)\b[^?.!]*\?', '(^|\s)#[a-z]', '^\.@']"#);
+        assert_eq!(label(&r, "Should I BUY the red one ?"), "x");
+        assert_eq!(label(&r, "should I buy the red one."), "none_of_them");
+        assert_eq!(label(&r, "nothing to see"), "none_of_them");
+        assert_eq!(label(&r, "so #tired"), "x");
+        assert_eq!(label(&r, ".@delta hi"), "x");
+        assert_eq!(label(&r, "hi .@delta"), "none_of_them");
+    }
+
+    /// A regex whose rarest required part is a class of digits runs on the
+    /// posts with a digit of any script, or one of the words beside it.
+    #[test]
+    fn regexes_filtered_on_digits_find_every_script() {
+        let r = one_rule(r#"regex = ['\b(\d+|two)\s*(h|hours?)\b']"#);
+        assert_eq!(label(&r, "waited 3h already"), "x");
+        assert_eq!(label(&r, "waited ٣ hours"), "x");
+        assert_eq!(label(&r, "two hours!"), "x");
+        assert_eq!(label(&r, "hours and hours, h"), "none_of_them");
+        assert_eq!(label(&r, "h2 and 12ah"), "none_of_them");
+    }
+
+    /// A regex whose literals start every match is tried at each place one
+    /// of them starts, with the text before it seen by `\b`.
+    #[test]
+    fn regexes_are_tried_where_their_literals_start() {
+        let r = one_rule(r#"regex = ['\b(foo|bar)\w* (again|\d+)\b']"#);
+        let pre = r.matcher.regex_prefilter.as_ref().unwrap();
+        assert!(pre.anchored[0]);
+        assert_eq!(label(&r, "foo again"), "x");
+        assert_eq!(label(&r, "xfoo again"), "none_of_them");
+        assert_eq!(label(&r, "xfoo again, barre 12"), "x");
+        assert_eq!(label(&r, "foo, then bar 3x and foobar 7"), "x");
+        assert_eq!(label(&r, "foo bar foo bar"), "none_of_them");
+        assert_eq!(label(&r, "été foo 2"), "x");
+        assert_eq!(label(&r, "étéfoo 2"), "none_of_them");
+        // A digit outside ASCII: the regex's Unicode form runs, anchored too.
+        assert_eq!(label(&r, "foo ٣"), "x");
+    }
+
+    /// A regex whose rarest literals are not those its matches start with
+    /// runs only on posts with both, tried where the starting ones start.
+    #[test]
+    fn gated_regexes_need_both_literal_sets() {
+        let r = one_rule(r#"regex = ['\b(love|like|fun)\b.{0,12}\b(however|except)\b']"#);
+        let pre = r.matcher.regex_prefilter.as_ref().unwrap();
+        assert!(pre.anchored[0] && pre.gated[0]);
+        assert_eq!(label(&r, "love it however"), "x");
+        assert_eq!(label(&r, "i like it, except"), "x");
+        assert_eq!(label(&r, "love it, really"), "none_of_them");
+        assert_eq!(label(&r, "however i do"), "none_of_them");
+        // The gate is found, but too far from the start, or before it.
+        assert_eq!(label(&r, "love it a lot, truly, however"), "none_of_them");
+        assert_eq!(label(&r, "however love it"), "none_of_them");
+        // Several starts: the second one is close enough.
+        assert_eq!(label(&r, "love it a lot, i like it except"), "x");
+        assert_eq!(label(&r, "glove it however"), "none_of_them");
+        assert_eq!(label(&r, "été fun é however"), "x");
+    }
+
+    #[test]
+    fn very_many_regexes_run_as_one_set() {
+        let rules: String = (0..=crate::engine::regexes::MAX_SEPARATE_REGEXES)
+            .map(|i| format!("[[set.label.rule]]\nid = \"r{i}\"\nregex = ['\\bw{i}x\\b']\n"))
+            .collect();
+        let r = book(&format!("[[set.label]]\nid = \"x\"\n{rules}"));
+        assert!(matches!(r.matcher.regexes, Regexes::Set(_)));
+        let v = r.classify("a w7x and w299x, not w99999x");
+        assert_eq!(v.fired, vec![7, 299]);
+        let last = crate::engine::regexes::MAX_SEPARATE_REGEXES;
+        assert_eq!(r.classify(&format!("w{last}x")).fired, vec![last]);
+        assert_eq!(label(&r, "nothing"), "none_of_them");
+    }
+
+    #[test]
+    fn hashtags_match_whole_tags() {
+        let r = one_rule(r##"hashtags = ["#fail", "VDM"]"##);
+        assert_eq!(label(&r, "encore un #FAIL"), "x");
+        assert_eq!(label(&r, "#vdm"), "x");
+        assert_eq!(label(&r, "#failure"), "none_of_them");
+        assert_eq!(label(&r, "page#fail"), "none_of_them");
+        assert_eq!(label(&r, "fail"), "none_of_them");
+    }
+
+    #[test]
+    fn mentions_by_handle_and_by_count() {
+        let r = one_rule(r#"mentions = ["@Delta"]"#);
+        assert_eq!(label(&r, "hey @delta"), "x");
+        assert_eq!(label(&r, "hey @deltaNews"), "none_of_them");
+        assert_eq!(label(&r, "write to a@delta.com"), "none_of_them");
+        let r = one_rule("min_mentions = 2");
+        assert_eq!(label(&r, "@united or @Delta?"), "x");
+        assert_eq!(label(&r, "@united @UNITED"), "none_of_them");
+        assert_eq!(label(&r, "mail me at a@b.c @united"), "none_of_them");
+    }
+
+    #[test]
+    fn emoji_match_anywhere() {
+        let r = one_rule(r#"emoji = ["😡", "❤️"]"#);
+        assert_eq!(label(&r, "so mad😡"), "x");
+        assert_eq!(label(&r, "love it ❤"), "x");
+        assert_eq!(label(&r, "ok 🙂"), "none_of_them");
+    }
+
+    #[test]
+    fn near_counts_words_between() {
+        let r = one_rule(
+            "near = { left = [\"flight\"], right = [\"cancelled\", \"annule\"], within = 2 }",
+        );
+        assert_eq!(label(&r, "flight was cancelled"), "x");
+        assert_eq!(label(&r, "cancelled my flight"), "x");
+        assert_eq!(label(&r, "flight to NYC was cancelled"), "none_of_them");
+        assert_eq!(label(&r, "vol annulé, flight"), "x");
+    }
+
+    #[test]
+    fn near_looks_at_every_hit_of_its_phrases() {
+        let r = one_rule(
+            "near = { left = [\"flight\"], right = [\"cancelled\", \"delayed\"], within = 1 }",
+        );
+        // The pair that qualifies may use any hit of a phrase, the first
+        // one or a later one, on either side.
+        assert_eq!(label(&r, "flight a b c flight cancelled"), "x");
+        assert_eq!(label(&r, "flight cancelled a b c flight"), "x");
+        assert_eq!(label(&r, "cancelled flight a b c cancelled"), "x");
+        assert_eq!(label(&r, "delayed a b flight cancelled x y delayed"), "x");
+        assert_eq!(
+            label(&r, "flight a cancelled b flight c delayed"),
+            "none_of_them"
+        );
+    }
+
+    /// Word positions are found again for every post that needs them: a
+    /// post without a `near` candidate in between does not leave the next
+    /// one reading stale positions.
+    #[test]
+    fn near_reads_the_positions_of_its_own_post() {
+        let r = one_rule("near = { left = [\"flight\"], right = [\"cancelled\"], within = 1 }");
+        let (mut scratch, mut verdict) = (Scratch::default(), Verdict::default());
+        let posts = [
+            ("supercalifragilisticexpialidocious flight cancelled", true),
+            ("nothing to see here", false),
+            ("flight a b cancelled", false),
+            ("a b c d e f g flight cancelled", true),
+            ("flight a cancelled", false),
+        ];
+        for (text, fires) in posts {
+            r.classify_into(text, &mut scratch, &mut verdict);
+            assert_eq!(!verdict.fired.is_empty(), fires, "{text:?}");
+        }
+    }
+
+    /// Buffers reused from post to post give what fresh ones give: no score,
+    /// label, stamp or regex result leaks into the next post.
+    #[test]
+    fn reused_buffers_give_the_same_verdicts() {
+        let r = crate::engine::default_rulebook();
+        let posts = [
+            "@United worst service ever, 3 hours on hold!!",
+            "Thanks @Delta, the crew was amazing",
+            "",
+            "Which is better, @Fnac or @Darty? #help",
+            "just landed https://t.co/x",
+            "WHY IS MY BAG LOST AGAIN???",
+            "Thanks @Delta, the crew was amazing",
+        ];
+        let (mut scratch, mut verdict) = (Scratch::default(), Verdict::default());
+        let mut labelled = 0;
+        for text in posts.iter().chain(posts.iter().rev()) {
+            r.classify_into(text, &mut scratch, &mut verdict);
+            assert_eq!(verdict, r.classify(text), "{text:?}");
+            labelled += !verdict.fired.is_empty() as usize;
+        }
+        assert!(labelled >= 8, "only {labelled} posts fired a rule");
+    }
+
+    /// One scratch used with two rulebooks in turn, with as many regexes
+    /// each, gives what fresh buffers give.
+    #[test]
+    fn a_scratch_follows_the_rulebook_it_is_used_with() {
+        let a = one_rule("regex = ['\\bfoo\\w*\\b']");
+        let b = one_rule("regex = ['(bar|baz)+\\d']");
+        let (mut scratch, mut verdict) = (Scratch::default(), Verdict::default());
+        for _ in 0..3 {
+            for (book, text, fired) in [
+                (&a, "foobar here", true),
+                (&b, "a bazbar9 b", true),
+                (&a, "a bazbar9 b", false),
+                (&b, "foobar here", false),
+            ] {
+                book.classify_into(text, &mut scratch, &mut verdict);
+                assert_eq!(!verdict.fired.is_empty(), fired, "{text:?}");
+                assert_eq!(verdict, book.classify(text));
+            }
+        }
+    }
+
+    #[test]
+    fn caps_and_punctuation_signals_read_raw_text() {
+        let r = one_rule("caps_ratio = 0.8");
+        assert_eq!(label(&r, "@United THIS IS UNACCEPTABLE"), "x");
+        assert_eq!(label(&r, "This is fine, thanks @UNITED"), "none_of_them");
+        assert_eq!(label(&r, "OK NO"), "none_of_them"); // too few letters
+        let r = one_rule("exclaim = 3");
+        assert_eq!(label(&r, "What!!!"), "x");
+        assert_eq!(label(&r, "What!! no!"), "none_of_them");
+        let r = one_rule("question = 2");
+        assert_eq!(label(&r, "Why ??"), "x");
+        assert_eq!(label(&r, "Why?"), "none_of_them");
+    }
+
+    #[test]
+    fn matchers_of_a_rule_must_all_hold() {
+        let r = one_rule("any = [\"again\"]\nexclaim = 2");
+        assert_eq!(label(&r, "down again!!"), "x");
+        assert_eq!(label(&r, "down again"), "none_of_them");
+        // Phrase lists of several kinds: the shortest makes the rule a
+        // candidate, and every other one is still checked.
+        let r = one_rule(
+            "any = [\"down\", \"out\"]\nhashtags = [\"fail\"]\nemoji = [\"😡\", \"🤬\", \"👎\"]\nmentions = [\"acme\", \"acme_help\"]",
+        );
+        assert_eq!(label(&r, "@acme down #fail 👎"), "x");
+        assert_eq!(label(&r, "@acme down #fine 👎"), "none_of_them");
+        assert_eq!(label(&r, "@acme up #fail 👎"), "none_of_them");
+        assert_eq!(label(&r, "@acme down #fail 😊"), "none_of_them");
+        assert_eq!(label(&r, "@other down #fail 👎"), "none_of_them");
+    }
+
+    const TWO_LABELS: &str = r#"
+[[set.label]]
+id = "a"
+[[set.label.rule]]
+id = "a1"
+weight = 1
+any = ["alpha", "both"]
+[[set.label]]
+id = "b"
+[[set.label.rule]]
+id = "b1"
+weight = 1
+any = ["beta", "both"]
+[[set.label.rule]]
+id = "b2"
+weight = 0.5
+any = ["extra"]
+"#;
+
+    #[test]
+    fn scores_add_up_and_highest_wins() {
+        let r = book(TWO_LABELS);
+        let v = r.classify("alpha beta extra");
+        assert_eq!(v.sets[0].scores, vec![1.0, 1.5]);
+        assert_eq!(r.label_of(&v, 0), "b");
+        assert_eq!(v.fired, vec![0, 1, 2]);
+        assert!(v.sets[0].tied.is_empty());
+    }
+
+    #[test]
+    fn ties_go_to_file_order_unless_tie_break_says_otherwise() {
+        let r = book(TWO_LABELS);
+        let v = r.classify("both");
+        assert_eq!(r.label_of(&v, 0), "a");
+        assert_eq!(v.sets[0].tied, vec![0, 1]);
+        let r = book(&format!("tie_break = [\"b\"]\n{TWO_LABELS}"));
+        assert_eq!(label(&r, "both"), "b");
+    }
+
+    #[test]
+    fn below_threshold_gives_the_fallback() {
+        let r = book(&TWO_LABELS.replace("id = \"b\"", "id = \"b\"\nthreshold = 1.5"));
+        let v = r.classify("beta");
+        assert_eq!(r.label_of(&v, 0), "none_of_them");
+        assert!(v.sets[0].fallback);
+        assert_eq!(label(&r, "beta extra"), "b");
+    }
+
+    #[test]
+    fn many_sets_take_every_label_at_threshold() {
+        let r = book(&format!(
+            "{TWO_LABELS}\n[[set]]\nid = \"traits\"\nmode = \"many\"\n[[set.label]]\nid = \"t1\"\n[[set.label.rule]]\nid = \"t1r\"\nany = [\"alpha\"]\n[[set.label]]\nid = \"t2\"\n[[set.label.rule]]\nid = \"t2r\"\nany = [\"beta\"]\n"
+        ));
+        let v = r.classify("beta and alpha");
+        assert_eq!(v.sets[1].labels, vec![0, 1]);
+        let v = r.classify("nothing");
+        assert!(v.sets[1].labels.is_empty());
+        assert!(!v.sets[1].fallback);
+    }
+
+    #[test]
+    fn negative_weights_lower_a_score() {
+        let r = book(
+            "[[set.label]]\nid = \"fan\"\n[[set.label.rule]]\nid = \"love\"\nany = [\"love\"]\n[[set.label.rule]]\nid = \"but\"\nweight = -1\nany = [\"but\"]\n",
+        );
+        assert_eq!(label(&r, "love it"), "fan");
+        assert_eq!(label(&r, "love it but heavy"), "none_of_them");
+    }
+}
+
+/// The literal prefilter, the tries where literals start and the gates
+/// only spare work: on any post, every regex of the default rulebook gets
+/// the answer it gets when run alone over the whole post.
+#[cfg(test)]
+mod regex_prefilter_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    struct Fixture {
+        book: Rulebook,
+        plain: Vec<regex::Regex>,
+        /// Pieces posts are made of: the regexes' literals, words of the
+        /// rulebook's examples, and separators.
+        pieces: Vec<String>,
+    }
+
+    fn fixture() -> &'static Fixture {
+        static F: OnceLock<Fixture> = OnceLock::new();
+        F.get_or_init(|| {
+            let book = crate::engine::default_rulebook();
+            let m = &book.matcher;
+            let plain = (0..m.regexes.len())
+                .map(|i| regex::Regex::new(m.regexes.source(i)).unwrap())
+                .collect();
+            let mut pieces: Vec<String> = m
+                .regex_prefilter
+                .as_ref()
+                .unwrap()
+                .literals
+                .iter()
+                .filter_map(|l| String::from_utf8(l.clone()).ok())
+                .collect();
+            pieces.extend(
+                book.sets
+                    .iter()
+                    .flat_map(|s| &s.labels)
+                    .flat_map(|l| &l.examples)
+                    .flat_map(|e| e.split_whitespace())
+                    .map(str::to_string),
+            );
+            for sep in [
+                " ", " ", " ", ", ", "! ", "? ", "'", "\n", "-", "12", "é", "😡 ", ".",
+            ] {
+                pieces.push(sep.to_string());
+            }
+            pieces.sort();
+            pieces.dedup();
+            Fixture {
+                book,
+                plain,
+                pieces,
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn every_regex_answers_as_if_run_alone(picks in prop::collection::vec(any::<prop::sample::Index>(), 1..24)) {
+            let f = fixture();
+            let text: String = picks.iter().map(|i| i.get(&f.pieces).as_str()).collect();
+            let (book, m) = (&f.book, &f.book.matcher);
+            let mut s = Scratch::default();
+            book.normalizer.normalize_into(&text, &mut s.normalized);
+            s.next_post(m.patterns.len(), book.rules.len());
+            s.regexes.next_post(m, s.post);
+            book.find_phrases(&mut s);
+            let normalized = s.normalized.clone();
+            for (i, plain) in f.plain.iter().enumerate() {
+                prop_assert_eq!(
+                    s.regexes.is_match(m, i as u32, &normalized),
+                    plain.is_match(&normalized),
+                    "{} on {:?}", m.regexes.source(i), normalized
+                );
+            }
+        }
+    }
+}

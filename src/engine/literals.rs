@@ -1,0 +1,436 @@
+//! The regex prefilter: the literals one of which every match of a regex
+//! contains (or starts with), searched for in the phrase automaton, so that
+//! a regex runs only on the posts that hold one of them.
+
+use std::collections::HashMap;
+
+use crate::parallel::map_in_order;
+
+/// Required literals of the regexes. They are searched for in the phrase
+/// automaton, after the phrases, so that a post is scanned once for both.
+#[derive(Debug)]
+pub(crate) struct RegexPrefilter {
+    /// The literals, in the automaton's order after the phrases.
+    pub literals: Vec<Vec<u8>>,
+    /// For each literal, the regexes it is one of the required literals of.
+    pub literal_regexes: Vec<Vec<u32>>,
+    /// For each regex, whether it has literals (else it always runs).
+    pub filtered: Vec<bool>,
+    /// For each regex, whether its literals are all it matches (`\?`,
+    /// `https?://`): finding one of them is a match, and the regex is not
+    /// run.
+    pub exact: Vec<bool>,
+    /// For each regex, whether its literals are those that start every
+    /// match (`\b(love|like)\b.*`): the regex is then only tried, anchored,
+    /// where one of them starts, not over the whole post.
+    pub anchored: Vec<bool>,
+    /// For each literal, the regexes it is one of the gate literals of.
+    pub literal_gates: Vec<Vec<u32>>,
+    /// For each regex, whether it has gate literals besides the literals
+    /// that start its matches: a second set, one of which every match also
+    /// contains (`(but|mais)` in `\b(love|like)\b.{0,60}\b(but|mais)\b`).
+    /// The regex is tried only on posts with both.
+    pub gated: Vec<bool>,
+}
+
+impl RegexPrefilter {
+    /// Collects, for each regex that has one, a small set of literals one of
+    /// which every match contains (see [`required_literals`]).
+    pub(super) fn new(sources: &[String], threads: usize) -> Option<RegexPrefilter> {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut literal_regexes: Vec<Vec<u32>> = Vec::new();
+        let mut literal_gates: Vec<Vec<u32>> = Vec::new();
+        let mut filtered = vec![false; sources.len()];
+        let mut exact = vec![false; sources.len()];
+        let mut anchored = vec![false; sources.len()];
+        let mut gated = vec![false; sources.len()];
+        let mut add = |lit: Vec<u8>, ri: usize, gate: bool| {
+            let id = *index.entry(lit.clone()).or_insert_with(|| {
+                literals.push(lit);
+                literal_regexes.push(Vec::new());
+                literal_gates.push(Vec::new());
+                literals.len() - 1
+            });
+            let list = if gate {
+                &mut literal_gates[id]
+            } else {
+                &mut literal_regexes[id]
+            };
+            if list.last() != Some(&(ri as u32)) {
+                list.push(ri as u32);
+            }
+        };
+        let found = map_in_order(sources, threads, |src| RegexLiterals::of(src));
+        for (ri, found) in found.into_iter().enumerate() {
+            let lits = match found {
+                RegexLiterals::Exact(lits) => {
+                    exact[ri] = true;
+                    lits
+                }
+                RegexLiterals::Starting(lits) => {
+                    anchored[ri] = true;
+                    lits
+                }
+                RegexLiterals::Gated { starting, gate } => {
+                    anchored[ri] = true;
+                    gated[ri] = true;
+                    for lit in gate {
+                        add(lit, ri, true);
+                    }
+                    starting
+                }
+                RegexLiterals::Required(lits) => lits,
+                RegexLiterals::None => continue,
+            };
+            filtered[ri] = true;
+            for lit in lits {
+                add(lit, ri, false);
+            }
+        }
+        if literals.is_empty() {
+            return None;
+        }
+        Some(RegexPrefilter {
+            literals,
+            literal_regexes,
+            filtered,
+            exact,
+            anchored,
+            literal_gates,
+            gated,
+        })
+    }
+}
+
+/// The shortest literal a regex is tried at when the literals that start
+/// its matches are not its rarest ones (see [`RegexLiterals::Gated`]).
+const MIN_START_LITERAL: usize = 3;
+
+/// The literals found in one regex, and what they say of its matches.
+enum RegexLiterals {
+    /// Every string it matches (see [`exact_literals`]).
+    Exact(Vec<Vec<u8>>),
+    /// Literals one of which every match contains and starts with.
+    Starting(Vec<Vec<u8>>),
+    /// Literals one of which every match starts with, and a rarer set one
+    /// of which every match contains too.
+    Gated {
+        starting: Vec<Vec<u8>>,
+        gate: Vec<Vec<u8>>,
+    },
+    /// Literals one of which every match contains (see
+    /// [`required_literals`]).
+    Required(Vec<Vec<u8>>),
+    /// None to search for: the regex always runs.
+    None,
+}
+
+impl RegexLiterals {
+    fn of(src: &str) -> RegexLiterals {
+        let Ok(hir) = regex_syntax::Parser::new().parse(src) else {
+            return RegexLiterals::None;
+        };
+        if let Some(lits) = exact_literals(&hir) {
+            return RegexLiterals::Exact(lits);
+        }
+        let Some(lits) = required_literals(&hir) else {
+            return RegexLiterals::None;
+        };
+        match prefixes_of(&hir) {
+            Some(p) if same_set(&p, &lits) => RegexLiterals::Starting(lits),
+            // Starts worth finding: none so short that they are in most
+            // posts (the `i` of `\b(i|we)\s+(tried|looked)\b`).
+            Some(p) if p.iter().all(|l| l.len() >= MIN_START_LITERAL) => RegexLiterals::Gated {
+                starting: p,
+                gate: lits,
+            },
+            _ => RegexLiterals::Required(lits),
+        }
+    }
+}
+
+fn same_set(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    a == b
+}
+
+/// Every string `hir` matches, when they are few and the regex has no
+/// anchor or word boundary: then the regex matches a text exactly when one
+/// of them occurs in it.
+fn exact_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::Extractor;
+
+    // The extractor takes an assertion for the empty string.
+    if !hir.properties().look_set().is_empty() {
+        return None;
+    }
+    if !Extractor::new().extract(hir).is_exact() {
+        return None;
+    }
+    prefixes_of(hir)
+}
+
+/// The literals that start every match of `hir`, as the regex engine itself
+/// finds them; `None` when they are unknown or include the empty string.
+fn prefixes_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    let seq = regex_syntax::hir::literal::Extractor::new().extract(hir);
+    let lits = seq.literals()?;
+    // An empty literal matches anywhere: no use as a filter.
+    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    let mut set: Vec<Vec<u8>> = lits.iter().map(|l| l.as_bytes().to_vec()).collect();
+    set.dedup();
+    Some(set)
+}
+
+/// A set of literals one of which every match of `hir` contains, chosen to
+/// be as rare in text as the regex allows: the literals that start a match
+/// (as the regex engine finds them), or those that start the match of any
+/// part the regex cannot do without, such as `(tried|looked)` in
+/// `\b(i|we)\s+(tried|looked)\b`, where the prefixes `i` and `we` would
+/// let the regex run on nearly every post. `None` when no such set is known.
+fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::HirKind;
+
+    // A set is better when its literals are expected less often in text.
+    fn better(a: Option<Vec<Vec<u8>>>, b: Option<Vec<Vec<u8>>>) -> Option<Vec<Vec<u8>>> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if set_frequency(&b) < set_frequency(&a) {
+                b
+            } else {
+                a
+            }),
+            (a, b) => a.or(b),
+        }
+    }
+    let prefixes = || prefixes_of(hir);
+    match hir.kind() {
+        // A class of few characters: each of them (the ten ASCII digits and
+        // the others of `\d`, rarer in posts than the `h` of a unit after it).
+        HirKind::Class(class) => class_literals(class).or_else(prefixes),
+        HirKind::Capture(c) => required_literals(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required_literals(&r.sub),
+        // Each part of a sequence must match, so each part's set will do,
+        // and so will the prefixes of the sequence from any part on (longer
+        // literals, when the parts after it are literal too).
+        HirKind::Concat(parts) => (0..parts.len())
+            .flat_map(|i| {
+                let rest = regex_syntax::hir::Hir::concat(parts[i..].to_vec());
+                [required_literals(&parts[i]), prefixes_of(&rest)]
+            })
+            .fold(None, better),
+        // One branch matches: the union of every branch's set.
+        HirKind::Alternation(branches) => {
+            let mut union: Vec<Vec<u8>> = Vec::new();
+            for b in branches {
+                for lit in required_literals(b)? {
+                    if !union.contains(&lit) {
+                        union.push(lit);
+                    }
+                }
+            }
+            better(prefixes(), Some(union))
+        }
+        _ => prefixes(),
+    }
+}
+
+/// The most characters a class may have for [`required_literals`] to take
+/// each of them as a literal: `\d` (under 800), not `\w` or `[^.!?]`.
+const MAX_CLASS_LITERALS: usize = 1024;
+
+/// Every character of `class` (every byte, for a class of bytes), encoded,
+/// when it has at most [`MAX_CLASS_LITERALS`].
+fn class_literals(class: &regex_syntax::hir::Class) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::Class;
+
+    type Encode = fn(u32) -> Option<Vec<u8>>;
+    let (ranges, encode): (Vec<(u32, u32)>, Encode) = match class {
+        Class::Unicode(c) => (
+            c.ranges()
+                .iter()
+                .map(|r| (r.start().into(), r.end().into()))
+                .collect(),
+            |x| char::from_u32(x).map(|ch| ch.to_string().into_bytes()),
+        ),
+        Class::Bytes(c) => (
+            c.ranges()
+                .iter()
+                .map(|r| (r.start().into(), r.end().into()))
+                .collect(),
+            |x| u8::try_from(x).ok().map(|b| vec![b]),
+        ),
+    };
+    // Ranges are disjoint and within the code points: the sum fits.
+    let size: u32 = ranges.iter().map(|&(start, end)| end - start + 1).sum();
+    (size as usize <= MAX_CLASS_LITERALS).then(|| {
+        ranges
+            .into_iter()
+            .flat_map(|(start, end)| start..=end)
+            .filter_map(encode)
+            .collect()
+    })
+}
+
+/// How often one of `set` is expected to start at a given place of a
+/// normalised post: the sum, over its literals, of the product of their
+/// bytes' frequencies (see [`byte_frequency`]). A rough guide to choose
+/// between sets, not a measure: `h` (in most posts) scores above the ten
+/// digits together, `tried` far below both.
+fn set_frequency(set: &[Vec<u8>]) -> f64 {
+    set.iter()
+        .map(|lit| lit.iter().map(|&b| byte_frequency(b)).product::<f64>())
+        .sum()
+}
+
+/// The share of the bytes of a normalised post (lower case, French and
+/// English) that are `b`, roughly: letters by their usual frequency in
+/// those languages, space the most common byte, digits and punctuation
+/// rare, each byte of a non-ASCII character rarer still.
+fn byte_frequency(b: u8) -> f64 {
+    match b {
+        b' ' => 0.16,
+        b'e' => 0.10,
+        b'a' => 0.07,
+        b't' | b's' | b'i' | b'n' | b'o' => 0.06,
+        b'r' => 0.055,
+        b'h' | b'l' => 0.04,
+        b'd' | b'u' => 0.03,
+        b'c' => 0.025,
+        b'm' => 0.022,
+        b'p' => 0.018,
+        b'f' | b'g' | b'w' | b'y' => 0.015,
+        b'b' => 0.012,
+        b'v' => 0.01,
+        b'k' => 0.007,
+        b'.' => 0.012,
+        b',' => 0.008,
+        b'\'' | b'@' => 0.006,
+        b'j' | b'!' | b'#' | b'/' => 0.004,
+        b'x' | b'?' | b':' | b'-' => 0.003,
+        b'0'..=b'9' | b'q' | b'"' | b'\n' => 0.002,
+        b'z' => 0.001,
+        0x80.. => 0.003,
+        _ => 0.001,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn literals_of(src: &str) -> Vec<String> {
+        let hir = regex_syntax::Parser::new().parse(src).unwrap();
+        let mut lits: Vec<String> = required_literals(&hir)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| String::from_utf8(l).unwrap())
+            .collect();
+        lits.sort();
+        lits
+    }
+
+    /// How many characters other than 0-9 `\d` matches, counted by the
+    /// regex engine.
+    fn non_ascii_digits() -> usize {
+        let digit = regex::Regex::new(r"^\d$").unwrap();
+        (0x80..=0x10FFFF_u32)
+            .filter_map(char::from_u32)
+            .filter(|c| digit.is_match(c.encode_utf8(&mut [0; 4])))
+            .count()
+    }
+
+    #[test]
+    fn set_frequency_ranks_common_letters_above_digits() {
+        let set = |lits: &[&str]| {
+            set_frequency(
+                &lits
+                    .iter()
+                    .map(|l| l.as_bytes().to_vec())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
+        let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
+        assert!(set(&["h"]) > set(&digits));
+        assert!(set(&digits) > set(&["tried", "looked"]));
+        assert!(set(&["?"]) < set(&["?", "!"]));
+        assert!(set(&["é"]) < set(&["e"]));
+    }
+
+    #[test]
+    fn required_literals_prefer_the_rarest_part() {
+        assert_eq!(
+            literals_of(r"\b(i|we)\s+(already\s+)?(tried|looked)\b"),
+            vec!["looked", "tried"]
+        );
+        // Both branches hold a `?`, rarer than `!`.
+        assert_eq!(literals_of(r"\?+\s*!|!\s*\?"), vec!["?"]);
+        assert_eq!(literals_of(r"(^|\s)#[a-c]"), vec!["#a", "#b", "#c"]);
+        assert_eq!(
+            literals_of(r"\bdays? (to go|left)\b"),
+            vec!["day left", "day to go", "days left", "days to go"]
+        );
+        // The digits of `\d`, every one of them, rather than the units
+        // after them, whose `h` is in nearly every post.
+        let digits = literals_of(r"\b(\d+|two)\s*(h|hours?)\b");
+        assert!(!digits.contains(&"h".to_string()), "{digits:?}");
+        for lit in ["0", "7", "9", "two", "٣", "७"] {
+            assert!(digits.contains(&lit.to_string()), "{lit} not in {digits:?}");
+        }
+        assert_eq!(digits.len(), 1 + "0123456789".len() + non_ascii_digits());
+        // The same with a class of bytes.
+        assert_eq!(
+            literals_of(r"(?-u:\d)+\s*(h|hours?)"),
+            (0..10).map(|d| d.to_string()).collect::<Vec<_>>()
+        );
+        // A class too large to list is no use.
+        assert_eq!(literals_of(r"\b\w+\s*(h|hours?)\b"), vec!["h", "hour"]);
+        // Nothing every match must contain.
+        assert!(literals_of(r"(^|\s)\w+").is_empty());
+        assert!(literals_of(r"(a|\w)x?").is_empty());
+    }
+
+    fn exact_of(src: &str) -> Option<Vec<String>> {
+        let hir = regex_syntax::Parser::new().parse(src).unwrap();
+        exact_literals(&hir).map(|set| {
+            let mut set: Vec<String> = set
+                .into_iter()
+                .map(|l| String::from_utf8(l).unwrap())
+                .collect();
+            set.sort();
+            set
+        })
+    }
+
+    #[test]
+    fn exact_literals_only_for_plain_alternatives() {
+        assert_eq!(exact_of(r"\?"), Some(vec!["?".to_string()]));
+        assert_eq!(
+            exact_of(r"https?://"),
+            Some(vec!["http://".to_string(), "https://".to_string()])
+        );
+        assert_eq!(
+            exact_of(r"(?i)ab"),
+            Some(
+                vec!["AB", "Ab", "aB", "ab"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            )
+        );
+        // Boundaries, anchors, repetition and optional matches are more
+        // than the literals say.
+        assert_eq!(exact_of(r"\bok\b"), None);
+        assert_eq!(exact_of(r"^ok"), None);
+        assert_eq!(exact_of(r"o+k"), None);
+        assert_eq!(exact_of(r"(ok)?"), None);
+        assert_eq!(exact_of(r"ok\w"), None);
+    }
+}

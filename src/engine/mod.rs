@@ -1,0 +1,19 @@
+//! The engine that runs a rulebook: compiling a checked rulebook file
+//! (phrases into one automaton, regexes behind a literal prefilter), then,
+//! for each post, matching its phrases, reading its signals, and deciding
+//! each label set. No I/O.
+
+pub(crate) mod ascii;
+pub mod classify;
+pub mod compile;
+pub(crate) mod decision;
+mod literals;
+pub mod load;
+mod matching;
+pub(crate) mod regexes;
+pub mod signals;
+
+pub use compile::{Label, LabelSet, Rule, Rulebook};
+pub use decision::{SetVerdict, Verdict};
+pub use load::{check, default_rulebook, from_str, load, load_chain, load_on, no_files, Loaded};
+pub use matching::{Hit, Scratch};

@@ -1,0 +1,144 @@
+//! The compiled regexes of a rulebook: each on its own with its ASCII form
+//! for posts whose words are all ASCII, or all in one set past a few
+//! thousand.
+
+use std::sync::OnceLock;
+
+use regex::RegexSet;
+use regex_automata::meta;
+
+use crate::rulebook::patterns::regex_builder;
+
+/// The search cache of each regex, per thread.
+const REGEX_CACHE_BYTES: usize = 2 << 20;
+
+/// Up to this many regexes, each is compiled on its own (about half a MiB
+/// each at most); past it, all go in one set, which takes less memory but
+/// is much slower to run.
+pub(crate) const MAX_SEPARATE_REGEXES: usize = 4096;
+
+/// The compiled regexes of a rulebook.
+#[derive(Debug)]
+pub(crate) enum Regexes {
+    /// Each on its own: alone, a regex keeps its literal prefilter and its
+    /// fast engines, where a set of many falls back to the slowest.
+    Each(Vec<OneRegex>),
+    /// All together, for rulebooks with very many regexes.
+    Set(RegexSet),
+}
+
+impl Regexes {
+    pub fn len(&self) -> usize {
+        match self {
+            Regexes::Each(v) => v.len(),
+            Regexes::Set(set) => set.len(),
+        }
+    }
+
+    /// The source of regex `i`.
+    pub fn source(&self, i: usize) -> &str {
+        match self {
+            Regexes::Each(v) => &v[i].source,
+            Regexes::Set(set) => &set.patterns()[i],
+        }
+    }
+}
+
+/// A regex of the rulebook, with its ASCII form when it has one.
+///
+/// Searches go through [`OneRegex::is_match`] with a cache the caller keeps
+/// (one per thread, in [`crate::Scratch`]): a regex shared between threads
+/// otherwise hands out its caches from a locked pool on every search.
+#[derive(Debug)]
+pub(crate) struct OneRegex {
+    source: String,
+    /// As written. Compiled on first need when there is an ASCII form:
+    /// few posts need it, and Unicode classes take memory.
+    unicode: OnceLock<meta::Regex>,
+    /// Word boundaries and classes in ASCII form (see [`super::ascii`]):
+    /// the same matches on posts without non-ASCII word characters, found
+    /// by the fast engines whatever else the post holds.
+    ascii: Option<meta::Regex>,
+}
+
+/// The search caches of one regex, one per form, made on first use.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RegexCaches {
+    ascii: Option<meta::Cache>,
+    unicode: Option<meta::Cache>,
+}
+
+impl OneRegex {
+    pub(super) fn new(source: &str) -> Result<OneRegex, String> {
+        // The ASCII form is an optimisation: should it not compile (it is
+        // never larger), the regex runs as written.
+        let ascii = super::ascii::ascii_form(source).and_then(|a| build_regex(&a).ok());
+        let unicode = OnceLock::new();
+        // Compiled now when it is the only form. Else on first need:
+        // validation, which every rulebook goes through before it is
+        // compiled, has compiled it with the same size limit.
+        if ascii.is_none() {
+            let _ = unicode.set(build_regex(source)?);
+        }
+        Ok(OneRegex {
+            source: source.to_string(),
+            unicode,
+            ascii,
+        })
+    }
+
+    fn unicode(&self) -> &meta::Regex {
+        self.unicode.get_or_init(|| {
+            build_regex(&self.source).expect("the regex compiled when the rulebook was")
+        })
+    }
+
+    /// The form to search a text with, and its cache: the ASCII form when
+    /// there is one and the text has no non-ASCII word characters.
+    fn form<'a>(
+        &'a self,
+        unicode_words: bool,
+        caches: &'a mut RegexCaches,
+    ) -> (&'a meta::Regex, &'a mut meta::Cache) {
+        let (re, cache) = match &self.ascii {
+            Some(ascii) if !unicode_words => (ascii, &mut caches.ascii),
+            _ => (self.unicode(), &mut caches.unicode),
+        };
+        (re, cache.get_or_insert_with(|| re.create_cache()))
+    }
+
+    /// Whether the regex matches `text`; `unicode_words` says whether the
+    /// text has non-ASCII word characters ([`super::ascii::needs_unicode`]).
+    /// `caches` must only ever be used with this regex.
+    pub fn is_match(&self, text: &str, unicode_words: bool, caches: &mut RegexCaches) -> bool {
+        let (re, cache) = self.form(unicode_words, caches);
+        re.is_match_with(cache, &regex_automata::Input::new(text))
+    }
+
+    /// Whether the regex has a match in `text` that starts at one of
+    /// `starts` (byte offsets). The text before each start still counts for
+    /// look-behind assertions such as `\b`.
+    pub fn is_match_at(
+        &self,
+        text: &str,
+        starts: impl Iterator<Item = usize>,
+        unicode_words: bool,
+        caches: &mut RegexCaches,
+    ) -> bool {
+        let (re, cache) = self.form(unicode_words, caches);
+        let mut input = regex_automata::Input::new(text).anchored(regex_automata::Anchored::Yes);
+        starts.filter(|&at| text.is_char_boundary(at)).any(|at| {
+            input.set_start(at);
+            re.is_match_with(cache, &input)
+        })
+    }
+}
+
+/// Compiles a regex for searching: every engine, and the rulebook's search
+/// cache size.
+fn build_regex(src: &str) -> Result<meta::Regex, String> {
+    // Each thread's cache of each regex grows on need up to this.
+    regex_builder(|c| c.hybrid_cache_capacity(REGEX_CACHE_BYTES))
+        .build(src)
+        .map_err(|e| e.to_string())
+}
