@@ -400,6 +400,19 @@ fn test_runs_the_examples_and_case_files_of_every_file_and_names_the_file() {
     assert!(text.contains(&format!("FAIL {cases}:3")), "{text}");
     // 1 example + 1 counter-example of base.toml, 2 cases of mid.toml.
     assert!(text.ends_with("2 passed, 2 failed\n"), "{text}");
+
+    // The resolved file carries the chain's case files, so it tests alike.
+    let resolved = stdout(&postclass_ok(&["rules", "show", "--resolved", &top]));
+    assert!(
+        resolved.contains(&format!("cases = [{cases:?}]")),
+        "{resolved}"
+    );
+    let one = write(&temp_dir("test-chain-resolved"), "one.toml", &resolved);
+    let out = postclass(&["test", &one]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains(&format!("FAIL {cases}:3")), "{text}");
+    assert!(text.ends_with("2 passed, 2 failed\n"), "{text}");
 }
 
 #[test]

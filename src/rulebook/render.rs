@@ -32,6 +32,22 @@ pub fn render(file: &RulebookFile, chain: &Chain) -> String {
     if !meta.languages.is_empty() {
         key(&mut out, "languages", &array(meta.languages.iter()));
     }
+    let cases = chain.case_files();
+    if !cases.is_empty() {
+        out.push_str(
+            "# The case files of every file of the chain, as paths from the directory
+",
+        );
+        out.push_str(
+            "# this was printed in.
+",
+        );
+        let paths: Vec<String> = cases
+            .iter()
+            .map(|(path, _)| path.to_string_lossy().into_owned())
+            .collect();
+        key(&mut out, "cases", &array(paths.iter()));
+    }
     out.push_str("\n[normalize]\n");
     for (name, step) in file.normalize.steps() {
         let on = !matches!(step, Some(s) if !*s.get_ref());
