@@ -214,12 +214,17 @@ def main():
 
     # Ratios use each command's fastest run: on a shared machine, the run
     # least disturbed by other work.
-    m = lambda k: t[k][3]  # noqa: E731
+    # (No less than a millisecond, hyperfine's resolution: on the smoke
+    # corpus `cat` can report 0.)
+    m = lambda k: max(t[k][3], 0.001)  # noqa: E731
     pcm = m("postclass")
 
     def row(name, label, mb, note=""):
         mean, sd, cpu, fastest = t[name]
-        return f"| {label} | {mean:.3f} ± {sd:.3f} | {fastest:.3f} | {cpu:.3f} | {mb / fastest:,.0f} | {note} |"
+        # A command on the smoke corpus can finish below the clock's
+        # resolution: no rate then, rather than a division by zero.
+        rate = f"{mb / fastest:,.0f}" if fastest > 0 else "n/a"
+        return f"| {label} | {mean:.3f} ± {sd:.3f} | {fastest:.3f} | {cpu:.3f} | {rate} | {note} |"
 
     lines = []
     if args.smoke:
