@@ -143,6 +143,9 @@ def main():
     floor_flag = " --rules bench/floor.toml"
     absent = os.path.join(data, "rules-10x-absent.toml")
     phrases = os.path.join(data, "phrases-real.txt")
+    for needed in (corpus, absent, phrases):
+        if not os.path.exists(needed):
+            sys.exit(f"measure_real.py: {needed} is missing; bench/run.sh writes it")
     n_phrases = sum(1 for _ in open(phrases, encoding="utf-8"))
     with open(corpus, encoding="utf-8", newline="") as fh:
         n_posts = sum(1 for _ in csv.reader(fh)) - 1
