@@ -93,6 +93,9 @@ struct Span {
     line: u64,
     offset: u64,
     oversized: bool,
+    /// Its quotes are known to be well placed (it was split without the
+    /// parser, which takes only such records).
+    quotes_ok: bool,
 }
 
 impl DelimitedSource {
@@ -260,6 +263,7 @@ impl DelimitedSource {
                 line: self.record_line,
                 offset: self.record_offset,
                 oversized,
+                quotes_ok: false,
             };
             if oversized {
                 let span = span(true);
@@ -331,6 +335,7 @@ impl DelimitedSource {
             line: self.breaks + 1,
             offset: self.offset,
             oversized: false,
+            quotes_ok: true,
         };
         self.record_line = span.line;
         self.record_offset = span.offset;
@@ -422,7 +427,7 @@ impl DelimitedSource {
         let body = trim_terminators(&self.raw);
         // Without a quote there is nothing to misquote (a record can only
         // span lines inside quotes).
-        if body.contains(&QUOTE) {
+        if !span.quotes_ok && body.contains(&QUOTE) {
             if let Err(what) = check_quotes(body, self.delimiter, span.line) {
                 let cut = !header && self.give_back_after_first_line();
                 let cut = if cut {
