@@ -14,12 +14,18 @@ cd "$(dirname "$0")/.."
 # fast postclass is (CI runs it). Other arguments go to bench/measure.py.
 data=bench/data
 rows=(1000000 100000 4000000)
+# Real posts (bench/real_corpus.py): the corpus, the posts grouped by rules
+# fired, and the posts timed in each group.
+real=(1000000 100000 50000)
 args=()
+real_args=()
 for a in "$@"; do
     if [ "$a" = --smoke ]; then
         data=bench/data/smoke
         rows=(3000 1000 4000)
+        real=(3000 3000 500)
         args+=(--runs 1 --rounds 1 --smoke)
+        real_args+=(--runs 1 --smoke)
     else
         args+=("$a")
     fi
@@ -59,3 +65,24 @@ python3 bench/gen_rules.py "$base" -o "$data/rules-10x.toml"
 python3 bench/gen_rules.py "$base" --absent -o "$data/rules-10x-absent.toml"
 
 python3 bench/measure.py --data "$data" --rows "$(IFS=,; echo "${rows[*]}")" "${args[@]}"
+
+# Real posts, resampled from ../shared/data (SHARED_DATA to read them from
+# elsewhere): against a plain ripgrep scan of the phrases most frequent in
+# them, the floor (bench/floor.toml), and the cost of each rule fired.
+shared=${SHARED_DATA:-../shared/data}
+if [ ! -f "$shared/airline_tweets.csv" ]; then
+    echo "no $shared/airline_tweets.csv: the real-post part is skipped (set SHARED_DATA)" >&2
+    exit 0
+fi
+if [ ! -f "$data/real-1m.csv" ] || [ bench/real_corpus.py -nt "$data/real-1m.csv" ]; then
+    echo "writing the ${real[0]}-post real corpus..." >&2
+    python3 bench/real_corpus.py --posts "${real[0]}" --data "$shared" --out "$data/real-1m.csv" >&2
+fi
+target/release/examples/phrases ${base:+"$base"} > "$data/phrases.txt"
+python3 bench/rg_phrases.py --phrases "$data/phrases.txt" --corpus "$data/real-1m.csv" \
+    -o "$data/phrases-real.txt" >&2
+echo
+echo "### Real posts"
+echo
+python3 bench/measure_real.py --data "$data" --rules "$base" --sample "${real[1]}" \
+    --per-group "${real[2]}" "${real_args[@]}"

@@ -49,6 +49,11 @@ pub struct DelimitedSource {
     offset: u64,
     max_record_bytes: usize,
     strict_utf8: bool,
+    /// A quoted field read without the parser, its quotes undoubled.
+    unquoted: Vec<u8>,
+    /// Whether records on one line are read without the parser (always,
+    /// but in tests that check both ways agree).
+    lines: bool,
 }
 
 /// The byte stream, with bytes given back after a bad quote read first.
@@ -88,6 +93,9 @@ struct Span {
     line: u64,
     offset: u64,
     oversized: bool,
+    /// Its quotes are known to be well placed (it was split without the
+    /// parser, which takes only such records).
+    quotes_ok: bool,
 }
 
 impl DelimitedSource {
@@ -144,6 +152,8 @@ impl DelimitedSource {
             offset,
             max_record_bytes: options.max_record_bytes,
             strict_utf8: options.encoding.is_strict_utf8(),
+            unquoted: Vec::new(),
+            lines: true,
         };
         let mut headers = ByteRecord::new();
         if let Some(span) = src.read_record(&mut headers)? {
@@ -211,6 +221,9 @@ impl DelimitedSource {
     /// Parses one record into `record`, keeping its bytes in `self.raw`.
     /// `None` at the end of the input.
     fn read_record(&mut self, record: &mut ByteRecord) -> Result<Option<Span>> {
+        if let Some(span) = self.read_line(record)? {
+            return Ok(Some(span));
+        }
         self.raw.clear();
         let (mut nout, mut nend) = (0, 0);
         let mut started = false;
@@ -250,6 +263,7 @@ impl DelimitedSource {
                 line: self.record_line,
                 offset: self.record_offset,
                 oversized,
+                quotes_ok: false,
             };
             if oversized {
                 let span = span(true);
@@ -282,6 +296,54 @@ impl DelimitedSource {
                 ReadRecordResult::End => return Ok(None),
             }
         }
+    }
+
+    /// Reads the next record without the parser when it is the next line
+    /// of the buffered input, with every quoted field closing on it (most
+    /// records): searching for the delimiters and quotes is much cheaper
+    /// than a parser step per byte. `None`, having read nothing, for any
+    /// other record (blank lines first, a line break inside quotes, a stray
+    /// quote, a line over the size limit or past the buffer...): the
+    /// parser reads it, as the same fields.
+    fn read_line(&mut self, record: &mut ByteRecord) -> Result<Option<Span>> {
+        if !self.lines || self.bytes.pushback_pos < self.bytes.pushback.len() {
+            return Ok(None);
+        }
+        let input = match self.bytes.stream.fill_buf() {
+            Ok(i) => i,
+            Err(e) => return Err(self.read_error(e)),
+        };
+        // The `\n` of a `\r\n` that ended the record before.
+        let skip = usize::from(self.after_cr && input.first() == Some(&b'\n'));
+        let rest = &input[skip..];
+        let Some(end) = memchr::memchr(b'\n', rest) else {
+            return Ok(None);
+        };
+        let line = &rest[..end];
+        let body = line.strip_suffix(b"\r").unwrap_or(line);
+        if body.is_empty()
+            || line.len() + 1 > self.max_record_bytes
+            || memchr::memchr(b'\r', body).is_some()
+            || !split_line(body, self.delimiter, record, &mut self.unquoted)
+        {
+            return Ok(None);
+        }
+        self.raw.clear();
+        self.raw.extend_from_slice(&rest[..=end]);
+        self.offset += skip as u64;
+        let span = Span {
+            line: self.breaks + 1,
+            offset: self.offset,
+            oversized: false,
+            quotes_ok: true,
+        };
+        self.record_line = span.line;
+        self.record_offset = span.offset;
+        self.breaks += 1;
+        self.offset += end as u64 + 1;
+        self.after_cr = false;
+        self.bytes.stream.consume(skip + end + 1);
+        Ok(Some(span))
     }
 
     /// After a record went over the size limit: when the part kept spans
@@ -365,7 +427,7 @@ impl DelimitedSource {
         let body = trim_terminators(&self.raw);
         // Without a quote there is nothing to misquote (a record can only
         // span lines inside quotes).
-        if body.contains(&QUOTE) {
+        if !span.quotes_ok && body.contains(&QUOTE) {
             if let Err(what) = check_quotes(body, self.delimiter, span.line) {
                 let cut = !header && self.give_back_after_first_line();
                 let cut = if cut {
@@ -472,6 +534,56 @@ fn count_breaks(bytes: &[u8], after_cr: &mut bool) -> u64 {
         *after_cr = last == b'\r';
     }
     n
+}
+
+/// Splits one line (without its line ending) into `record`'s fields as the
+/// parser does: a field that starts with a quote runs to the quote that is
+/// not doubled, which must end the line or come before a delimiter; any
+/// other field runs to the next delimiter. False when a quoted field does
+/// not close on the line, or text follows its closing quote.
+fn split_line(body: &[u8], delimiter: u8, record: &mut ByteRecord, unquoted: &mut Vec<u8>) -> bool {
+    record.clear();
+    let mut i = 0;
+    loop {
+        if body.get(i) != Some(&QUOTE) {
+            match memchr::memchr(delimiter, &body[i..]) {
+                Some(d) => {
+                    record.push_field(&body[i..i + d]);
+                    i += d + 1;
+                    continue;
+                }
+                None => {
+                    record.push_field(&body[i..]);
+                    return true;
+                }
+            }
+        }
+        unquoted.clear();
+        i += 1;
+        loop {
+            let Some(q) = memchr::memchr(QUOTE, &body[i..]) else {
+                return false;
+            };
+            unquoted.extend_from_slice(&body[i..i + q]);
+            i += q + 1;
+            match body.get(i) {
+                Some(&QUOTE) => {
+                    unquoted.push(QUOTE);
+                    i += 1;
+                }
+                Some(&b) if b == delimiter => {
+                    record.push_field(unquoted);
+                    i += 1;
+                    break;
+                }
+                None => {
+                    record.push_field(unquoted);
+                    return true;
+                }
+                Some(_) => return false,
+            }
+        }
+    }
 }
 
 fn trim_terminators(b: &[u8]) -> &[u8] {
@@ -645,14 +757,27 @@ mod tests {
     type Rows = Vec<(u64, Vec<String>, String, String)>;
 
     fn read_all(text: &[u8], max: usize) -> (Vec<String>, Rows) {
+        // A small buffer puts records across reads.
+        read_with(text, max, 5, true).unwrap()
+    }
+
+    /// Reads `text` through a buffer of `buffer` bytes, records on one line
+    /// read without the parser when `lines`; `None` when the header is
+    /// refused.
+    fn read_with(
+        text: &[u8],
+        max: usize,
+        buffer: usize,
+        lines: bool,
+    ) -> Option<(Vec<String>, Rows)> {
         let options = ReadOptions {
             max_record_bytes: max,
             ..ReadOptions::default()
         };
-        // A small buffer puts records across reads.
-        let reader = std::io::BufReader::with_capacity(5, std::io::Cursor::new(text.to_vec()));
+        let reader = std::io::BufReader::with_capacity(buffer, std::io::Cursor::new(text.to_vec()));
         let mut src =
-            DelimitedSource::from_reader(Box::new(reader), "t".into(), 0, b',', &options).unwrap();
+            DelimitedSource::from_reader(Box::new(reader), "t".into(), 0, b',', &options).ok()?;
+        src.lines = lines;
         let mut out = Vec::new();
         let mut item = Item::default();
         while src.read_into(&mut item).unwrap() {
@@ -668,7 +793,55 @@ mod tests {
                 String::from_utf8_lossy(&item.original).into_owned(),
             ));
         }
-        (src.header_names(), out)
+        Some((src.header_names(), out))
+    }
+
+    proptest! {
+        /// Records read line by line without the parser come out as the
+        /// parser alone gives them: the same fields, lines, problems and
+        /// bytes, whatever the quotes, line endings and buffer sizes.
+        #[test]
+        fn lines_read_without_the_parser_agree_with_it(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "bc", ",", "\"", "\"\"", "\n", "\r", "\r\n", "\u{e9}", "\u{feff}", " "]),
+                0..40,
+            ),
+            invalid in proptest::option::of(0..40usize),
+            buffer in proptest::sample::select(vec![3usize, 7, 64, 8192]),
+            max in proptest::sample::select(vec![6usize, 20, 1000]),
+        ) {
+            let mut text = b"h1,h2\n".to_vec();
+            for (i, p) in parts.iter().enumerate() {
+                if invalid == Some(i) {
+                    text.push(0xff);
+                }
+                text.extend_from_slice(p.as_bytes());
+            }
+            let fast = read_with(&text, max, buffer, true);
+            let slow = read_with(&text, max, buffer, false);
+            prop_assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
+    fn records_on_one_line_read_without_the_parser() {
+        let text = b"id,text\r\n1,\"a, \"\"b\"\"\"\r\n2,plain\n3,\"two\nlines\"\n4,\"x\"y\n5,\r\n";
+        let (_, rows) = read_with(text, 1000, 8192, true).unwrap();
+        let got: Vec<(u64, Vec<String>)> = rows.iter().map(|r| (r.0, r.1.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, fields(&["1", "a, \"b\""])),
+                (3, fields(&["2", "plain"])),
+                (4, fields(&["3", "two\nlines"])),
+                (6, fields(&["4", "xy"])),
+                (7, fields(&["5", ""])),
+            ]
+        );
+        assert_eq!(
+            Some((fields(&["id", "text"]), rows)),
+            read_with(text, 1000, 8192, false)
+        );
     }
 
     fn fields(v: &[&str]) -> Vec<String> {

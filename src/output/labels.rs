@@ -82,6 +82,11 @@ pub fn primary_label<'a>(
 pub fn format_score(score: f64, out: &mut String) {
     use std::fmt::Write;
     let rounded = (score * 1e6).round() / 1e6;
+    // The score of most rows: 0 (the fallback) or a few whole points.
+    if (0.0..10.0).contains(&rounded) && rounded == rounded.trunc() {
+        out.push(char::from(b'0' + rounded as u8));
+        return;
+    }
     if rounded == rounded.trunc() && rounded.abs() < 1e15 {
         let _ = write!(out, "{}", rounded as i64);
     } else {
@@ -105,6 +110,11 @@ mod tests {
         assert_eq!(fmt(0.1 + 0.2), "0.3");
         assert_eq!(fmt(1.5), "1.5");
         assert_eq!(fmt(-1.0), "-1");
+        for n in 0..12 {
+            assert_eq!(fmt(n as f64), n.to_string());
+            assert_eq!(fmt(n as f64 + 1e-9), n.to_string());
+        }
+        assert_eq!(fmt(-0.0), "0");
         assert_eq!(fmt(0.0), "0");
     }
 }
