@@ -59,6 +59,18 @@ impl Lang {
         Lang::parse(code).filter(|l| !l.is_und())
     }
 
+    /// The code of a language written another way, to suggest it: a
+    /// three-letter code (`fra`, `fre`) or an English or native name
+    /// (`French`, `français`) of a common language.
+    pub fn from_name(name: &str) -> Option<Lang> {
+        let lower = name.trim().to_lowercase();
+        let code = NAMES
+            .iter()
+            .find(|(_, names)| names.contains(&lower.as_str()))?
+            .0;
+        Lang::parse(code)
+    }
+
     pub fn is_und(self) -> bool {
         self == Lang::UND
     }
@@ -231,24 +243,43 @@ fn is_dense(c: char) -> bool {
         | 0x3400..=0x4dbf    // CJK extension A
         | 0x4e00..=0x9fff    // CJK unified ideographs
         | 0xac00..=0xd7af    // hangul syllables
-        | 0xff66..=0xff9d)   // half-width katakana
+        | 0xff66..=0xff9d) // half-width katakana
 }
+
+/// Other ways to write common languages, for suggestions.
+const NAMES: &[(&str, &[&str])] = &[
+    ("ar", &["ara", "arabic"]),
+    ("de", &["deu", "ger", "german", "deutsch"]),
+    ("en", &["eng", "english"]),
+    ("es", &["spa", "spanish", "español", "espanol"]),
+    ("fr", &["fra", "fre", "french", "français", "francais"]),
+    ("hi", &["hin", "hindi"]),
+    ("it", &["ita", "italian", "italiano"]),
+    ("ja", &["jpn", "japanese"]),
+    ("ko", &["kor", "korean"]),
+    ("nl", &["nld", "dut", "dutch", "nederlands"]),
+    ("pt", &["por", "portuguese", "português", "portugues"]),
+    ("ru", &["rus", "russian"]),
+    ("sv", &["swe", "swedish", "svenska"]),
+    ("tr", &["tur", "turkish"]),
+    ("vi", &["vie", "vietnamese"]),
+    ("zh", &["zho", "chi", "chinese"]),
+];
 
 /// ISO 639-1: every two-letter language code, sorted.
 pub const ISO_639_1: &[&str] = &[
-    "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "ba", "be", "bg",
-    "bi", "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy",
-    "da", "de", "dv", "dz", "ee", "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj",
-    "fo", "fr", "fy", "ga", "gd", "gl", "gn", "gu", "gv", "ha", "he", "hi", "ho", "hr", "ht",
-    "hu", "hy", "hz", "ia", "id", "ie", "ig", "ii", "ik", "io", "is", "it", "iu", "ja", "jv",
-    "ka", "kg", "ki", "kj", "kk", "kl", "km", "kn", "ko", "kr", "ks", "ku", "kv", "kw", "ky",
-    "la", "lb", "lg", "li", "ln", "lo", "lt", "lu", "lv", "mg", "mh", "mi", "mk", "ml", "mn",
-    "mr", "ms", "mt", "my", "na", "nb", "nd", "ne", "ng", "nl", "nn", "no", "nr", "nv", "ny",
-    "oc", "oj", "om", "or", "os", "pa", "pi", "pl", "ps", "pt", "qu", "rm", "rn", "ro", "ru",
-    "rw", "sa", "sc", "sd", "se", "sg", "si", "sk", "sl", "sm", "sn", "so", "sq", "sr", "ss",
-    "st", "su", "sv", "sw", "ta", "te", "tg", "th", "ti", "tk", "tl", "tn", "to", "tr", "ts",
-    "tt", "tw", "ty", "ug", "uk", "ur", "uz", "ve", "vi", "vo", "wa", "wo", "xh", "yi", "yo",
-    "za", "zh", "zu",
+    "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "ba", "be", "bg", "bi",
+    "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy", "da", "de",
+    "dv", "dz", "ee", "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr", "fy",
+    "ga", "gd", "gl", "gn", "gu", "gv", "ha", "he", "hi", "ho", "hr", "ht", "hu", "hy", "hz", "ia",
+    "id", "ie", "ig", "ii", "ik", "io", "is", "it", "iu", "ja", "jv", "ka", "kg", "ki", "kj", "kk",
+    "kl", "km", "kn", "ko", "kr", "ks", "ku", "kv", "kw", "ky", "la", "lb", "lg", "li", "ln", "lo",
+    "lt", "lu", "lv", "mg", "mh", "mi", "mk", "ml", "mn", "mr", "ms", "mt", "my", "na", "nb", "nd",
+    "ne", "ng", "nl", "nn", "no", "nr", "nv", "ny", "oc", "oj", "om", "or", "os", "pa", "pi", "pl",
+    "ps", "pt", "qu", "rm", "rn", "ro", "ru", "rw", "sa", "sc", "sd", "se", "sg", "si", "sk", "sl",
+    "sm", "sn", "so", "sq", "sr", "ss", "st", "su", "sv", "sw", "ta", "te", "tg", "th", "ti", "tk",
+    "tl", "tn", "to", "tr", "ts", "tt", "tw", "ty", "ug", "uk", "ur", "uz", "ve", "vi", "vo", "wa",
+    "wo", "xh", "yi", "yo", "za", "zh", "zu",
 ];
 
 #[cfg(test)]
@@ -286,7 +317,10 @@ mod tests {
 
     #[test]
     fn letters_leave_out_mentions_hashtags_and_links() {
-        assert_eq!(letters_upto("@VirginAmerica #fail https://t.co/abc ok", 99), 2);
+        assert_eq!(
+            letters_upto("@VirginAmerica #fail https://t.co/abc ok", 99),
+            2
+        );
         assert_eq!(letters_upto("www.example.com est en panne", 99), 10);
         assert_eq!(letters_upto("déçu, 100%!", 99), 4);
         assert_eq!(letters_upto("返金まだ", 99), 12);
@@ -300,11 +334,26 @@ mod tests {
         assert_eq!(detect("Merci !"), Lang::UND);
         assert_eq!(detect("@united thanks #great https://t.co/x"), Lang::UND);
         let cases = [
-            ("Mon internet vient encore de couper ce matin, j'en ai vraiment marre", "fr"),
-            ("My flight was cancelled again and nobody answers the phone", "en"),
-            ("Me habéis cancelado el vuelo otra vez y nadie contesta al teléfono", "es"),
-            ("Mein Flug wurde schon wieder gestrichen und niemand hilft mir", "de"),
-            ("Il mio volo è stato cancellato di nuovo e nessuno risponde al telefono", "it"),
+            (
+                "Mon internet vient encore de couper ce matin, j'en ai vraiment marre",
+                "fr",
+            ),
+            (
+                "My flight was cancelled again and nobody answers the phone",
+                "en",
+            ),
+            (
+                "Me habéis cancelado el vuelo otra vez y nadie contesta al teléfono",
+                "es",
+            ),
+            (
+                "Mein Flug wurde schon wieder gestrichen und niemand hilft mir",
+                "de",
+            ),
+            (
+                "Il mio volo è stato cancellato di nuovo e nessuno risponde al telefono",
+                "it",
+            ),
             ("予約した便が欠航になったのに、何の連絡もありません", "ja"),
         ];
         for (text, want) in cases {
@@ -316,9 +365,15 @@ mod tests {
     fn the_field_wins_over_detection() {
         let text = "Mon internet vient encore de couper ce matin, j'en ai vraiment marre";
         let given = PostLang::of(Some("es"), text);
-        assert_eq!((given.lang.as_str(), given.source), ("es", LangSource::Field));
+        assert_eq!(
+            (given.lang.as_str(), given.source),
+            ("es", LangSource::Field)
+        );
         let und = PostLang::of(Some("und"), text);
-        assert_eq!((und.lang.as_str(), und.source), ("fr", LangSource::Detected));
+        assert_eq!(
+            (und.lang.as_str(), und.source),
+            ("fr", LangSource::Detected)
+        );
         let none = PostLang::of(None, "ok");
         assert_eq!((none.lang, none.source), (Lang::UND, LangSource::Detected));
     }
