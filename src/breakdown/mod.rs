@@ -76,6 +76,8 @@ enum Source {
     Mentions,
     /// The distinct #hashtags in the post text.
     Hashtags,
+    /// The post's language, as the run found it (`und` included).
+    Lang,
     Column(usize),
     Path(JsonPath),
 }
@@ -89,7 +91,7 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// Reads `by` (`mentions`, `hashtags`, `FIELD` or `FIELD:hour|day|month|year`)
+    /// Reads `by` (`mentions`, `hashtags`, `lang`, `FIELD` or `FIELD:hour|day|month|year`)
     /// against the input's CSV header, or as a JSON path when there is none.
     pub fn resolve(by: &str, header: Option<&ByteRecord>) -> Result<Spec> {
         let (name, bucket) = match by.rsplit_once(':') {
@@ -107,6 +109,7 @@ impl Spec {
         let source = match (name, header) {
             ("mentions", _) if bucket.is_none() => Source::Mentions,
             ("hashtags", _) if bucket.is_none() => Source::Hashtags,
+            ("lang", _) if bucket.is_none() => Source::Lang,
             (_, Some(h)) => {
                 let names: Vec<String> = h
                     .iter()
@@ -283,6 +286,10 @@ fn values(spec: &Spec, item: &Item, out: &mut Vec<String>) -> bool {
                 push(format!("{sigil}{}", tag.to_lowercase()));
             }
             return !out.is_empty();
+        }
+        Source::Lang => {
+            push(item.verdict.lang.lang.to_string());
+            return true;
         }
         Source::Column(c) => {
             if let Raw::Csv(rec) = &item.raw {
@@ -712,11 +719,16 @@ any = ["love"]
     #[test]
     fn unknown_columns_and_groupings_are_refused() {
         let header = ByteRecord::from(vec!["text", "when"]);
-        let e = Spec::resolve("lang", Some(&header)).unwrap_err();
+        let e = Spec::resolve("country", Some(&header)).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "--by lang: no column named `lang`; the columns are: text, when"
+            "--by country: no column named `country`; the columns are: text, when"
         );
+        // `lang` is each post's language, whatever the columns.
+        assert!(matches!(
+            Spec::resolve("lang", Some(&header)).unwrap().source,
+            Source::Lang
+        ));
         let e = Spec::resolve("when:week", Some(&header)).unwrap_err();
         assert!(
             e.to_string().contains("unknown date grouping `week`"),

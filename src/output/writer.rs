@@ -6,7 +6,9 @@ use anyhow::{Context, Result};
 use csv::ByteRecord;
 use serde_json::Value;
 
-use super::labels::{chosen_score, format_score, primary_label, ColumnKind, LabelColumns};
+use super::labels::{
+    chosen_score, format_score, primary_label, reason, ColumnKind, LabelColumns,
+};
 use super::Sink;
 use crate::engine::Rulebook;
 use crate::input::fields::JsonPath;
@@ -300,6 +302,9 @@ fn csv_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, out
                 out.push_str(id);
             }
         }
+        ColumnKind::Lang => out.push_str(verdict.lang.lang.as_str()),
+        ColumnKind::LangSource => out.push_str(verdict.lang.source.as_str()),
+        ColumnKind::Reason => reason(verdict, out),
     }
 }
 
@@ -342,6 +347,14 @@ fn json_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, ou
                 .unwrap_or(""),
             out,
         ),
+        ColumnKind::Lang => push_json_str(verdict.lang.lang.as_str(), out),
+        ColumnKind::LangSource => push_json_str(verdict.lang.source.as_str(), out),
+        ColumnKind::Reason => {
+            // Codes and the prefix need no escaping.
+            out.push('"');
+            reason(verdict, out);
+            out.push('"');
+        }
     }
 }
 
