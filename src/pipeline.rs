@@ -209,12 +209,21 @@ mod tests {
         let sources = Sources::new(Box::new(Lines(lines.into_iter())), Vec::new());
         let field = TextField::Path(JsonPath::parse("text"));
         let mut out = Vec::new();
-        run(&rb, Fields { text: &field, lang: &LangSpec::default() }, sources, threads, |batch| {
-            for item in batch.items() {
-                out.push((item.pos.record, rb.label_of(&item.verdict, 0).to_string()));
-            }
-            Ok(())
-        })
+        run(
+            &rb,
+            Fields {
+                text: &field,
+                lang: &LangSpec::default(),
+            },
+            sources,
+            threads,
+            |batch| {
+                for item in batch.items() {
+                    out.push((item.pos.record, rb.label_of(&item.verdict, 0).to_string()));
+                }
+                Ok(())
+            },
+        )
         .unwrap();
         out
     }
@@ -314,10 +323,19 @@ mod tests {
         let sources = Sources::new(Box::new(Lines(lines.into_iter())), Vec::new());
         let field = TextField::Path(JsonPath::parse("text"));
         let mut seen = 0;
-        let err = run(&rb, Fields { text: &field, lang: &LangSpec::default() }, sources, 2, |b| {
-            seen += b.items().len();
-            anyhow::bail!("stop")
-        })
+        let err = run(
+            &rb,
+            Fields {
+                text: &field,
+                lang: &LangSpec::default(),
+            },
+            sources,
+            2,
+            |b| {
+                seen += b.items().len();
+                anyhow::bail!("stop")
+            },
+        )
         .unwrap_err();
         assert_eq!(err.to_string(), "stop");
         assert_eq!(seen, BATCH_RECORDS);

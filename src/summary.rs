@@ -7,8 +7,8 @@ use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::breakdown::{self, Breakdown};
-use crate::lang::LangSource;
 use crate::engine::Rulebook;
+use crate::lang::LangSource;
 use crate::rulebook::Mode;
 use crate::Verdict;
 
@@ -391,8 +391,18 @@ impl Summary {
         }
         if let Some(l) = &self.languages {
             for c in &l.counts {
-                let section = if c.covered { "language" } else { "language_not_covered" };
-                row([section, "", &c.lang, &c.count.to_string(), &c.share.to_string()]);
+                let section = if c.covered {
+                    "language"
+                } else {
+                    "language_not_covered"
+                };
+                row([
+                    section,
+                    "",
+                    &c.lang,
+                    &c.count.to_string(),
+                    &c.share.to_string(),
+                ]);
             }
             row([
                 "languages",

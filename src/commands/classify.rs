@@ -12,12 +12,12 @@ use super::consumers::{self, Consumers};
 use super::input_args::InputArgs;
 use super::{load_rulebook_on, Outcome};
 use crate::input::presets::{self, FlatField};
+use crate::input::Input;
 use crate::lang::Lang;
 use crate::output::labels::LangColumns;
-use crate::pipeline::Problem;
-use crate::input::Input;
 use crate::output::split::SplitLayout;
 use crate::output::{self, LabelColumns, OutputFormat, Row, RowWriter, Sink};
+use crate::pipeline::Problem;
 use crate::pipeline::{self, Raw};
 use crate::progress::Progress;
 use crate::summary::{LanguageCounts, Summary, SummaryFormat};
@@ -197,8 +197,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         },
     );
     check_added_fields(opened.header.as_ref(), &columns)?;
-    let mut json_fields =
-        presets::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
+    let mut json_fields = presets::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
     if args.fields.is_empty() && !args.langs.no_lang {
         // The preset's language is in the `lang` column postclass adds.
         json_fields.retain(|f| !matches!(f, FlatField::Meta(m) if m.name == "lang"));

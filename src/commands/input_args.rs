@@ -12,8 +12,8 @@ use csv::ByteRecord;
 
 use crate::input::fields::{self, JsonPath};
 use crate::input::open::{self, Opened};
-use crate::input::record::{LangField, LangSpec};
 use crate::input::presets::Preset;
+use crate::input::record::{LangField, LangSpec};
 use crate::input::{Input, InputFormat, ReadArgs};
 use crate::output;
 use crate::output::rejects::{self, RejectArgs, Rejects};

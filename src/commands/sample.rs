@@ -160,9 +160,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     let mut read = 0u64;
     let mut any_id = matches!(id_field, IdField::Column(_));
     if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
-        let lang = args
-            .input
-            .lang_spec(opened.header.as_ref(), opened.preset, rulebook.needs_lang())?;
+        let lang =
+            args.input
+                .lang_spec(opened.header.as_ref(), opened.preset, rulebook.needs_lang())?;
         let fields = pipeline::Fields {
             text: &field,
             lang: &lang,

@@ -231,9 +231,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     let json_fields = presets::flat_fields(opened.preset, &[], opened.field.as_ref());
     let mut read = 0u64;
     if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
-        let lang = args
-            .input
-            .lang_spec(opened.header.as_ref(), opened.preset, rulebook.needs_lang())?;
+        let lang =
+            args.input
+                .lang_spec(opened.header.as_ref(), opened.preset, rulebook.needs_lang())?;
         let fields = pipeline::Fields {
             text: &field,
             lang: &lang,

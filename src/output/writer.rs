@@ -6,9 +6,7 @@ use anyhow::{Context, Result};
 use csv::ByteRecord;
 use serde_json::Value;
 
-use super::labels::{
-    chosen_score, format_score, primary_label, reason, ColumnKind, LabelColumns,
-};
+use super::labels::{chosen_score, format_score, primary_label, reason, ColumnKind, LabelColumns};
 use super::Sink;
 use crate::engine::Rulebook;
 use crate::input::fields::JsonPath;
