@@ -650,7 +650,7 @@ any = ["love"]
 
     fn run(by: &str, rows: &[&[&str]]) -> Breakdown {
         let rb = crate::engine::from_str("t", BOOK).unwrap();
-        let header = ByteRecord::from(vec!["text", "when", "lang"]);
+        let header = ByteRecord::from(vec!["text", "when", "country"]);
         let spec = Spec::resolve(by, Some(&header)).unwrap();
         let mut b = Breakdowns::new(vec![spec], &rb);
         for r in rows {
@@ -695,13 +695,13 @@ any = ["love"]
 
     #[test]
     fn columns_group_by_value_and_count_the_fallback() {
-        let b = run("lang", ROWS);
+        let b = run("country", ROWS);
         let keys: Vec<(&str, u64)> = b.groups.iter().map(|g| (g.key.as_str(), g.rows)).collect();
         assert_eq!(keys, vec![("en", 2), ("fr", 1)]);
         assert_eq!(b.missing, 1);
         let rb = crate::engine::from_str("t", BOOK).unwrap();
-        let header = ByteRecord::from(vec!["text", "when", "lang"]);
-        let mut bd = Breakdowns::new(vec![Spec::resolve("lang", Some(&header)).unwrap()], &rb);
+        let header = ByteRecord::from(vec!["text", "when", "country"]);
+        let mut bd = Breakdowns::new(vec![Spec::resolve("country", Some(&header)).unwrap()], &rb);
         bd.add(&rb, &item(&rb, &["meh", "", "de"]));
         let g = &bd.into_summary(&rb)[0].groups[0];
         assert_eq!(label_count(g, "type.other"), 1);
