@@ -89,9 +89,7 @@ impl Rejects {
     ) -> Result<Rejects> {
         if let Some(path) = &args.rejects {
             if args.on_error != OnError::Skip && !filtering {
-                bail!(
-                    "--rejects only applies with --on-error skip (or --lang): add --on-error skip"
-                );
+                bail!("--rejects only applies with --on-error skip: add --on-error skip");
             }
             if path.as_os_str() == "-" {
                 bail!("--rejects needs a file name, not `-`");

@@ -201,6 +201,13 @@ impl RowWriter {
                     .zip(&self.columns.kinds)
                     .enumerate()
                 {
+                    // A record that has its own `lang` keeps it: a second
+                    // key of the same name would hide it from JSON readers.
+                    if matches!(kind, ColumnKind::Lang | ColumnKind::LangSource)
+                        && has_key(row, name)
+                    {
+                        continue;
+                    }
                     if has_fields || i > 0 {
                         self.buf.push(',');
                     }
@@ -225,6 +232,20 @@ impl RowWriter {
         };
         sink.finish()
     }
+}
+
+/// Whether a JSON row's object has the top-level key `name`.
+fn has_key(row: Row<'_>, name: &str) -> bool {
+    let Row::Json { line, value } = row else {
+        return false;
+    };
+    if let Some(v) = value {
+        return v.get(name).is_some();
+    }
+    // Parsed only when the name is in the line at all.
+    let quoted = format!("\"{name}\"");
+    memchr::memmem::find(line, quoted.as_bytes()).is_some()
+        && serde_json::from_slice::<Value>(line).is_ok_and(|v| v.get(name).is_some())
 }
 
 /// Writes `s` as a JSON string, escaped as serde_json does, straight into
