@@ -176,17 +176,15 @@ pub fn run(args: Args) -> Result<Outcome> {
     let lang = args
         .input
         .lang_spec(opened.header.as_ref(), opened.preset, lang_on)?;
-    // An input that has its own `lang` column keeps it: it is the posts'
+    let json_fields = presets::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
+    // An export that has its own `lang` field keeps it: it is the posts'
     // language (unless --lang-field names another), and a second `lang`
-    // would clash.
+    // would clash. postclass then adds `lang_source` alone.
     let own_lang = args.prefix.is_empty()
-        && opened
-            .header
-            .as_ref()
-            .is_some_and(|h| h.iter().any(|f| f == b"lang"));
-    if own_lang && !args.langs.no_lang {
-        say("the input has its own `lang` column: postclass adds `lang_source` after the labels, not a second `lang` (--prefix pc_ adds both as pc_lang and pc_lang_source)".to_string());
-    }
+        && match &opened.header {
+            Some(h) => h.iter().any(|f| f == b"lang"),
+            None => out_format != OutputFormat::Jsonl && json_fields.iter().any(|f| f.name() == "lang"),
+        };
     let columns = LabelColumns::with_lang(
         &rulebook,
         &args.prefix,
@@ -197,11 +195,6 @@ pub fn run(args: Args) -> Result<Outcome> {
         },
     );
     check_added_fields(opened.header.as_ref(), &columns)?;
-    let mut json_fields = presets::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
-    if args.fields.is_empty() && !args.langs.no_lang {
-        // The preset's language is in the `lang` column postclass adds.
-        json_fields.retain(|f| !matches!(f, FlatField::Meta(m) if m.name == "lang"));
-    }
     if out_format != OutputFormat::Jsonl && opened.header.is_none() {
         check_flat_fields(&json_fields, &columns)?;
     }
