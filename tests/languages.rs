@@ -217,11 +217,20 @@ fn the_export_field_wins_over_detection() {
             ("", "detected", "angry", ""),
         ]
     );
-    // The preset's own `lang` column gives way to postclass's.
+    // The preset's own `lang` column stays; postclass adds where it came from.
     assert!(
-        out.starts_with("id,author,created_at,mentions,text,"),
+        out.starts_with("id,author,created_at,lang,mentions,text,customer_type,customer_type_score,priority,action,matched_rules,lang_source,reason\n"),
         "{out}"
     );
+    // JSON Lines: each tweet keeps its own `lang`, and gains `lang_source`.
+    let jsonl = stdout(&postclass_ok(&["classify", TWEETS, "--rules", RULES, "-q"]));
+    let first: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (first["lang"].as_str(), first["lang_source"].as_str()),
+        (Some("es"), Some("field"))
+    );
+    let third = jsonl.lines().nth(2).unwrap();
+    assert!(third.ends_with(r#""lang":"fr","lang_source":"detected"}"#), "{third}");
 
     // --lang-field names a CSV column.
     let dir = temp_dir("lang-field");
