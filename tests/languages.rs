@@ -230,7 +230,10 @@ fn the_export_field_wins_over_detection() {
         (Some("es"), Some("field"))
     );
     let third = jsonl.lines().nth(2).unwrap();
-    assert!(third.ends_with(r#""lang":"fr","lang_source":"detected"}"#), "{third}");
+    assert!(
+        third.ends_with(r#""lang":"fr","lang_source":"detected"}"#),
+        "{third}"
+    );
 
     // --lang-field names a CSV column.
     let dir = temp_dir("lang-field");

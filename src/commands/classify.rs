@@ -183,7 +183,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     let own_lang = args.prefix.is_empty()
         && match &opened.header {
             Some(h) => h.iter().any(|f| f == b"lang"),
-            None => out_format != OutputFormat::Jsonl && json_fields.iter().any(|f| f.name() == "lang"),
+            None => {
+                out_format != OutputFormat::Jsonl && json_fields.iter().any(|f| f.name() == "lang")
+            }
         };
     let columns = LabelColumns::with_lang(
         &rulebook,
