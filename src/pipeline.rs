@@ -35,7 +35,7 @@ fn process(rulebook: &Rulebook, fields: Fields<'_>, item: &mut Item, scratch: &m
     }
     match fields.text.extract(item) {
         Ok(()) => {
-            let lang = fields.lang.of(item, rulebook, scratch);
+            let lang = fields.lang.of(&mut *item, rulebook, scratch);
             rulebook.classify_as(&item.text, lang, scratch, &mut item.verdict);
         }
         Err(p) => item.problem = Some(p),

@@ -452,7 +452,7 @@ fn a_text_field_turns_preset_detection_off() {
     assert_eq!(lines[0], format!("text,{LABELS},lang,lang_source"));
     assert!(
         lines[1].ends_with(
-            "ni par mail ni par SMS, alors que…\",complaint,1,,,,complaint-words,fr,detected"
+            "ni par mail ni par SMS, alors que…\",complaint,1,,,,complaint-words,fr,field"
         ),
         "{}",
         lines[1]

@@ -238,8 +238,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         // Else only the text is read from them, which is much cheaper.
         let keep_values = out_format != OutputFormat::Jsonl
             || args.consumers.split_dir.is_some()
-            || !args.consumers.by.is_empty()
-            || lang.field.as_ref().is_some_and(|f| f.needs_values());
+            || !args.consumers.by.is_empty();
         let field = if keep_values {
             field
         } else {

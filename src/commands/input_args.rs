@@ -44,8 +44,8 @@ pub struct InputArgs {
     /// Field holding each post's language (a CSV column or a dotted JSON
     /// path, values like `fr`, `en-US`): it wins over detection. Default:
     /// the preset's language field (tweets, twarc2, twitter-archive,
-    /// mastodon, bluesky) or a CSV column named `lang`, else none. Posts
-    /// without a value are detected.
+    /// mastodon, bluesky), else a CSV column or top-level JSON key named
+    /// `lang`. Posts without a value are detected.
     #[arg(long, value_name = "FIELD")]
     pub lang_field: Option<String>,
 
@@ -183,9 +183,11 @@ impl InputArgs {
                 .iter()
                 .position(|f| f == b"lang")
                 .map(LangField::Column),
-            (None, None) => preset
-                .filter(|p| p.fields().iter().any(|f| f.name == "lang"))
-                .map(LangField::Preset),
+            (None, None) => Some(match preset {
+                Some(p) if p.fields().iter().any(|f| f.name == "lang") => LangField::Preset(p),
+                Some(_) => return Ok(LangSpec { field: None, on }),
+                None => LangField::Path(JsonPath::parse("lang")),
+            }),
         };
         Ok(LangSpec { field, on })
     }

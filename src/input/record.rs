@@ -55,6 +55,9 @@ pub struct Item {
     pub original: Vec<u8>,
     /// The post text, once extracted.
     pub text: String,
+    /// The value of the language field read from the raw line, when the
+    /// record is not kept as a value.
+    pub lang_value: String,
     /// The parsed object, for JSON records.
     pub value: Option<Value>,
     pub verdict: Verdict,
@@ -168,7 +171,7 @@ impl TextField {
 pub enum LangField {
     /// A CSV column.
     Column(usize),
-    /// A dotted path in a JSON object (the record must be kept as a value).
+    /// A dotted path in a JSON object.
     Path(JsonPath),
     /// A preset's `lang` field.
     Preset(Preset),
@@ -177,10 +180,15 @@ pub enum LangField {
 impl LangField {
     /// The value of the field in `item`, if any: a string, or the first
     /// string of an array (Bluesky's `langs`).
-    pub fn value<'i>(&self, item: &'i Item) -> Option<&'i str> {
+    pub fn value<'i>(&self, item: &'i mut Item) -> Option<&'i str> {
         match (self, &item.raw) {
             (LangField::Column(c), Raw::Csv(rec)) => {
                 rec.get(*c).and_then(|f| std::str::from_utf8(f).ok())
+            }
+            (LangField::Path(p), Raw::Line(line)) if item.value.is_none() => {
+                // Read from the line as the text is, without building the record.
+                let found = p.find_str(line, &mut item.lang_value);
+                matches!(found, Ok(Lookup::Found)).then_some(item.lang_value.as_str())
             }
             (LangField::Path(p), _) => item.value.as_ref().and_then(|v| first_str(p.get(v)?)),
             (LangField::Preset(preset), _) => item
@@ -189,11 +197,6 @@ impl LangField {
                 .and_then(|v| first_str(preset.lang_of(v)?)),
             _ => None,
         }
-    }
-
-    /// Whether reading it needs JSON records kept as values.
-    pub fn needs_values(&self) -> bool {
-        !matches!(self, LangField::Column(_))
     }
 }
 
@@ -218,7 +221,12 @@ pub struct LangSpec {
 impl LangSpec {
     /// The language of `item`, whose text is extracted: the field's value
     /// when it names a language, else detected.
-    pub fn of(&self, item: &Item, rulebook: &crate::Rulebook, scratch: &mut Scratch) -> PostLang {
+    pub fn of(
+        &self,
+        item: &mut Item,
+        rulebook: &crate::Rulebook,
+        scratch: &mut Scratch,
+    ) -> PostLang {
         if !self.on {
             return PostLang::default();
         }
