@@ -165,7 +165,7 @@ pub fn detect_with(text: &str, buf: &mut String) -> Lang {
         }
         buf.push_str(word);
         if letters < MIN_LETTERS {
-            letters += letters_upto(word, MIN_LETTERS);
+            letters += word_letters(word);
         }
         if buf.len() >= DETECT_BYTES {
             break;
@@ -173,6 +173,9 @@ pub fn detect_with(text: &str, buf: &mut String) -> Lang {
     }
     if letters < MIN_LETTERS {
         return Lang::UND;
+    }
+    if let Some(lang) = by_function_words(buf) {
+        return lang;
     }
     use whichlang::Lang as W;
     let code = match whichlang::detect_language(buf) {
@@ -194,6 +197,97 @@ pub fn detect_with(text: &str, buf: &mut String) -> Lang {
         W::Vie => *b"vi",
     };
     Lang([code[0], code[1], 0])
+}
+
+/// English or French when the post's short common words say so beyond
+/// doubt: at least three of one language's, none of the other's, and none
+/// of the words that mark the other languages of Latin script. Most English
+/// and French posts are decided here, at a tenth of the model's cost; the
+/// others go to the model.
+fn by_function_words(text: &str) -> Option<Lang> {
+    let (mut en, mut fr) = (0u32, 0u32);
+    let bytes = text.as_bytes();
+    let is_part = |b: u8| b.is_ascii_alphanumeric() || b == b'\'' || b >= 0x80;
+    let mut lower = [0u8; 8];
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_part(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_part(bytes[i]) {
+            i += 1;
+        }
+        // Words with digits or letters beyond ASCII are no function word.
+        let w = &bytes[start..i];
+        if w.len() > lower.len() || !w.iter().all(|&b| b.is_ascii_alphabetic() || b == b'\'') {
+            continue;
+        }
+        let w = &mut lower[..w.len()];
+        w.copy_from_slice(&bytes[start..i]);
+        w.make_ascii_lowercase();
+        match function_word(w) {
+            Some(Common::En) => en += 1,
+            Some(Common::Fr) => fr += 1,
+            Some(Common::Other) => return None,
+            None => {}
+        }
+    }
+    match (en, fr) {
+        (3.., 0) => Some(Lang([b'e', b'n', 0])),
+        (0, 3..) => Some(Lang([b'f', b'r', 0])),
+        _ => None,
+    }
+}
+
+enum Common {
+    En,
+    Fr,
+    /// A common word of Spanish, Italian, Portuguese, German, Dutch,
+    /// Swedish or Turkish that is neither English nor French.
+    Other,
+}
+
+/// Short words frequent in one language and rare in the others, ASCII and
+/// lower case (French words with accents are left out: `ça`, `été`).
+fn function_word(w: &[u8]) -> Option<Common> {
+    Some(match w {
+        b"the" | b"to" | b"and" | b"is" | b"my" | b"you" | b"for" | b"it" | b"of" | b"this"
+        | b"that" | b"with" | b"was" | b"have" | b"not" | b"are" | b"your" | b"be" | b"we"
+        | b"can" | b"just" | b"but" | b"what" | b"get" | b"been" | b"will" | b"why" | b"has"
+        | b"they" | b"there" | b"would" | b"at" | b"from" | b"about" | b"now" | b"do" | b"so"
+        | b"our" | b"when" | b"how" | b"it's" | b"i'm" | b"don't" | b"can't" | b"thanks"
+        | b"please" => Common::En,
+        b"le" | b"les" | b"des" | b"est" | b"et" | b"un" | b"une" | b"pas" | b"je" | b"que"
+        | b"pour" | b"du" | b"qui" | b"dans" | b"ce" | b"sur" | b"avec" | b"mais" | b"ne"
+        | b"vous" | b"il" | b"plus" | b"au" | b"sont" | b"ai" | b"mon" | b"ma" | b"mes"
+        | b"nous" | b"c'est" | b"j'ai" | b"tout" | b"fait" | b"faire" | b"bien" | b"aussi"
+        | b"depuis" | b"merci" | b"encore" | b"quand" | b"comme" | b"par" | b"de" | b"la" => {
+            Common::Fr
+        }
+        b"el" | b"los" | b"las" | b"y" | b"por" | b"para" | b"una" | b"con" | b"del" | b"es"
+        | b"der" | b"die" | b"das" | b"und" | b"ist" | b"nicht" | b"ich" | b"mit" | b"den"
+        | b"di" | b"che" | b"non" | b"per" | b"sono" | b"della" | b"um" | b"com" | b"uma"
+        | b"os" | b"het" | b"een" | b"van" | b"ik" | b"niet" | b"och" | b"att" | b"jag"
+        | b"bir" | b"ve" | b"bu" | b"da" | b"nao" | b"muy" | b"pero" | b"como" | b"mas"
+        | b"auf" | b"ein" | b"eine" | b"zu" | b"sie" | b"wir" | b"nel" | b"sei" | b"voor" => {
+            Common::Other
+        }
+        _ => return None,
+    })
+}
+
+/// The letters of one word (a CJK character, kana or hangul counting
+/// [`DENSE_LETTER`]).
+fn word_letters(word: &str) -> usize {
+    if word.is_ascii() {
+        return word.bytes().filter(u8::is_ascii_alphabetic).count();
+    }
+    word.chars()
+        .filter(|c| c.is_alphabetic())
+        .map(|c| if is_dense(c) { DENSE_LETTER } else { 1 })
+        .sum()
 }
 
 /// Whether `text` has at least [`MIN_LETTERS`] letters outside its
