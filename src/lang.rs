@@ -2,7 +2,9 @@
 //! one, else detected from the text; `und` when neither can tell.
 //!
 //! Detection uses `whichlang` (16 languages, a linear model over hashed
-//! letter n-grams, no model file to load). It gives no confidence, so the
+//! letter n-grams, no model file to load), after a pass over the post's
+//! short common words that settles most English and French posts at a
+//! fraction of the cost. The model gives no confidence, so the
 //! evidence is measured instead: a post with fewer than [`MIN_LETTERS`]
 //! letters outside its @mentions, #hashtags and links is `und`. The cut-off
 //! comes from the French and English posts of `../shared/data` (figures in
