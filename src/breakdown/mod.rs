@@ -645,6 +645,7 @@ any = ["love"]
             value: None,
             problem: None,
             original: Vec::new(),
+            lang_value: String::new(),
         }
     }
 
