@@ -417,3 +417,39 @@ fn detection_on_the_english_and_french_posts_of_the_data() {
         assert!(outside <= 0.005, "{file}: {outside:.3} outside en, fr");
     }
 }
+
+#[test]
+fn summaries_of_parts_add_up_their_languages() {
+    let dir = temp_dir("lang-merge");
+    let part = dir.join("part.json");
+    postclass_ok(&[
+        "classify",
+        MIXED,
+        "--rules",
+        RULES,
+        "-q",
+        "--summary-only",
+        "--summary",
+        part.to_str().unwrap(),
+    ]);
+    let merged = dir.join("merged.json");
+    postclass_ok(&[
+        "summary",
+        "merge",
+        part.to_str().unwrap(),
+        part.to_str().unwrap(),
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(merged).unwrap()).unwrap();
+    let l = &m["languages"];
+    assert_eq!(l["in_covered"], 4);
+    assert_eq!(l["uncovered"], 8);
+    assert_eq!(l["undetermined"], 2);
+    assert_eq!(l["covered_share"], 0.2857);
+    assert!(l["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["count"] == 2));
+}
