@@ -7,7 +7,9 @@ bench/data/, hyperfine, ripgrep and GNU time.
 """
 
 import argparse
+import csv
 import datetime
+import itertools
 import json
 import os
 import platform
@@ -23,6 +25,26 @@ DATA = os.path.join("bench", "data")
 POSTCLASS = os.path.join("target", "release", "postclass")
 PHRASES = os.path.join("target", "release", "examples", "phrases")
 
+
+
+def same_but_languages(baseline_csv, postclass_csv):
+    """Whether the baseline's output is postclass's, field for field, less the
+    language columns postclass adds after the labels (the baseline detects no
+    language; the corpus is French and English, which the rulebook covers)."""
+    with open(baseline_csv, newline="", encoding="utf-8") as a, \
+            open(postclass_csv, newline="", encoding="utf-8") as b:
+        ra, rb = csv.reader(a), csv.reader(b)
+        header_a, header_b = next(ra, None), next(rb, None)
+        if header_a is None or header_b is None:
+            return header_a == header_b
+        # The language columns come last, after the labels.
+        n = len(header_a)
+        if header_b[:n] != header_a or not set(header_b[n:]) <= {"lang", "lang_source"}:
+            return False
+        for row_a, row_b in itertools.zip_longest(ra, rb):
+            if row_a is None or row_b is None or row_b[:n] != row_a:
+                return False
+    return True
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, shell=True, check=True, text=True, capture_output=True, **kw).stdout
@@ -209,7 +231,7 @@ def main():
         if os.path.exists(out_py):
             os.remove(out_py)
         py_secs, py_rss = time_v(f"python3 bench/baseline.py --rules {shlex.quote(args.rules)} {csv100k} -o {out_py}")
-        same = subprocess.run(["cmp", "-s", out_py, f"{DATA}/out-100k.csv"]).returncode == 0
+        same = same_but_languages(out_py, f"{DATA}/out-100k.csv")
         py = (py_secs, py_rss, same)
 
     # Ratios use each command's fastest run: on a shared machine, the run

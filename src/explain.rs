@@ -8,6 +8,8 @@ use std::ops::Range;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::lang::PostLang;
+
 use crate::engine::compile::Rule;
 use crate::engine::decision::SCORE_EPSILON;
 use crate::engine::signals::sigil_tokens;
@@ -20,6 +22,13 @@ use crate::rulebook::Mode;
 pub struct Explanation {
     pub text: String,
     pub normalized: String,
+    /// The post's language (`und` when unknown).
+    pub lang: String,
+    /// Where it came from: `field` or `detected`.
+    pub lang_source: &'static str,
+    /// `language:xx` when the rulebook does not cover the post's language:
+    /// no rule was checked and every `one` set gave its fallback.
+    pub reason: Option<String>,
     /// The rules that fired, in rulebook order.
     pub rules: Vec<FiredRule>,
     pub sets: Vec<SetExplanation>,
@@ -126,11 +135,23 @@ pub struct SetExplanation {
 }
 
 impl Rulebook {
-    /// Classifies `text` and explains the result.
+    /// Classifies `text` and explains the result; its language is
+    /// detected when the rulebook needs it.
     pub fn explain(&self, text: &str) -> Explanation {
         let mut scratch = Scratch::default();
+        let lang = if self.needs_lang() {
+            self.detect_lang(text, &mut scratch)
+        } else {
+            PostLang::default()
+        };
+        self.explain_as(text, lang)
+    }
+
+    /// [`Rulebook::explain`] for a post whose language is known.
+    pub fn explain_as(&self, text: &str, lang: PostLang) -> Explanation {
+        let mut scratch = Scratch::default();
         let mut verdict = Verdict::default();
-        self.classify_into(text, &mut scratch, &mut verdict);
+        self.classify_as(text, lang, &mut scratch, &mut verdict);
         let mut normalized = String::new();
         let mut offsets = Vec::new();
         self.normalizer
@@ -158,9 +179,14 @@ impl Rulebook {
         let sets = (0..self.sets.len())
             .map(|s| self.explain_set(s, &verdict))
             .collect();
+        let mut reason = String::new();
+        crate::output::labels::reason(&verdict, &mut reason);
         Explanation {
             text: text.to_string(),
             normalized,
+            lang: lang.lang.to_string(),
+            lang_source: lang.source.as_str(),
+            reason: (!reason.is_empty()).then_some(reason),
             rules,
             sets,
         }

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod eval;
 pub mod explain;
 pub mod fit;
+pub mod lang;
 pub mod normalize;
 mod parallel;
 pub mod rulebook;

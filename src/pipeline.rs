@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use anyhow::Result;
 
 pub use crate::input::record::{
-    json_kind, Item, Opener, Pos, Problem, Raw, RecordSource, Sources, TextField,
+    json_kind, Item, LangField, LangSpec, Opener, Pos, Problem, Raw, RecordSource, Sources,
+    TextField,
 };
 use crate::{Rulebook, Scratch};
 
@@ -18,15 +19,25 @@ use crate::{Rulebook, Scratch};
 /// enough to keep memory flat.
 pub const BATCH_RECORDS: usize = 512;
 
+/// What the workers read from each record: its text and its language.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    pub text: &'a TextField,
+    pub lang: &'a LangSpec,
+}
+
 /// Classifies one item in place.
-fn process(rulebook: &Rulebook, field: &TextField, item: &mut Item, scratch: &mut Scratch) {
+fn process(rulebook: &Rulebook, fields: Fields<'_>, item: &mut Item, scratch: &mut Scratch) {
     item.value = None;
     item.problem = item.read_problem.take();
     if item.problem.is_some() {
         return;
     }
-    match field.extract(item) {
-        Ok(()) => rulebook.classify_into(&item.text, scratch, &mut item.verdict),
+    match fields.text.extract(item) {
+        Ok(()) => {
+            let lang = fields.lang.of(&mut *item, rulebook, scratch);
+            rulebook.classify_as(&item.text, lang, scratch, &mut item.verdict);
+        }
         Err(p) => item.problem = Some(p),
     }
 }
@@ -65,7 +76,7 @@ impl Batch {
 /// `consume` stops the run and is returned.
 pub fn run(
     rulebook: &Rulebook,
-    field: &TextField,
+    fields: Fields<'_>,
     mut sources: Sources,
     threads: usize,
     mut consume: impl FnMut(&Batch) -> Result<()>,
@@ -75,7 +86,7 @@ pub fn run(
         let mut scratch = Scratch::default();
         while batch.fill(&mut sources)? {
             for item in &mut batch.items[..batch.len] {
-                process(rulebook, field, item, &mut scratch);
+                process(rulebook, fields, item, &mut scratch);
             }
             consume(&batch)?;
         }
@@ -105,7 +116,7 @@ pub fn run(
                         break;
                     };
                     for item in &mut batch.items[..batch.len] {
-                        process(rulebook, field, item, &mut scratch);
+                        process(rulebook, fields, item, &mut scratch);
                     }
                     if done_tx.send((seq, batch)).is_err() {
                         break;
@@ -198,12 +209,21 @@ mod tests {
         let sources = Sources::new(Box::new(Lines(lines.into_iter())), Vec::new());
         let field = TextField::Path(JsonPath::parse("text"));
         let mut out = Vec::new();
-        run(&rb, &field, sources, threads, |batch| {
-            for item in batch.items() {
-                out.push((item.pos.record, rb.label_of(&item.verdict, 0).to_string()));
-            }
-            Ok(())
-        })
+        run(
+            &rb,
+            Fields {
+                text: &field,
+                lang: &LangSpec::default(),
+            },
+            sources,
+            threads,
+            |batch| {
+                for item in batch.items() {
+                    out.push((item.pos.record, rb.label_of(&item.verdict, 0).to_string()));
+                }
+                Ok(())
+            },
+        )
         .unwrap();
         out
     }
@@ -303,10 +323,19 @@ mod tests {
         let sources = Sources::new(Box::new(Lines(lines.into_iter())), Vec::new());
         let field = TextField::Path(JsonPath::parse("text"));
         let mut seen = 0;
-        let err = run(&rb, &field, sources, 2, |b| {
-            seen += b.items().len();
-            anyhow::bail!("stop")
-        })
+        let err = run(
+            &rb,
+            Fields {
+                text: &field,
+                lang: &LangSpec::default(),
+            },
+            sources,
+            2,
+            |b| {
+                seen += b.items().len();
+                anyhow::bail!("stop")
+            },
+        )
         .unwrap_err();
         assert_eq!(err.to_string(), "stop");
         assert_eq!(seen, BATCH_RECORDS);

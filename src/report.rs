@@ -10,7 +10,7 @@ use std::ops::Range;
 use crate::breakdown::{self, Breakdown};
 use crate::engine::Rulebook;
 use crate::pipeline::Item;
-use crate::summary::{SetCounts, Summary};
+use crate::summary::{LanguageCounts, SetCounts, Summary};
 use crate::{Scratch, Verdict};
 
 /// Example posts kept per label.
@@ -291,6 +291,9 @@ pub fn render(
     for set in &summary.sets {
         set_chart(&mut h, set, summary.rows.labelled, rulebook);
     }
+    if let Some(l) = &summary.languages {
+        languages_section(&mut h, l, summary.rows.labelled);
+    }
     for b in &summary.breakdowns {
         breakdown_section(&mut h, b, summary);
     }
@@ -378,6 +381,46 @@ fn set_chart(h: &mut String, set: &SetCounts, labelled: u64, rulebook: &Rulebook
             set = esc(&set.id),
             n = num(l.count),
             share = pct(l.count, labelled),
+        );
+    }
+    h.push_str("</div>\n</section>\n");
+}
+
+/// The posts per language and the share the rulebook covers.
+fn languages_section(h: &mut String, l: &LanguageCounts, labelled: u64) {
+    let covers = if l.covered.is_empty() {
+        "every language".to_string()
+    } else {
+        l.covered
+            .iter()
+            .map(|c| esc(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = write!(
+        h,
+        "<section id=\"languages\">\n<h2>Languages</h2>\n<p class=\"note\"><strong id=\"lang-covered\">{}</strong> of the posts are in a language the rulebook covers ({covers}) · {} in another language, given the fallback · {} undetermined, classified like any post · {} from the export's field, {} detected</p>\n<div class=\"bars\">\n",
+        pct(l.in_covered, labelled),
+        posts(l.uncovered),
+        posts(l.undetermined),
+        num(l.from_field),
+        num(l.detected),
+    );
+    let max = l.counts.iter().map(|c| c.count).max().unwrap_or(0);
+    for c in &l.counts {
+        let (class, note) = match (c.lang.as_str(), c.covered) {
+            ("und", _) => ("cf", " (undetermined)"),
+            (_, true) => ("c3", ""),
+            (_, false) => ("c0", " (not covered)"),
+        };
+        let _ = writeln!(
+            h,
+            "<span class=\"name\">{lang}{note}</span><svg class=\"bar\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{lang}: {count}\"><rect class=\"{class}\" width=\"{w:.2}\" height=\"10\"/></svg><span class=\"v\" data-lang=\"{lang}\">{n}</span><span class=\"s\">{share}</span>",
+            lang = esc(&c.lang),
+            count = c.count,
+            w = bar_width(c.count, max),
+            n = num(c.count),
+            share = pct(c.count, labelled),
         );
     }
     h.push_str("</div>\n</section>\n");

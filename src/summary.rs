@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::breakdown::{self, Breakdown};
 use crate::engine::Rulebook;
+use crate::lang::LangSource;
 use crate::rulebook::Mode;
 use crate::Verdict;
 
@@ -25,6 +26,161 @@ pub struct Summary {
     /// Label counts per value of a field (`--by`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breakdowns: Vec<Breakdown>,
+    /// The labelled posts per language, when the run knew them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub languages: Option<LanguageCounts>,
+}
+
+/// The labelled posts per language, and how many the rulebook covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageCounts {
+    /// The languages the rulebook covers; empty: every language.
+    pub covered: Vec<String>,
+    /// Labelled posts in a language the rulebook covers.
+    pub in_covered: u64,
+    /// Labelled posts in another language: given the fallback, no rule checked.
+    pub uncovered: u64,
+    /// Labelled posts of unknown language (`und`), classified like any post.
+    pub undetermined: u64,
+    /// `in_covered` over labelled posts (0 when there are none).
+    pub covered_share: f64,
+    /// Posts whose language came from the export's field.
+    pub from_field: u64,
+    /// Posts whose language was detected (`und` included).
+    pub detected: u64,
+    /// One entry per language seen, most posts first.
+    pub counts: Vec<LangCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LangCount {
+    pub lang: String,
+    pub count: u64,
+    /// `count` over labelled posts.
+    pub share: f64,
+    /// Whether the rulebook covers it (`und` is never uncovered).
+    pub covered: bool,
+}
+
+impl LanguageCounts {
+    /// No post yet, for `rulebook`'s languages.
+    pub fn new(rulebook: &Rulebook) -> LanguageCounts {
+        LanguageCounts {
+            covered: rulebook.languages.iter().map(|l| l.to_string()).collect(),
+            in_covered: 0,
+            uncovered: 0,
+            undetermined: 0,
+            covered_share: 0.0,
+            from_field: 0,
+            detected: 0,
+            counts: Vec::new(),
+        }
+    }
+
+    /// Counts one labelled post.
+    pub fn add(&mut self, verdict: &Verdict) {
+        let lang = verdict.lang.lang;
+        match verdict.lang.source {
+            LangSource::Field => self.from_field += 1,
+            LangSource::Detected => self.detected += 1,
+        }
+        if lang.is_und() {
+            self.undetermined += 1;
+        } else if verdict.uncovered {
+            self.uncovered += 1;
+        } else {
+            self.in_covered += 1;
+        }
+        match self.counts.iter_mut().find(|c| c.lang == lang.as_str()) {
+            Some(c) => c.count += 1,
+            None => self.counts.push(LangCount {
+                lang: lang.to_string(),
+                count: 1,
+                share: 0.0,
+                covered: !verdict.uncovered,
+            }),
+        }
+    }
+
+    fn update_shares(&mut self, total: u64) {
+        self.covered_share = share(self.in_covered, total);
+        for c in &mut self.counts {
+            c.share = share(c.count, total);
+        }
+        self.counts
+            .sort_by(|a, b| b.count.cmp(&a.count).then(a.lang.cmp(&b.lang)));
+    }
+
+    fn merge(&mut self, other: &LanguageCounts, other_name: &str) -> Result<()> {
+        let LanguageCounts {
+            covered,
+            in_covered,
+            uncovered,
+            undetermined,
+            covered_share: _,
+            from_field,
+            detected,
+            counts,
+        } = other;
+        if *covered != self.covered {
+            bail!(
+                "{other_name} counts languages against {:?}, the summaries before it against {:?}",
+                covered,
+                self.covered
+            );
+        }
+        self.in_covered += in_covered;
+        self.uncovered += uncovered;
+        self.undetermined += undetermined;
+        self.from_field += from_field;
+        self.detected += detected;
+        for c in counts {
+            match self.counts.iter_mut().find(|m| m.lang == c.lang) {
+                Some(m) => m.count += c.count,
+                None => self.counts.push(c.clone()),
+            }
+        }
+        Ok(())
+    }
+
+    /// `en 61.2%, fr 30.1%, es 2.0% (not covered), und 6.7%`.
+    fn list(&self) -> String {
+        self.counts
+            .iter()
+            .map(|c| {
+                let note = if c.covered { "" } else { " (not covered)" };
+                format!("{} {:.1}%{note}", c.lang, c.share * 100.0)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// What the rulebook covers, in words.
+    fn coverage(&self) -> String {
+        let covers = if self.covered.is_empty() {
+            "every language".to_string()
+        } else {
+            self.covered.join(", ")
+        };
+        format!(
+            "{:.1}% of the posts are in a language the rulebook covers ({covers}); {} not covered (fallback), {} undetermined (classified like any post); {} from the export's field, {} detected",
+            self.covered_share * 100.0,
+            self.uncovered,
+            self.undetermined,
+            self.from_field,
+            self.detected
+        )
+    }
+}
+
+fn share(count: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        (count as f64 / total as f64 * 1e4).round() / 1e4
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +314,7 @@ impl Summary {
             rules,
             decoding: None,
             breakdowns: Vec::new(),
+            languages: None,
         }
     }
 
@@ -180,6 +337,9 @@ impl Summary {
         for &r in &verdict.fired {
             self.rules[r].hits += 1;
         }
+        if let Some(l) = &mut self.languages {
+            l.add(verdict);
+        }
     }
 
     /// Recomputes every share from the counts.
@@ -187,12 +347,11 @@ impl Summary {
         let total = self.rows.labelled;
         for set in &mut self.sets {
             for l in &mut set.labels {
-                l.share = if total == 0 {
-                    0.0
-                } else {
-                    (l.count as f64 / total as f64 * 1e4).round() / 1e4
-                };
+                l.share = share(l.count, total);
             }
+        }
+        if let Some(l) = &mut self.languages {
+            l.update_shares(total);
         }
     }
 
@@ -229,6 +388,37 @@ impl Summary {
         }
         for r in &self.rules {
             row(["rule", &r.set, &r.id, &r.hits.to_string(), ""]);
+        }
+        if let Some(l) = &self.languages {
+            for c in &l.counts {
+                let section = if c.covered {
+                    "language"
+                } else {
+                    "language_not_covered"
+                };
+                row([
+                    section,
+                    "",
+                    &c.lang,
+                    &c.count.to_string(),
+                    &c.share.to_string(),
+                ]);
+            }
+            row([
+                "languages",
+                "",
+                "covered",
+                &l.in_covered.to_string(),
+                &l.covered_share.to_string(),
+            ]);
+            for (id, n) in [
+                ("not_covered", l.uncovered),
+                ("undetermined", l.undetermined),
+                ("from_field", l.from_field),
+                ("detected", l.detected),
+            ] {
+                row(["languages", "", id, &n.to_string(), ""]);
+            }
         }
         breakdown::csv_rows(&self.breakdowns, &mut row);
         String::from_utf8(w.into_inner().expect("a Vec never fails"))
@@ -272,6 +462,29 @@ impl Summary {
                 let _ = writeln!(out, "| {} | {} | {:.1}% |", l.id, l.count, l.share * 100.0);
             }
         }
+        if let Some(l) = &self.languages {
+            let _ = writeln!(
+                out,
+                "\n## Languages\n\n{}.\n\n| language | posts | share | covered |\n|---|---:|---:|---|",
+                l.coverage()
+            );
+            for c in &l.counts {
+                let covered = if c.lang == "und" {
+                    "undetermined"
+                } else if c.covered {
+                    "yes"
+                } else {
+                    "no"
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.1}% | {covered} |",
+                    c.lang,
+                    c.count,
+                    c.share * 100.0
+                );
+            }
+        }
         if self.rules.iter().any(|r| r.file.is_some()) {
             let _ = writeln!(
                 out,
@@ -309,6 +522,10 @@ impl Summary {
                 "decoded from {}: {} invalid byte sequences replaced",
                 d.encoding, d.replaced
             );
+        }
+        if let Some(l) = &self.languages {
+            let _ = writeln!(out, "languages: {}", l.list());
+            let _ = writeln!(out, "  {}", l.coverage());
         }
         for set in &self.sets {
             let width = set
@@ -373,6 +590,7 @@ impl Summary {
             rules,
             decoding,
             breakdowns,
+            languages,
         } = other;
         if *rulebook != self.rulebook {
             bail!(
@@ -438,6 +656,16 @@ impl Summary {
                 show(decoding),
                 show(&self.decoding)
             );
+        }
+        if self.languages.is_some() != languages.is_some() {
+            bail!(
+                "{other_name} {} language counts, the summaries before it {}: run every part with the same postclass and flags",
+                if languages.is_some() { "has" } else { "has no" },
+                if self.languages.is_some() { "do" } else { "do not" }
+            );
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.languages, languages) {
+            mine.merge(theirs, other_name)?;
         }
         if let (Some(mine), Some(theirs)) = (&mut self.decoding, decoding) {
             mine.replaced += theirs.replaced;

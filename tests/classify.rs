@@ -43,13 +43,13 @@ fn p(path: &Path) -> &str {
 }
 
 const EXPECTED_CSV: &str = "\
-id,author,text,likes,mood,mood_score,topics,priority,action,matched_rules
-1,ana,\"Fed up with this delivery, again!!!\",3,cross,1.5,delivery,urgent,Answer now,cross-words;cross-shout;delivery-words
-2,bob,\"I love the app, great job\",10,happy,1,app,later,Say thanks,happy-words;app-words
-3,cleo,\"Livraison reçue, rien à dire\",0,neutral,0,delivery,3,Nothing,delivery-words
-4,dan,\"Plain post, with \"\"quotes\"\" and a comma\",1,neutral,0,,3,Nothing,
+id,author,text,likes,mood,mood_score,topics,priority,action,matched_rules,lang,lang_source
+1,ana,\"Fed up with this delivery, again!!!\",3,cross,1.5,delivery,urgent,Answer now,cross-words;cross-shout;delivery-words,en,detected
+2,bob,\"I love the app, great job\",10,happy,1,app,later,Say thanks,happy-words;app-words,und,detected
+3,cleo,\"Livraison reçue, rien à dire\",0,neutral,0,delivery,3,Nothing,delivery-words,und,detected
+4,dan,\"Plain post, with \"\"quotes\"\" and a comma\",1,neutral,0,,3,Nothing,,en,detected
 5,eve,\"Line one
-line two: j'en ai marre de l'appli\",2,cross,1,app,urgent,Answer now,cross-words;app-words
+line two: j'en ai marre de l'appli\",2,cross,1,app,urgent,Answer now,cross-words;app-words,fr,detected
 ";
 
 #[test]
@@ -97,11 +97,11 @@ fn jsonl_objects_are_kept_byte_for_byte_with_labels_appended() {
     assert_eq!(
         stdout(&o),
         concat!(
-            r#"{"id":1,"user":{"name":"ana"},"post":{"body":"Fed up with this delivery, again!!!"},"mood":"cross","mood_score":1.5,"topics":["delivery"],"priority":"urgent","action":"Answer now","matched_rules":["cross-words","cross-shout","delivery-words"]}"#,
+            r#"{"id":1,"user":{"name":"ana"},"post":{"body":"Fed up with this delivery, again!!!"},"mood":"cross","mood_score":1.5,"topics":["delivery"],"priority":"urgent","action":"Answer now","matched_rules":["cross-words","cross-shout","delivery-words"],"lang":"en","lang_source":"detected"}"#,
             "\n",
-            r#"{"id":2,"user":{"name":"bob"},"post":{"body":"I love the app, great job"},"mood":"happy","mood_score":1,"topics":["app"],"priority":"later","action":"Say thanks","matched_rules":["happy-words","app-words"]}"#,
+            r#"{"id":2,"user":{"name":"bob"},"post":{"body":"I love the app, great job"},"mood":"happy","mood_score":1,"topics":["app"],"priority":"later","action":"Say thanks","matched_rules":["happy-words","app-words"],"lang":"und","lang_source":"detected"}"#,
             "\n",
-            r#"{"id":3,"user":{"name":"cleo"},"post":{"body":"Livraison reçue, rien à dire"},"extra":[1,2.50,{"k":null}],"mood":"neutral","mood_score":0,"topics":["delivery"],"priority":"3","action":"Nothing","matched_rules":["delivery-words"]}"#,
+            r#"{"id":3,"user":{"name":"cleo"},"post":{"body":"Livraison reçue, rien à dire"},"extra":[1,2.50,{"k":null}],"mood":"neutral","mood_score":0,"topics":["delivery"],"priority":"3","action":"Nothing","matched_rules":["delivery-words"],"lang":"und","lang_source":"detected"}"#,
             "\n"
         )
     );
@@ -145,15 +145,15 @@ fn json_written_as_csv_flattens_the_chosen_fields() {
     let mut lines = out.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,user.name,post.body,extra,mood,mood_score,topics,priority,action,matched_rules"
+        "id,user.name,post.body,extra,mood,mood_score,topics,priority,action,matched_rules,lang,lang_source"
     );
     assert_eq!(
         lines.next().unwrap(),
-        "1,ana,\"Fed up with this delivery, again!!!\",,cross,1.5,delivery,urgent,Answer now,cross-words;cross-shout;delivery-words"
+        "1,ana,\"Fed up with this delivery, again!!!\",,cross,1.5,delivery,urgent,Answer now,cross-words;cross-shout;delivery-words,en,detected"
     );
     assert_eq!(
         lines.nth(1).unwrap(),
-        "3,cleo,\"Livraison reçue, rien à dire\",\"[1,2.5,{\"\"k\"\":null}]\",neutral,0,delivery,3,Nothing,delivery-words"
+        "3,cleo,\"Livraison reçue, rien à dire\",\"[1,2.5,{\"\"k\"\":null}]\",neutral,0,delivery,3,Nothing,delivery-words,und,detected"
     );
 }
 
@@ -171,7 +171,7 @@ fn csv_written_as_jsonl_has_string_fields() {
     let first = stdout(&o).lines().next().unwrap().to_string();
     assert_eq!(
         first,
-        r#"{"id":"1","author":"ana","text":"Fed up with this delivery, again!!!","likes":"3","mood":"cross","mood_score":1.5,"topics":["delivery"],"priority":"urgent","action":"Answer now","matched_rules":["cross-words","cross-shout","delivery-words"]}"#
+        r#"{"id":"1","author":"ana","text":"Fed up with this delivery, again!!!","likes":"3","mood":"cross","mood_score":1.5,"topics":["delivery"],"priority":"urgent","action":"Answer now","matched_rules":["cross-words","cross-shout","delivery-words"],"lang":"en","lang_source":"detected"}"#
     );
 }
 
@@ -321,7 +321,9 @@ fn several_inputs_are_read_in_order() {
     let out = stdout(&o);
     assert!(out.starts_with(EXPECTED_CSV.lines().next().unwrap()));
     assert!(
-        out.ends_with("6,fay,encore une panne,0,cross,1,,urgent,Answer now,cross-words\n"),
+        out.ends_with(
+            "6,fay,encore une panne,0,cross,1,,urgent,Answer now,cross-words,und,detected\n"
+        ),
         "{out}"
     );
     assert_eq!(out.matches("id,author,text").count(), 1, "one header only");
@@ -366,7 +368,7 @@ fn added_fields_may_not_clash_with_input_fields() {
     assert!(o.status.success());
     assert_eq!(
         stdout(&o).lines().next().unwrap(),
-        "id,text,mood,pc_mood,pc_mood_score,pc_topics,pc_priority,pc_action,pc_matched_rules"
+        "id,text,mood,pc_mood,pc_mood_score,pc_topics,pc_priority,pc_action,pc_matched_rules,pc_lang,pc_lang_source"
     );
 }
 
@@ -453,7 +455,39 @@ const EXPECTED_SUMMARY: &str = r#"{
       "label": "app",
       "hits": 2
     }
-  ]
+  ],
+  "languages": {
+    "covered": [
+      "en",
+      "fr"
+    ],
+    "in_covered": 3,
+    "uncovered": 0,
+    "undetermined": 2,
+    "covered_share": 0.6,
+    "from_field": 0,
+    "detected": 5,
+    "counts": [
+      {
+        "lang": "en",
+        "count": 2,
+        "share": 0.4,
+        "covered": true
+      },
+      {
+        "lang": "und",
+        "count": 2,
+        "share": 0.4,
+        "covered": true
+      },
+      {
+        "lang": "fr",
+        "count": 1,
+        "share": 0.2,
+        "covered": true
+      }
+    ]
+  }
 }
 "#;
 
@@ -494,7 +528,7 @@ fn output_and_summary_files_by_extension() {
         ("summary.json", EXPECTED_SUMMARY.to_string()),
         (
             "summary.csv",
-            "section,set,id,count,share\nrows,,read,5,\nrows,,labelled,5,\nrows,,rejected,0,\nlabel,mood,cross,2,0.4\nlabel,mood,happy,1,0.2\nlabel,mood,neutral,2,0.4\nunlabelled,mood,,2,\nlabel,topics,delivery,2,0.4\nlabel,topics,app,2,0.4\nunlabelled,topics,,1,\nrule,mood,cross-words,2,\nrule,mood,cross-shout,1,\nrule,mood,happy-words,1,\nrule,topics,delivery-words,2,\nrule,topics,app-words,2,\n".to_string(),
+            "section,set,id,count,share\nrows,,read,5,\nrows,,labelled,5,\nrows,,rejected,0,\nlabel,mood,cross,2,0.4\nlabel,mood,happy,1,0.2\nlabel,mood,neutral,2,0.4\nunlabelled,mood,,2,\nlabel,topics,delivery,2,0.4\nlabel,topics,app,2,0.4\nunlabelled,topics,,1,\nrule,mood,cross-words,2,\nrule,mood,cross-shout,1,\nrule,mood,happy-words,1,\nrule,topics,delivery-words,2,\nrule,topics,app-words,2,\nlanguage,,en,2,0.4\nlanguage,,und,2,0.4\nlanguage,,fr,1,0.2\nlanguages,,covered,3,0.6\nlanguages,,not_covered,0,\nlanguages,,undetermined,2,\nlanguages,,from_field,0,\nlanguages,,detected,5,\n".to_string(),
         ),
     ] {
         let summary = dir.join(name);
@@ -721,7 +755,7 @@ fn empty_and_header_only_inputs_give_an_empty_result() {
     assert!(o.status.success());
     assert_eq!(
         stdout(&o),
-        "id,text,mood,mood_score,topics,priority,action,matched_rules\n"
+        "id,text,mood,mood_score,topics,priority,action,matched_rules,lang,lang_source\n"
     );
     let o = run(&[
         "classify",
@@ -776,7 +810,8 @@ fn the_default_rulebook_runs_on_the_bundled_examples() {
             "traits",
             "priority",
             "action",
-            "matched_rules"
+            "matched_rules",
+            "lang_source"
         ]
     );
     let ins: Vec<csv::StringRecord> = input.records().map(Result::unwrap).collect();

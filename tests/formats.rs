@@ -84,10 +84,10 @@ fn twarc2_pages_become_one_post_per_tweet_with_its_author() {
     assert_eq!(
         run.stdout,
         format!(
-            "id,author,created_at,lang,mentions,text,{LABELS}\n\
-1767141186211234001,lea_m,2024-03-11T08:58:02.000Z,fr,FibreNova,\"@FibreNova Ma box est en panne depuis trois jours et le service client ne répond pas. Je demande un remboursement de l'abonnement pour la période sans connexion, et je voudrais aussi comprendre pourquoi personne ne m'a prévenue, ni par mail ni par SMS, alors que l'incident est connu depuis lundi. Pourquoi ?\",complaint,1,question,,,complaint-words;question-mark\n\
-1767140012345678002,samporter,2024-03-11T08:53:22.000Z,en,,\"Switched from AT&T last week and the new app is great, thanks for the smooth move!\",praise,1,mobile,,,praise-words;mobile-words\n\
-1767131000000000003,karim_b,2024-03-11T08:17:45.000Z,fr,FibreNova,Quelqu'un sait si @FibreNova couvre Villeurbanne ?,other,0,question,,,question-mark\n"
+            "id,author,created_at,lang,mentions,text,{LABELS},lang_source\n\
+1767141186211234001,lea_m,2024-03-11T08:58:02.000Z,fr,FibreNova,\"@FibreNova Ma box est en panne depuis trois jours et le service client ne répond pas. Je demande un remboursement de l'abonnement pour la période sans connexion, et je voudrais aussi comprendre pourquoi personne ne m'a prévenue, ni par mail ni par SMS, alors que l'incident est connu depuis lundi. Pourquoi ?\",complaint,1,question,,,complaint-words;question-mark,field\n\
+1767140012345678002,samporter,2024-03-11T08:53:22.000Z,en,,\"Switched from AT&T last week and the new app is great, thanks for the smooth move!\",praise,1,mobile,,,praise-words;mobile-words,field\n\
+1767131000000000003,karim_b,2024-03-11T08:17:45.000Z,fr,FibreNova,Quelqu'un sait si @FibreNova couvre Villeurbanne ?,other,0,question,,,question-mark,field\n"
         )
     );
     assert_eq!(
@@ -129,6 +129,7 @@ fn twarc2_jsonl_output_is_each_tweet_with_its_author_object() {
             "matched_rules",
             serde_json::json!(["complaint-words", "question-mark"]),
         ),
+        ("lang_source", serde_json::json!("field")),
     ] {
         want[k] = v;
     }
@@ -151,13 +152,13 @@ fn tweets_preset_reads_twarc2_flat_snscrape_and_v1_tweets() {
     assert_eq!(
         run.stdout,
         format!(
-            "id,author,created_at,lang,mentions,text,{LABELS}\n\
-1620011122233344401,chloe_r,2023-01-30T11:20:00+00:00,fr,BanqueDuNord,\"L'appli bancaire ne marche plus depuis la mise à jour, impossible de valider un virement @BanqueDuNord\",complaint,1,mobile,,,complaint-words;mobile-words\n\
-1620015566677788802,mike_t,2023-01-30T11:37:41+00:00,en,,\"Bravo to the support team, fixed in ten minutes flat.\",praise,1,,,,praise-words\n\
-1139199001122334455,jo_green,Thu Jun 13 16:02:11 +0000 2019,en,TrainExpress,\"@TrainExpress my refund request is still \"\"pending\"\" after 6 weeks >:(\",complaint,1,,,,complaint-words\n\
-1767141186211234001,lea_m,2024-03-11T08:58:02.000Z,fr,FibreNova,\"@FibreNova Ma box est en panne depuis trois jours et le service client ne répond pas. Je demande un remboursement de l'abonnement pour la période sans connexion, et je voudrais aussi comprendre pourquoi personne ne m'a prévenue, ni par mail ni par SMS, alors que l'incident est connu depuis lundi. Pourquoi ?\",complaint,1,question,,,complaint-words;question-mark\n\
-1767140012345678002,samporter,2024-03-11T08:53:22.000Z,en,,\"Switched from AT&T last week and the new app is great, thanks for the smooth move!\",praise,1,mobile,,,praise-words;mobile-words\n\
-1767131000000000003,karim_b,2024-03-11T08:17:45.000Z,fr,FibreNova,Quelqu'un sait si @FibreNova couvre Villeurbanne ?,other,0,question,,,question-mark\n"
+            "id,author,created_at,lang,mentions,text,{LABELS},lang_source\n\
+1620011122233344401,chloe_r,2023-01-30T11:20:00+00:00,fr,BanqueDuNord,\"L'appli bancaire ne marche plus depuis la mise à jour, impossible de valider un virement @BanqueDuNord\",complaint,1,mobile,,,complaint-words;mobile-words,field\n\
+1620015566677788802,mike_t,2023-01-30T11:37:41+00:00,en,,\"Bravo to the support team, fixed in ten minutes flat.\",praise,1,,,,praise-words,field\n\
+1139199001122334455,jo_green,Thu Jun 13 16:02:11 +0000 2019,en,TrainExpress,\"@TrainExpress my refund request is still \"\"pending\"\" after 6 weeks >:(\",complaint,1,,,,complaint-words,field\n\
+1767141186211234001,lea_m,2024-03-11T08:58:02.000Z,fr,FibreNova,\"@FibreNova Ma box est en panne depuis trois jours et le service client ne répond pas. Je demande un remboursement de l'abonnement pour la période sans connexion, et je voudrais aussi comprendre pourquoi personne ne m'a prévenue, ni par mail ni par SMS, alors que l'incident est connu depuis lundi. Pourquoi ?\",complaint,1,question,,,complaint-words;question-mark,field\n\
+1767140012345678002,samporter,2024-03-11T08:53:22.000Z,en,,\"Switched from AT&T last week and the new app is great, thanks for the smooth move!\",praise,1,mobile,,,praise-words;mobile-words,field\n\
+1767131000000000003,karim_b,2024-03-11T08:17:45.000Z,fr,FibreNova,Quelqu'un sait si @FibreNova couvre Villeurbanne ?,other,0,question,,,question-mark,field\n"
         )
     );
     assert_eq!(
@@ -172,9 +173,9 @@ fn twitter_archive_tweets_js_is_read_element_by_element() {
     assert_eq!(
         run.stdout,
         format!(
-            "id,created_at,lang,mentions,text,{LABELS}\n\
-1654321000000000001,Fri May 05 07:45:10 +0000 2023,fr,MetroLigne,\"@MetroLigne la ligne 4 est encore en panne ce matin, vous pourriez prévenir plus tôt…\",complaint,1,,,,complaint-words\n\
-1654400000000000002,Fri May 05 13:00:00 +0000 2023,en,,Q&A tonight: does the new app work offline?,other,0,mobile;question,,,mobile-words;question-mark\n"
+            "id,created_at,lang,mentions,text,{LABELS},lang_source\n\
+1654321000000000001,Fri May 05 07:45:10 +0000 2023,fr,MetroLigne,\"@MetroLigne la ligne 4 est encore en panne ce matin, vous pourriez prévenir plus tôt…\",complaint,1,,,,complaint-words,field\n\
+1654400000000000002,Fri May 05 13:00:00 +0000 2023,en,,Q&A tonight: does the new app work offline?,other,0,mobile;question,,,mobile-words;question-mark,field\n"
         )
     );
     assert_eq!(
@@ -183,10 +184,10 @@ fn twitter_archive_tweets_js_is_read_element_by_element() {
     );
 }
 
-const MASTODON_CSV: &str = "id,author,created_at,lang,mentions,text,kind,kind_score,traits,priority,action,matched_rules\n\
-111958000000000001,ana@pouet.example,2024-02-19T08:31:00.000Z,fr,tom,\"Bonjour @tom, l'appli de la médiathèque ne marche plus depuis hier\u{a0}:\n\n<erreur 503> & page blanche.\nUne idée\u{a0}?\",complaint,1,mobile;question,,,complaint-words;mobile-words;question-mark\n\
-111958000000000002,tom,2024-02-19T09:02:00.000Z,en,,\"Long post, good news\n\nThanks to the library staff for the new opening hours #Library https://library.example/hours\",praise,1,,,,praise-words\n\
-111958000000000003,tom,2024-02-19T09:30:00.000Z,,,Bravo aux bénévoles du festival !,praise,1,,,,praise-words\n";
+const MASTODON_CSV: &str = "id,author,created_at,lang,mentions,text,kind,kind_score,traits,priority,action,matched_rules,lang_source\n\
+111958000000000001,ana@pouet.example,2024-02-19T08:31:00.000Z,fr,tom,\"Bonjour @tom, l'appli de la médiathèque ne marche plus depuis hier\u{a0}:\n\n<erreur 503> & page blanche.\nUne idée\u{a0}?\",complaint,1,mobile;question,,,complaint-words;mobile-words;question-mark,field\n\
+111958000000000002,tom,2024-02-19T09:02:00.000Z,en,,\"Long post, good news\n\nThanks to the library staff for the new opening hours #Library https://library.example/hours\",praise,1,,,,praise-words,field\n\
+111958000000000003,tom,2024-02-19T09:30:00.000Z,,,Bravo aux bénévoles du festival !,praise,1,,,,praise-words,detected\n";
 
 #[test]
 fn mastodon_html_content_is_read_as_text() {
@@ -230,6 +231,8 @@ fn a_pretty_printed_array_is_written_back_one_object_per_line() {
             "priority",
             "action",
             "matched_rules",
+            "lang",
+            "lang_source",
         ] {
             assert!(got.remove(added).is_some(), "{added} missing");
         }
@@ -237,11 +240,11 @@ fn a_pretty_printed_array_is_written_back_one_object_per_line() {
     }
 }
 
-const REDDIT_CSV: &str = "id,author,created_at,subreddit,text,kind,kind_score,traits,priority,action,matched_rules\n\
-kfz1a2b,velo_lyonnais,1704103200,lyon,\"Même souci ici, l'appli TCL est en panne depuis la mise à jour & le support ne répond pas.\",complaint,1,mobile,,,complaint-words;mobile-words\n\
-kfz3c4d,quiet_pixel,1704106800,france,\"Got my money back in two days, > expectations. Thanks!\",praise,1,,,,praise-words\n\
-18vq1r2,nadia_k,1704110400,france,\"Box en panne, que faire ?\n\nDepuis samedi ma box internet est en panne.\n\nQuelqu'un a réussi à obtenir un remboursement ?\",complaint,1,question,,,complaint-words;question-mark\n\
-18vr5s6,[deleted],1704114000,technology,Review: the new smartphone app Q&A,other,0,mobile,,,mobile-words\n";
+const REDDIT_CSV: &str = "id,author,created_at,subreddit,text,kind,kind_score,traits,priority,action,matched_rules,lang,lang_source\n\
+kfz1a2b,velo_lyonnais,1704103200,lyon,\"Même souci ici, l'appli TCL est en panne depuis la mise à jour & le support ne répond pas.\",complaint,1,mobile,,,complaint-words;mobile-words,fr,detected\n\
+kfz3c4d,quiet_pixel,1704106800,france,\"Got my money back in two days, > expectations. Thanks!\",praise,1,,,,praise-words,en,detected\n\
+18vq1r2,nadia_k,1704110400,france,\"Box en panne, que faire ?\n\nDepuis samedi ma box internet est en panne.\n\nQuelqu'un a réussi à obtenir un remboursement ?\",complaint,1,question,,,complaint-words;question-mark,fr,detected\n\
+18vr5s6,[deleted],1704114000,technology,Review: the new smartphone app Q&A,other,0,mobile,,,mobile-words,en,detected\n";
 
 #[test]
 fn reddit_comments_and_submissions_read_body_or_title_and_selftext() {
@@ -339,7 +342,7 @@ fn bluesky_post_views_feed_items_and_repo_records() {
     let row3 = format!("{uri1},,2024-04-02T07:15:30.120Z,fr,sncf-connect.bsky.social,{complaint}");
     assert_eq!(
         run.stdout,
-        format!("id,author,created_at,lang,mentions,text,{LABELS}\n{row1}\n{row2}\n{row1}\n{row2}\n{row3}\n")
+        format!("id,author,created_at,lang,mentions,text,{LABELS},lang_source\n{row1},field\n{row2},field\n{row1},field\n{row2},field\n{row3},field\n")
     );
     assert_eq!(
         run.stderr,
@@ -386,7 +389,7 @@ fn fields_mix_preset_names_dotted_paths_and_the_text() {
     assert_eq!(
         first_lines,
         [format!(
-            "id,author,public_metrics.like_count,author.name,text,{LABELS}"
+            "id,author,public_metrics.like_count,author.name,text,{LABELS},lang,lang_source"
         )]
     );
     assert!(
@@ -419,7 +422,7 @@ fn a_preset_on_stdin_sets_the_format_and_skips_detection() {
     assert_eq!(run.stderr, "");
     assert_eq!(
         run.stdout,
-        format!("author,text,{LABELS}\njo_green,\"@TrainExpress my refund request is still \"\"pending\"\" after 6 weeks >:(\",complaint,1,,,,complaint-words\n")
+        format!("author,text,{LABELS},lang,lang_source\njo_green,\"@TrainExpress my refund request is still \"\"pending\"\" after 6 weeks >:(\",complaint,1,,,,complaint-words,en,field\n")
     );
 }
 
@@ -446,9 +449,11 @@ fn a_text_field_turns_preset_detection_off() {
     assert_eq!(run.stderr, "");
     // The plain `text` field: the long post's truncated text, entities as written.
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines[0], format!("text,{LABELS}"));
+    assert_eq!(lines[0], format!("text,{LABELS},lang,lang_source"));
     assert!(
-        lines[1].ends_with("ni par mail ni par SMS, alors que…\",complaint,1,,,,complaint-words"),
+        lines[1].ends_with(
+            "ni par mail ni par SMS, alors que…\",complaint,1,,,,complaint-words,fr,field"
+        ),
         "{}",
         lines[1]
     );

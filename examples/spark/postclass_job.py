@@ -267,7 +267,9 @@ def label_schema(skeleton):
             fields.append(StructField(s["id"], ArrayType(StringType())))
     fields += [StructField("priority", StringType()),
                StructField("action", StringType()),
-               StructField("matched_rules", ArrayType(StringType()))]
+               StructField("matched_rules", ArrayType(StringType())),
+               StructField("lang", StringType()),
+               StructField("lang_source", StringType())]
     return StructType(fields)
 
 
@@ -301,6 +303,11 @@ def count_keys(spark, output, skeleton):
             keys.append(F.when(F.size(col) == 0, F.array(F.lit(f"unlabelled{SEP}{s['id']}")))
                         .otherwise(none))
     keys.append(F.transform(F.col("r").getField("matched_rules"), prefixed(f"rule{SEP}")))
+    if skeleton.get("languages") is not None:
+        # Each row's language and where it came from (the export's own
+        # `lang`, when it had one, is the language postclass read).
+        for field in ("lang", "lang_source"):
+            keys.append(F.array(F.concat(F.lit(f"{field}{SEP}"), F.col("r").getField(field))))
     # A row that is not a labelled object yields null keys: counted, then refused.
     exploded = rows.select(F.explode(F.concat(*keys)).alias("key"))
     return {r["key"]: r["count"] for r in exploded.groupBy("key").count().collect()}
@@ -322,6 +329,29 @@ def round_share(count, total):
     return whole / 1e4
 
 
+def fill_languages(langs, counts, total):
+    """The summary's language counts from the `lang` and `lang_source` keys,
+    as postclass counts them: `und` is covered, and a rulebook that lists no
+    language covers every one."""
+    covered = set(langs["covered"])
+    per_lang = {}
+    for key in [k for k in counts if k.startswith(f"lang{SEP}")]:
+        per_lang[key.split(SEP, 1)[1]] = counts.pop(key)
+    langs["from_field"] = counts.pop(f"lang_source{SEP}field", 0)
+    langs["detected"] = counts.pop(f"lang_source{SEP}detected", 0)
+    entries = []
+    for lang, n in per_lang.items():
+        is_covered = lang == "und" or not covered or lang in covered
+        entries.append({"lang": lang, "count": n, "share": round_share(n, total),
+                        "covered": is_covered})
+    entries.sort(key=lambda e: (-e["count"], e["lang"]))
+    langs["counts"] = entries
+    langs["undetermined"] = per_lang.get("und", 0)
+    langs["uncovered"] = sum(e["count"] for e in entries if not e["covered"])
+    langs["in_covered"] = total - langs["undetermined"] - langs["uncovered"]
+    langs["covered_share"] = round_share(langs["in_covered"], total)
+
+
 def build_summary(skeleton, counts):
     """Fills the rulebook's empty summary with the counted keys."""
     counts = dict(counts)
@@ -339,6 +369,8 @@ def build_summary(skeleton, counts):
             label["share"] = round_share(label["count"], total)
     for rule in summary["rules"]:
         rule["hits"] = counts.pop(f"rule{SEP}{rule['id']}", 0)
+    if summary.get("languages") is not None:
+        fill_languages(summary["languages"], counts, total)
     if counts:
         unknown = ", ".join(sorted(k.replace(SEP, " ") for k in counts))
         raise RuntimeError("the labelled rows name labels or rules the rulebook does not "

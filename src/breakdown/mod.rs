@@ -76,6 +76,8 @@ enum Source {
     Mentions,
     /// The distinct #hashtags in the post text.
     Hashtags,
+    /// The post's language, as the run found it (`und` included).
+    Lang,
     Column(usize),
     Path(JsonPath),
 }
@@ -89,7 +91,7 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// Reads `by` (`mentions`, `hashtags`, `FIELD` or `FIELD:hour|day|month|year`)
+    /// Reads `by` (`mentions`, `hashtags`, `lang`, `FIELD` or `FIELD:hour|day|month|year`)
     /// against the input's CSV header, or as a JSON path when there is none.
     pub fn resolve(by: &str, header: Option<&ByteRecord>) -> Result<Spec> {
         let (name, bucket) = match by.rsplit_once(':') {
@@ -107,6 +109,7 @@ impl Spec {
         let source = match (name, header) {
             ("mentions", _) if bucket.is_none() => Source::Mentions,
             ("hashtags", _) if bucket.is_none() => Source::Hashtags,
+            ("lang", _) if bucket.is_none() => Source::Lang,
             (_, Some(h)) => {
                 let names: Vec<String> = h
                     .iter()
@@ -283,6 +286,10 @@ fn values(spec: &Spec, item: &Item, out: &mut Vec<String>) -> bool {
                 push(format!("{sigil}{}", tag.to_lowercase()));
             }
             return !out.is_empty();
+        }
+        Source::Lang => {
+            push(item.verdict.lang.lang.to_string());
+            return true;
         }
         Source::Column(c) => {
             if let Raw::Csv(rec) = &item.raw {
@@ -638,12 +645,13 @@ any = ["love"]
             value: None,
             problem: None,
             original: Vec::new(),
+            lang_value: String::new(),
         }
     }
 
     fn run(by: &str, rows: &[&[&str]]) -> Breakdown {
         let rb = crate::engine::from_str("t", BOOK).unwrap();
-        let header = ByteRecord::from(vec!["text", "when", "lang"]);
+        let header = ByteRecord::from(vec!["text", "when", "country"]);
         let spec = Spec::resolve(by, Some(&header)).unwrap();
         let mut b = Breakdowns::new(vec![spec], &rb);
         for r in rows {
@@ -688,13 +696,13 @@ any = ["love"]
 
     #[test]
     fn columns_group_by_value_and_count_the_fallback() {
-        let b = run("lang", ROWS);
+        let b = run("country", ROWS);
         let keys: Vec<(&str, u64)> = b.groups.iter().map(|g| (g.key.as_str(), g.rows)).collect();
         assert_eq!(keys, vec![("en", 2), ("fr", 1)]);
         assert_eq!(b.missing, 1);
         let rb = crate::engine::from_str("t", BOOK).unwrap();
-        let header = ByteRecord::from(vec!["text", "when", "lang"]);
-        let mut bd = Breakdowns::new(vec![Spec::resolve("lang", Some(&header)).unwrap()], &rb);
+        let header = ByteRecord::from(vec!["text", "when", "country"]);
+        let mut bd = Breakdowns::new(vec![Spec::resolve("country", Some(&header)).unwrap()], &rb);
         bd.add(&rb, &item(&rb, &["meh", "", "de"]));
         let g = &bd.into_summary(&rb)[0].groups[0];
         assert_eq!(label_count(g, "type.other"), 1);
@@ -712,11 +720,16 @@ any = ["love"]
     #[test]
     fn unknown_columns_and_groupings_are_refused() {
         let header = ByteRecord::from(vec!["text", "when"]);
-        let e = Spec::resolve("lang", Some(&header)).unwrap_err();
+        let e = Spec::resolve("country", Some(&header)).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "--by lang: no column named `lang`; the columns are: text, when"
+            "--by country: no column named `country`; the columns are: text, when"
         );
+        // `lang` is each post's language, whatever the columns.
+        assert!(matches!(
+            Spec::resolve("lang", Some(&header)).unwrap().source,
+            Source::Lang
+        ));
         let e = Spec::resolve("when:week", Some(&header)).unwrap_err();
         assert!(
             e.to_string().contains("unknown date grouping `week`"),

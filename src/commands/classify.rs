@@ -11,13 +11,16 @@ use csv::ByteRecord;
 use super::consumers::{self, Consumers};
 use super::input_args::InputArgs;
 use super::{load_rulebook_on, Outcome};
-use crate::input::presets;
+use crate::input::presets::{self, FlatField};
 use crate::input::Input;
+use crate::lang::Lang;
+use crate::output::labels::LangColumns;
 use crate::output::split::SplitLayout;
 use crate::output::{self, LabelColumns, OutputFormat, Row, RowWriter, Sink};
+use crate::pipeline::Problem;
 use crate::pipeline::{self, Raw};
 use crate::progress::Progress;
-use crate::summary::{Summary, SummaryFormat};
+use crate::summary::{LanguageCounts, Summary, SummaryFormat};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -30,6 +33,8 @@ Examples:
   postclass classify week.csv --split-dir lists/ --only angry,prospect -o to-handle.csv
   postclass classify week.jsonl --by mentions --by created_at:day --summary summary.json
   postclass classify week.csv --by lang --report report.html --summary-only -q
+  postclass classify week.jsonl --lang fr,en --rejects other-languages.jsonl -o out.jsonl
+  postclass classify export.csv --lang-field language --reason -o out.csv
   postclass classify excel.csv --encoding windows-1252 --on-error skip --rejects rejects.jsonl";
 
 #[derive(Debug, clap::Args)]
@@ -84,6 +89,60 @@ pub struct Args {
 
     #[command(flatten)]
     pub consumers: consumers::ConsumerArgs,
+
+    #[command(flatten)]
+    pub langs: LangArgs,
+}
+
+/// What is done with each post's language.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Languages")]
+pub struct LangArgs {
+    /// Keep only the posts in these languages (ISO 639-1 codes; `und` for
+    /// posts whose language is unknown). The others are counted as rejected
+    /// and written to --rejects FILE with their language, so that rows read
+    /// = rows written + rejected.
+    #[arg(long = "lang", value_name = "LANG[,LANG]", value_delimiter = ',', value_parser = parse_lang)]
+    pub keep: Vec<Lang>,
+
+    /// Leave out the `lang` and `lang_source` columns.
+    #[arg(long)]
+    pub no_lang: bool,
+
+    /// Add a `reason` column: `language:xx` for a post given the fallback
+    /// because the rulebook does not cover its language, empty otherwise.
+    #[arg(long)]
+    pub reason: bool,
+}
+
+/// Parses a language code of `--lang`.
+pub fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s.trim()).ok_or_else(|| {
+        let hint = Lang::from_field(s)
+            .or_else(|| Lang::from_name(s))
+            .map_or(String::new(), |l| format!(" (did you mean `{l}`?)"));
+        format!("`{s}` is not an ISO 639-1 language code nor `und`{hint}")
+    })
+}
+
+impl LangArgs {
+    /// Whether the run needs each post's language beyond what the rulebook
+    /// needs: for columns, the filter, or a breakdown by language.
+    pub fn wanted(&self, by: &[String]) -> bool {
+        !self.no_lang || !self.keep.is_empty() || self.reason || by.iter().any(|b| b == "lang")
+    }
+
+    /// Why `lang` is left out by `--lang`, if it is.
+    pub fn left_out(&self, lang: Lang) -> Option<Problem> {
+        if self.keep.is_empty() || self.keep.contains(&lang) {
+            return None;
+        }
+        let list: Vec<&str> = self.keep.iter().map(Lang::as_str).collect();
+        Some(Problem {
+            field: Some("lang".into()),
+            reason: format!("language:{lang}, not in --lang {}", list.join(",")),
+        })
+    }
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
@@ -103,7 +162,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     let input_paths: Vec<Option<PathBuf>> = inputs.iter().map(|i| i.path.clone()).collect();
     args.input
         .check_outputs(&inputs, &[args.output.as_deref(), args.summary.as_deref()])?;
-    let mut rejects = args.input.rejects(&inputs, format)?;
+    let mut rejects = args
+        .input
+        .rejects_filtering(&inputs, format, !args.langs.keep.is_empty())?;
     let say = |msg: String| {
         if !args.quiet {
             eprintln!("postclass: {msg}");
@@ -111,9 +172,34 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
 
     let opened = args.input.open(&inputs, format, &say)?;
-    let columns = LabelColumns::new(&rulebook, &args.prefix);
-    check_added_fields(opened.header.as_ref(), &columns)?;
+    let lang_on = rulebook.needs_lang() || args.langs.wanted(&args.consumers.by);
+    let lang = args
+        .input
+        .lang_spec(opened.header.as_ref(), opened.preset, lang_on)?;
     let json_fields = presets::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
+    // An export that has its own `lang` field keeps it: it is the posts'
+    // language (unless --lang-field names another), and a second `lang`
+    // would clash. postclass then adds `lang_source` alone.
+    let own_lang = args.prefix.is_empty()
+        && match &opened.header {
+            Some(h) => h.iter().any(|f| f == b"lang"),
+            None => {
+                out_format != OutputFormat::Jsonl && json_fields.iter().any(|f| f.name() == "lang")
+            }
+        };
+    let columns = LabelColumns::with_lang(
+        &rulebook,
+        &args.prefix,
+        LangColumns {
+            lang: !args.langs.no_lang && !own_lang,
+            source: !args.langs.no_lang,
+            reason: args.langs.reason,
+        },
+    );
+    check_added_fields(opened.header.as_ref(), &columns)?;
+    if out_format != OutputFormat::Jsonl && opened.header.is_none() {
+        check_flat_fields(&json_fields, &columns)?;
+    }
     let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
     let mut consumers = Consumers::new(
         &args.consumers,
@@ -143,6 +229,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
 
     let mut summary = Summary::new(&rulebook);
+    if lang_on {
+        summary.languages = Some(LanguageCounts::new(&rulebook));
+    }
     if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
         // JSON records are kept as values only for what reads their other
         // fields: CSV output and split lists (columns), and breakdowns.
@@ -157,11 +246,19 @@ pub fn run(args: Args) -> Result<Outcome> {
         };
         let empty = ByteRecord::new();
         let header = opened.header.as_ref().unwrap_or(&empty);
-        pipeline::run(&rulebook, &field, sources, threads(args.threads), |batch| {
+        let fields = pipeline::Fields {
+            text: &field,
+            lang: &lang,
+        };
+        pipeline::run(&rulebook, fields, sources, threads(args.threads), |batch| {
             for item in batch.items() {
                 summary.rows.read += 1;
                 if let Some(p) = &item.problem {
                     rejects.reject(item, p)?;
+                    continue;
+                }
+                if let Some(p) = args.langs.left_out(item.verdict.lang.lang) {
+                    rejects.set_aside(item, &p)?;
                     continue;
                 }
                 summary.add(&rulebook, &item.verdict);
@@ -200,6 +297,20 @@ pub fn run(args: Args) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// Refuses added fields named like a column flattened from JSON input.
+fn check_flat_fields(fields: &[FlatField], columns: &LabelColumns) -> Result<()> {
+    for f in fields {
+        if columns.names.iter().any(|n| n == f.name()) {
+            bail!(
+                "--fields {0}: postclass adds a field named `{0}` too; pass --prefix (e.g. --prefix pc_) to name the added fields differently{1}",
+                f.name(),
+                if f.name() == "lang" { ", or --no-lang" } else { "" }
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Refuses added fields named like a column of the input.
 pub(crate) fn check_added_fields(
     header: Option<&ByteRecord>,
@@ -208,8 +319,13 @@ pub(crate) fn check_added_fields(
     if let Some(h) = header {
         for name in &columns.names {
             if h.iter().any(|f| f == name.as_bytes()) {
+                let no_lang = if name.ends_with("lang") || name.ends_with("lang_source") {
+                    ", or --no-lang to leave out the language columns"
+                } else {
+                    ""
+                };
                 bail!(
-                    "the input already has a field named `{name}`; pass --prefix (e.g. --prefix pc_) to name the added fields differently"
+                    "the input already has a field named `{name}`; pass --prefix (e.g. --prefix pc_) to name the added fields differently{no_lang}"
                 );
             }
         }

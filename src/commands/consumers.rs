@@ -32,8 +32,9 @@ pub struct ConsumerArgs {
     pub only: Vec<String>,
 
     /// Add label counts per value of FIELD to the summary (repeatable):
-    /// `mentions` (the @handles in the text), `hashtags`, a column or JSON
-    /// path (`lang`), or a date field grouped by FIELD:hour|day|month|year.
+    /// `mentions` (the @handles in the text), `hashtags`, `lang` (each
+    /// post's language, from the export's field or detected), a column or
+    /// JSON path, or a date field grouped by FIELD:hour|day|month|year.
     #[arg(long = "by", value_name = "FIELD")]
     pub by: Vec<String>,
 

@@ -415,7 +415,30 @@ fn human(rulebook: &Rulebook, origin: Option<&Origin>, e: &Explanation) -> Strin
         out.push_str(")\n");
     }
     out.push_str(&format!("text:       {}\n", one_line(&e.text)));
-    out.push_str(&format!("normalised: {}\n\n", one_line(&e.normalized)));
+    out.push_str(&format!("normalised: {}\n", one_line(&e.normalized)));
+    if rulebook.needs_lang() {
+        let covers = if rulebook.languages.is_empty() {
+            "every language".to_string()
+        } else {
+            let codes: Vec<String> = rulebook.languages.iter().map(|l| l.to_string()).collect();
+            codes.join(", ")
+        };
+        let note = match &e.reason {
+            Some(_) => format!(": not covered by the rulebook ({covers})"),
+            None if e.lang == "und" => ": undetermined, classified like any post".to_string(),
+            None => String::new(),
+        };
+        out.push_str(&format!(
+            "language:   {} ({}){note}\n",
+            e.lang, e.lang_source
+        ));
+    }
+    if let Some(r) = &e.reason {
+        out.push_str(&format!(
+            "reason:     {r}: no rule checked, every `one` set gives its fallback\n"
+        ));
+    }
+    out.push('\n');
 
     if e.rules.is_empty() {
         out.push_str("rules that fired: none\n");

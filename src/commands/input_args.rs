@@ -7,10 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
+use csv::ByteRecord;
 
+use crate::input::fields::{self, JsonPath};
 use crate::input::open::{self, Opened};
 use crate::input::presets::Preset;
+use crate::input::record::{LangField, LangSpec};
 use crate::input::{Input, InputFormat, ReadArgs};
 use crate::output;
 use crate::output::rejects::{self, RejectArgs, Rejects};
@@ -37,6 +40,14 @@ pub struct InputArgs {
     /// the first record when neither --preset nor --text is given.
     #[arg(long, value_enum, value_name = "NAME")]
     pub preset: Option<Preset>,
+
+    /// Field holding each post's language (a CSV column or a dotted JSON
+    /// path, values like `fr`, `en-US`): it wins over detection. Default:
+    /// the preset's language field (tweets, twarc2, twitter-archive,
+    /// mastodon, bluesky), else a CSV column or top-level JSON key named
+    /// `lang`. Posts without a value are detected.
+    #[arg(long, value_name = "FIELD")]
+    pub lang_field: Option<String>,
 
     /// Field delimiter of CSV input (default `,`; `\t` for TSV). Labelled
     /// CSV is written with `,` (`--output-format tsv` for tabs); rejected
@@ -105,10 +116,23 @@ impl InputArgs {
     /// Starts the run's handling of records that cannot be labelled
     /// (`--on-error`, `--rejects`); `format` is the inputs'.
     pub fn rejects(&self, inputs: &[Input], format: InputFormat) -> Result<Rejects> {
-        Rejects::create(
+        self.rejects_filtering(inputs, format, false)
+    }
+
+    /// [`InputArgs::rejects`] for a run that also leaves records out by
+    /// choice (`filtering`), which may then be written with `--rejects`
+    /// without `--on-error skip`.
+    pub fn rejects_filtering(
+        &self,
+        inputs: &[Input],
+        format: InputFormat,
+        filtering: bool,
+    ) -> Result<Rejects> {
+        Rejects::create_filtering(
             &self.reject,
             inputs.iter().map(Input::display_name).collect(),
             self.delimiter(format),
+            filtering,
         )
     }
 
@@ -128,6 +152,44 @@ impl InputArgs {
             self.preset,
             say,
         )
+    }
+
+    /// How each post's language is found: `--lang-field`, else the
+    /// preset's field, and detection for the rest. `on` says whether the
+    /// run needs the language at all.
+    pub fn lang_spec(
+        &self,
+        header: Option<&ByteRecord>,
+        preset: Option<Preset>,
+        on: bool,
+    ) -> Result<LangSpec> {
+        let field = match (&self.lang_field, header) {
+            (Some(name), Some(header)) => {
+                let names: Vec<String> = header
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                match fields::find_csv_column(&refs, name) {
+                    Some(c) => Some(LangField::Column(c)),
+                    None => bail!(
+                        "--lang-field {name}: no column named `{name}`; the columns are: {}",
+                        names.join(", ")
+                    ),
+                }
+            }
+            (Some(name), None) => Some(LangField::Path(JsonPath::parse(name))),
+            (None, Some(header)) => header
+                .iter()
+                .position(|f| f == b"lang")
+                .map(LangField::Column),
+            (None, None) => Some(match preset {
+                Some(p) if p.fields().iter().any(|f| f.name == "lang") => LangField::Preset(p),
+                Some(_) => return Ok(LangSpec { field: None, on }),
+                None => LangField::Path(JsonPath::parse("lang")),
+            }),
+        };
+        Ok(LangSpec { field, on })
     }
 
     /// What decoding did, for a summary: `None` for strict UTF-8 input.

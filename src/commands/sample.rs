@@ -160,7 +160,14 @@ pub fn run(args: Args) -> Result<Outcome> {
     let mut read = 0u64;
     let mut any_id = matches!(id_field, IdField::Column(_));
     if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
-        pipeline::run(&rulebook, &field, sources, threads(args.threads), |batch| {
+        let lang =
+            args.input
+                .lang_spec(opened.header.as_ref(), opened.preset, rulebook.needs_lang())?;
+        let fields = pipeline::Fields {
+            text: &field,
+            lang: &lang,
+        };
+        pipeline::run(&rulebook, fields, sources, threads(args.threads), |batch| {
             for item in batch.items() {
                 read += 1;
                 if let Some(p) = &item.problem {

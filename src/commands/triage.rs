@@ -231,7 +231,14 @@ pub fn run(args: Args) -> Result<Outcome> {
     let json_fields = presets::flat_fields(opened.preset, &[], opened.field.as_ref());
     let mut read = 0u64;
     if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
-        pipeline::run(&rulebook, &field, sources, threads(args.threads), |batch| {
+        let lang =
+            args.input
+                .lang_spec(opened.header.as_ref(), opened.preset, rulebook.needs_lang())?;
+        let fields = pipeline::Fields {
+            text: &field,
+            lang: &lang,
+        };
+        pipeline::run(&rulebook, fields, sources, threads(args.threads), |batch| {
             for item in batch.items() {
                 read += 1;
                 if let Some(p) = &item.problem {

@@ -5,6 +5,7 @@
 use super::compile::Rulebook;
 use super::decision::Verdict;
 use super::matching::{fires, Later, Scratch};
+use crate::lang::{self, Lang, LangSource, PostLang};
 
 impl Rulebook {
     /// Classifies `text`, allocating fresh buffers. For many posts, prefer
@@ -18,8 +19,59 @@ impl Rulebook {
 
     /// Classifies `text` into `verdict`, reusing `scratch` and `verdict`'s
     /// buffers. After the call, `scratch.normalized` holds the normalised text
-    /// and `scratch.hits` every phrase found in it.
+    /// and `scratch.hits` every phrase found in it. The post's language is
+    /// detected when the rulebook needs it (see [`Rulebook::needs_lang`]),
+    /// else it is `und`.
     pub fn classify_into(&self, text: &str, scratch: &mut Scratch, verdict: &mut Verdict) {
+        let lang = if self.needs_lang() {
+            self.detect_lang(text, scratch)
+        } else {
+            PostLang::default()
+        };
+        self.classify_as(text, lang, scratch, verdict);
+    }
+
+    /// Whether the language of a post changes its labels: the rulebook
+    /// lists the languages it covers, or scopes rules to languages.
+    pub fn needs_lang(&self) -> bool {
+        !self.languages.is_empty() || self.lang_scoped
+    }
+
+    /// Whether the rulebook covers posts in `lang`: it lists it, or lists
+    /// none. Posts of unknown language (`und`) are always covered.
+    pub fn covers(&self, lang: Lang) -> bool {
+        lang.is_und() || self.languages.is_empty() || self.languages.binary_search(&lang).is_ok()
+    }
+
+    /// The detected language of `text`, reusing `scratch`'s buffer.
+    pub fn detect_lang(&self, text: &str, scratch: &mut Scratch) -> PostLang {
+        PostLang {
+            lang: lang::detect_with(text, &mut scratch.lang_words),
+            source: LangSource::Detected,
+        }
+    }
+
+    /// [`Rulebook::classify_into`] for a post whose language is known. A
+    /// post in a language the rulebook does not cover gets the fallback of
+    /// every `one` set and no label of the others; a rule with `lang` fires
+    /// only on posts in one of its languages.
+    pub fn classify_as(
+        &self,
+        text: &str,
+        lang: PostLang,
+        scratch: &mut Scratch,
+        verdict: &mut Verdict,
+    ) {
+        verdict.lang = lang;
+        verdict.uncovered = !self.covers(lang.lang);
+        if verdict.uncovered {
+            self.normalizer
+                .normalize_into(text, &mut scratch.normalized);
+            scratch.hits.clear();
+            verdict.fired.clear();
+            self.decide(verdict, scratch);
+            return;
+        }
         let m = &self.matcher;
         self.normalizer
             .normalize_into(text, &mut scratch.normalized);
@@ -38,7 +90,11 @@ impl Rulebook {
         later.words.ready = false;
         for &r in &scratch.candidates {
             let r = r as usize;
-            if m.on_trigger[r] || fires(&self.rules[r].cond, m.checks[r], scratch, &mut later) {
+            let rule = &self.rules[r];
+            if self.lang_scoped && !rule.lang.is_empty() && !rule.lang.contains(&lang.lang) {
+                continue;
+            }
+            if m.on_trigger[r] || fires(&rule.cond, m.checks[r], scratch, &mut later) {
                 verdict.fired.push(r);
             }
         }
@@ -81,6 +137,66 @@ mod tests {
         book(&format!(
             "[[set.label]]\nid = \"x\"\n[[set.label.rule]]\nid = \"r\"\n{matcher}\n"
         ))
+    }
+
+    const FR: &str = "Encore une panne de la box ce matin, le service client ne répond pas";
+    const EN: &str = "Another outage of the box this morning, customer service is not answering";
+    const ES: &str = "Otra vez una avería de la caja esta mañana y nadie contesta en el servicio";
+
+    fn in_lang(r: &Rulebook, text: &str, code: &str) -> Verdict {
+        let lang = PostLang {
+            lang: Lang::parse(code).unwrap(),
+            source: LangSource::Field,
+        };
+        let mut v = Verdict::default();
+        r.classify_as(text, lang, &mut Scratch::default(), &mut v);
+        v
+    }
+
+    #[test]
+    fn scoped_rules_fire_only_on_their_languages() {
+        let r = book(
+            "[[set.label]]\nid = \"x\"\n[[set.label.rule]]\nid = \"fr\"\nlang = [\"fr\"]\nany = [\"box\"]\n\
+             [[set.label.rule]]\nid = \"any\"\nany = [\"box\"]\nweight = 0.5\n",
+        );
+        assert!(r.lang_scoped && r.needs_lang());
+        let fired = |v: &Verdict| -> Vec<&str> {
+            v.fired.iter().map(|&i| r.rules[i].id.as_str()).collect()
+        };
+        assert_eq!(fired(&in_lang(&r, FR, "fr")), ["fr", "any"]);
+        assert_eq!(fired(&in_lang(&r, FR, "en")), ["any"]);
+        assert_eq!(fired(&in_lang(&r, FR, "und")), ["any"]);
+        // Detected: the French post is French, the English one English.
+        assert_eq!(fired(&r.classify(FR)), ["fr", "any"]);
+        assert_eq!(fired(&r.classify(EN)), ["any"]);
+        let und = book("[[set.label]]\nid = \"x\"\n[[set.label.rule]]\nid = \"r\"\nlang = [\"fr\", \"und\"]\nany = [\"box\"]\n");
+        assert_eq!(und.label_of(&in_lang(&und, FR, "und"), 0), "x");
+        assert_eq!(und.label_of(&in_lang(&und, FR, "en"), 0), "none_of_them");
+    }
+
+    #[test]
+    fn uncovered_languages_get_the_fallback_without_rules() {
+        let text = "[rulebook]\nname = \"t\"\nversion = \"1\"\nlanguages = [\"fr\", \"en\"]\n\
+            [[set]]\nid = \"type\"\nmode = \"one\"\nfallback = \"none_of_them\"\n\
+            [[set.label]]\nid = \"x\"\n[[set.label.rule]]\nid = \"r\"\nany = [\"box\", \"caja\"]\n\
+            [[set]]\nid = \"tags\"\nmode = \"many\"\n[[set.label]]\nid = \"t\"\n[[set.label.rule]]\nid = \"t\"\nany = [\"caja\"]\n";
+        let r = engine::from_str("t.toml", text).unwrap();
+        assert!(r.needs_lang());
+        assert!(r.covers(Lang::UND) && r.covers(Lang::parse("fr").unwrap()));
+        assert!(!r.covers(Lang::parse("es").unwrap()));
+        let es = r.classify(ES);
+        assert_eq!(es.lang.lang.as_str(), "es");
+        assert!(es.uncovered && es.fired.is_empty());
+        assert_eq!(r.label_of(&es, 0), "none_of_them");
+        assert!(es.sets[0].fallback && es.sets[1].labels.is_empty());
+        let fr = r.classify(FR);
+        assert!(!fr.uncovered);
+        assert_eq!(r.label_of(&fr, 0), "x");
+        // The same Spanish post, of unknown language, is classified.
+        let und = in_lang(&r, ES, "und");
+        assert!(!und.uncovered);
+        assert_eq!(r.label_of(&und, 0), "x");
+        assert_eq!(und.sets[1].labels, [0]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use regex::RegexSetBuilder;
 
 use super::literals::RegexPrefilter;
 use super::regexes::{OneRegex, Regexes, MAX_SEPARATE_REGEXES};
+use crate::lang::Lang;
 use crate::normalize::Normalizer;
 use crate::parallel::map_in_order;
 use crate::rulebook::model::{Mode, RulebookFile, Spanned};
@@ -25,7 +26,10 @@ pub struct Rulebook {
     pub name: String,
     pub version: String,
     pub description: String,
-    pub languages: Vec<String>,
+    /// The languages the rulebook covers; empty: every language.
+    pub languages: Vec<Lang>,
+    /// Whether some rule is scoped to languages (`lang`).
+    pub lang_scoped: bool,
     pub normalizer: Normalizer,
     pub sets: Vec<LabelSet>,
     pub rules: Vec<Rule>,
@@ -87,6 +91,8 @@ pub struct Rule {
     pub weight: f64,
     /// The file the rule is defined in, when the rulebook extends others.
     pub file: Option<String>,
+    /// The languages of the posts it may fire on; empty: every post.
+    pub lang: Vec<Lang>,
     pub(crate) cond: Conditions,
 }
 
@@ -480,6 +486,7 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
                     label: li,
                     weight: *rule.weight.get_ref(),
                     file: None,
+                    lang: codes(rule.lang.iter().flat_map(|l| l.get_ref())),
                     cond,
                 });
             }
@@ -629,12 +636,24 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
         name: file.rulebook.name.clone(),
         version: file.rulebook.version.clone(),
         description: file.rulebook.description.clone(),
-        languages: file.rulebook.languages.clone(),
+        languages: codes(&file.rulebook.languages),
+        lang_scoped: rules.iter().any(|r| !r.lang.is_empty()),
         normalizer,
         sets,
         rules,
         matcher,
     })
+}
+
+/// Language codes as written, parsed (validation has refused the others).
+fn codes<'a>(list: impl IntoIterator<Item = &'a Spanned<String>>) -> Vec<Lang> {
+    let mut out: Vec<Lang> = list
+        .into_iter()
+        .filter_map(|c| Lang::parse(c.get_ref()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// One automaton for the phrases and, after them, the regexes' literals.

@@ -4,6 +4,7 @@
 
 use super::compile::Rulebook;
 use super::matching::Scratch;
+use crate::lang::PostLang;
 use crate::rulebook::Mode;
 
 /// Scores within this distance are equal, so that weights like 0.1 + 0.2
@@ -35,6 +36,11 @@ pub struct Verdict {
     pub fired: Vec<usize>,
     /// One entry per label set, in rulebook order.
     pub sets: Vec<SetVerdict>,
+    /// The post's language, as classified.
+    pub lang: PostLang,
+    /// The post's language is one the rulebook does not cover: no rule was
+    /// checked, every `one` set gave its fallback.
+    pub uncovered: bool,
 }
 
 impl Rulebook {

@@ -40,6 +40,8 @@ pub struct Scratch {
     /// (set, label) of the fired rules, without repeats, in file order.
     pub(super) touched: Vec<(usize, usize)>,
     pub(crate) signals: Signals,
+    /// The words language detection reads.
+    pub(super) lang_words: String,
 }
 
 impl Scratch {

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::input::fields::{JsonPath, Lookup};
 use crate::input::presets::Preset;
-use crate::Verdict;
+use crate::lang::{Lang, LangSource, PostLang};
+use crate::{Scratch, Verdict};
 
 /// Where a record sits in its input.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,6 +55,9 @@ pub struct Item {
     pub original: Vec<u8>,
     /// The post text, once extracted.
     pub text: String,
+    /// The value of the language field read from the raw line, when the
+    /// record is not kept as a value.
+    pub lang_value: String,
     /// The parsed object, for JSON records.
     pub value: Option<Value>,
     pub verdict: Verdict,
@@ -159,6 +163,85 @@ impl TextField {
                 reason: "a CSV column is not a JSON field".into(),
             }),
         }
+    }
+}
+
+/// Where the language of a record is read, when the export gives it.
+#[derive(Debug, Clone)]
+pub enum LangField {
+    /// A CSV column.
+    Column(usize),
+    /// A dotted path in a JSON object.
+    Path(JsonPath),
+    /// A preset's `lang` field.
+    Preset(Preset),
+}
+
+impl LangField {
+    /// The value of the field in `item`, if any: a string, or the first
+    /// string of an array (Bluesky's `langs`).
+    pub fn value<'i>(&self, item: &'i mut Item) -> Option<&'i str> {
+        match (self, &item.raw) {
+            (LangField::Column(c), Raw::Csv(rec)) => {
+                rec.get(*c).and_then(|f| std::str::from_utf8(f).ok())
+            }
+            (LangField::Path(p), Raw::Line(line)) if item.value.is_none() => {
+                // Read from the line as the text is, without building the record.
+                let found = p.find_str(line, &mut item.lang_value);
+                matches!(found, Ok(Lookup::Found)).then_some(item.lang_value.as_str())
+            }
+            (LangField::Path(p), _) => item.value.as_ref().and_then(|v| first_str(p.get(v)?)),
+            (LangField::Preset(preset), _) => item
+                .value
+                .as_ref()
+                .and_then(|v| first_str(preset.lang_of(v)?)),
+            _ => None,
+        }
+    }
+}
+
+fn first_str(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Array(items) => items.first().and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// How the pipeline finds each post's language.
+#[derive(Debug, Clone, Default)]
+pub struct LangSpec {
+    /// The export's field, when it has one.
+    pub field: Option<LangField>,
+    /// Whether to find the language at all (else every post is `und`,
+    /// at no cost).
+    pub on: bool,
+}
+
+impl LangSpec {
+    /// The language of `item`, whose text is extracted: the field's value
+    /// when it names a language, else detected.
+    pub fn of(
+        &self,
+        item: &mut Item,
+        rulebook: &crate::Rulebook,
+        scratch: &mut Scratch,
+    ) -> PostLang {
+        if !self.on {
+            return PostLang::default();
+        }
+        if let Some(lang) = self
+            .field
+            .as_ref()
+            .and_then(|f| f.value(item))
+            .and_then(Lang::from_field)
+        {
+            return PostLang {
+                lang,
+                source: LangSource::Field,
+            };
+        }
+        rulebook.detect_lang(&item.text, scratch)
     }
 }
 

@@ -19,10 +19,29 @@ pub enum ColumnKind {
     Action,
     /// The ids of every rule that fired.
     MatchedRules,
+    /// The post's language (`und` when unknown).
+    Lang,
+    /// Where the language came from: `field` or `detected`.
+    LangSource,
+    /// Why the post got its fallback without any rule being checked
+    /// (`language:xx`), empty otherwise.
+    Reason,
+}
+
+/// The added fields about a post's language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LangColumns {
+    /// `lang`.
+    pub lang: bool,
+    /// `lang_source`.
+    pub source: bool,
+    /// `reason`.
+    pub reason: bool,
 }
 
 /// The added fields, in output order: per set `ID` (and `ID_score` for
-/// `one` sets), then `priority`, `action`, `matched_rules`.
+/// `one` sets), then `priority`, `action`, `matched_rules`, and when asked
+/// for `lang`, `lang_source` and `reason`.
 #[derive(Debug, Clone)]
 pub struct LabelColumns {
     pub names: Vec<String>,
@@ -56,6 +75,35 @@ impl LabelColumns {
             kinds.push(kind);
         }
         LabelColumns { names, kinds }
+    }
+
+    /// [`LabelColumns::new`], then `lang` and `lang_source`, then `reason`,
+    /// as `extra` asks.
+    pub fn with_lang(rulebook: &Rulebook, prefix: &str, extra: LangColumns) -> LabelColumns {
+        let mut c = LabelColumns::new(rulebook, prefix);
+        let mut add = |name: &str, kind| {
+            c.names.push(format!("{prefix}{name}"));
+            c.kinds.push(kind);
+        };
+        if extra.lang {
+            add("lang", ColumnKind::Lang);
+        }
+        if extra.source {
+            add("lang_source", ColumnKind::LangSource);
+        }
+        if extra.reason {
+            add("reason", ColumnKind::Reason);
+        }
+        c
+    }
+}
+
+/// Why a post got its fallback without rules: `language:xx` when its
+/// language is one the rulebook does not cover, else nothing.
+pub fn reason(verdict: &Verdict, out: &mut String) {
+    if verdict.uncovered {
+        out.push_str("language:");
+        out.push_str(verdict.lang.lang.as_str());
     }
 }
 

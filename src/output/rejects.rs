@@ -76,8 +76,19 @@ impl Rejects {
     /// Starts a run's rejects; `names` are the inputs' names in messages,
     /// `delimiter` the CSV input delimiter (to write a CSV record back).
     pub fn create(args: &RejectArgs, names: Vec<String>, delimiter: u8) -> Result<Rejects> {
+        Rejects::create_filtering(args, names, delimiter, false)
+    }
+
+    /// [`Rejects::create`] for a run that also sets records aside by choice
+    /// (`--lang`): then `--rejects` is accepted without `--on-error skip`.
+    pub fn create_filtering(
+        args: &RejectArgs,
+        names: Vec<String>,
+        delimiter: u8,
+        filtering: bool,
+    ) -> Result<Rejects> {
         if let Some(path) = &args.rejects {
-            if args.on_error != OnError::Skip {
+            if args.on_error != OnError::Skip && !filtering {
                 bail!("--rejects only applies with --on-error skip: add --on-error skip");
             }
             if path.as_os_str() == "-" {
@@ -102,14 +113,24 @@ impl Rejects {
     /// Handles a record that cannot be labelled: an error under `fail`;
     /// under `skip`, counted and written to the rejects file.
     pub fn reject(&mut self, item: &Item, problem: &Problem) -> Result<()> {
+        if self.policy == OnError::Fail {
+            let file = self
+                .names
+                .get(item.pos.input)
+                .map_or("<input>", String::as_str);
+            let err = RecordError::at(file, item.pos, problem.clone());
+            bail!("{err}\n(pass --on-error skip to set such records aside and label the rest)");
+        }
+        self.set_aside(item, problem)
+    }
+
+    /// Sets aside a record the run leaves out by choice (whatever
+    /// `--on-error` says): counted, and written to the rejects file.
+    pub fn set_aside(&mut self, item: &Item, problem: &Problem) -> Result<()> {
         let file = self
             .names
             .get(item.pos.input)
             .map_or("<input>", String::as_str);
-        if self.policy == OnError::Fail {
-            let err = RecordError::at(file, item.pos, problem.clone());
-            bail!("{err}\n(pass --on-error skip to set such records aside and label the rest)");
-        }
         self.count += 1;
         let Some(sink) = &mut self.sink else {
             return Ok(());

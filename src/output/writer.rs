@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use csv::ByteRecord;
 use serde_json::Value;
 
-use super::labels::{chosen_score, format_score, primary_label, ColumnKind, LabelColumns};
+use super::labels::{chosen_score, format_score, primary_label, reason, ColumnKind, LabelColumns};
 use super::Sink;
 use crate::engine::Rulebook;
 use crate::input::fields::JsonPath;
@@ -266,6 +266,13 @@ impl RowWriter {
                     .zip(&self.columns.kinds)
                     .enumerate()
                 {
+                    // A record that has its own `lang` keeps it: a second
+                    // key of the same name would hide it from JSON readers.
+                    if matches!(kind, ColumnKind::Lang | ColumnKind::LangSource)
+                        && has_key(row, name)
+                    {
+                        continue;
+                    }
                     if has_fields || i > 0 {
                         self.buf.push(',');
                     }
@@ -287,6 +294,20 @@ impl RowWriter {
         };
         sink.finish()
     }
+}
+
+/// Whether a JSON row's object has the top-level key `name`.
+fn has_key(row: Row<'_>, name: &str) -> bool {
+    let Row::Json { line, value } = row else {
+        return false;
+    };
+    if let Some(v) = value {
+        return v.get(name).is_some();
+    }
+    // Parsed only when the name is in the line at all.
+    let quoted = format!("\"{name}\"");
+    memchr::memmem::find(line, quoted.as_bytes()).is_some()
+        && serde_json::from_slice::<Value>(line).is_ok_and(|v| v.get(name).is_some())
 }
 
 /// Writes `s` as a JSON string, escaped as serde_json does, straight into
@@ -362,6 +383,9 @@ fn csv_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, out
                 out.push_str(id);
             }
         }
+        ColumnKind::Lang => out.push_str(verdict.lang.lang.as_str()),
+        ColumnKind::LangSource => out.push_str(verdict.lang.source.as_str()),
+        ColumnKind::Reason => reason(verdict, out),
     }
 }
 
@@ -404,6 +428,14 @@ fn json_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, ou
                 .unwrap_or(""),
             out,
         ),
+        ColumnKind::Lang => push_json_str(verdict.lang.lang.as_str(), out),
+        ColumnKind::LangSource => push_json_str(verdict.lang.source.as_str(), out),
+        ColumnKind::Reason => {
+            // Codes and the prefix need no escaping.
+            out.push('"');
+            reason(verdict, out);
+            out.push('"');
+        }
     }
 }
 

@@ -30,8 +30,10 @@ pub struct Metadata {
     pub version: String,
     #[serde(default)]
     pub description: String,
+    /// The languages the rulebook covers (ISO 639-1 codes): a post in
+    /// another language gets the fallback. Empty: every language.
     #[serde(default)]
-    pub languages: Vec<String>,
+    pub languages: Vec<Spanned<String>>,
     /// Rulebooks this one builds on, applied in order: `default` (the
     /// embedded rulebook) or paths relative to this file.
     #[serde(default)]
@@ -169,6 +171,10 @@ pub struct RuleDef {
     pub fixed: bool,
     #[serde(default)]
     pub description: String,
+    /// The languages of the posts the rule may fire on (ISO 639-1 codes,
+    /// `und` for posts whose language is unknown). Absent: every post.
+    #[serde(default)]
+    pub lang: Option<Spanned<Vec<Spanned<String>>>>,
     /// At least one of these phrases (word-boundary match on normalised text).
     #[serde(default)]
     pub any: Option<Spanned<Vec<Spanned<String>>>>,

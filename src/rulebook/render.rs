@@ -30,7 +30,11 @@ pub fn render(file: &RulebookFile, chain: &Chain) -> String {
         key(&mut out, "description", &string(&meta.description));
     }
     if !meta.languages.is_empty() {
-        key(&mut out, "languages", &array(meta.languages.iter()));
+        key(
+            &mut out,
+            "languages",
+            &array(meta.languages.iter().map(Spanned::get_ref)),
+        );
     }
     let cases = chain.case_files();
     if !cases.is_empty() {
@@ -124,6 +128,7 @@ pub fn render(file: &RulebookFile, chain: &Chain) -> String {
                 if !rule.description.is_empty() {
                     key(&mut out, "description", &string(&rule.description));
                 }
+                list(&mut out, "lang", &rule.lang);
                 list(&mut out, "any", &rule.any);
                 list(&mut out, "all", &rule.all);
                 list(&mut out, "none", &rule.none);

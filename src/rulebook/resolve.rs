@@ -232,10 +232,10 @@ impl Merger<'_, '_> {
             set: Vec::new(),
             overrides: Vec::new(),
         };
-        let mut languages: Vec<String> = Vec::new();
+        let mut languages: Vec<Spanned<String>> = Vec::new();
         for (n, (_, file)) in order.into_iter().enumerate() {
             for l in &file.rulebook.languages {
-                if !languages.contains(l) {
+                if !languages.iter().any(|k| k.get_ref() == l.get_ref()) {
                     languages.push(l.clone());
                 }
             }

@@ -9,6 +9,7 @@ use super::chain::Chain;
 use super::diagnostic::{Diagnostic, Source};
 use super::model::{LabelDef, Mode, RuleDef, RulebookFile, SetDef, Spanned};
 use super::patterns::{normalize_options, normalized_phrase, regex_builder};
+use crate::lang::Lang;
 use crate::normalize::Normalizer;
 use crate::parallel::map_in_order;
 
@@ -451,6 +452,9 @@ impl Validator<'_> {
                     .with_help("add a `[[set]]` table with `id`, `mode` and labels"),
             );
         }
+        for code in &file.rulebook.languages {
+            self.check_lang(code, "languages");
+        }
         let mut set_ids: HashMap<&str, Range<usize>> = HashMap::new();
         let mut rule_ids: HashMap<&str, Range<usize>> = HashMap::new();
         for set in &file.set {
@@ -799,7 +803,37 @@ impl Validator<'_> {
         }
     }
 
+    /// A language code of `languages` or a rule's `lang`: ISO 639-1 in
+    /// lower case, or `und`.
+    fn check_lang(&mut self, code: &Spanned<String>, key: &str) {
+        let c = code.get_ref();
+        if Lang::parse(c).is_some() {
+            return;
+        }
+        let help = match Lang::from_field(c).or_else(|| Lang::from_name(c)) {
+            Some(l) => format!("write `{l}`"),
+            None => "use ISO 639-1 codes in lower case (`fr`, `en`, `es`, `de`), or `und` for posts whose language is unknown".to_string(),
+        };
+        self.push(
+            Diagnostic::error("E031", format!("unknown language code `{c}` in `{key}`"))
+                .at(span(code))
+                .with_help(help),
+        );
+    }
+
     fn check_rule(&mut self, rule: &RuleDef) {
+        if let Some(list) = &rule.lang {
+            if list.get_ref().is_empty() {
+                self.push(
+                    Diagnostic::error("E012", "`lang` is an empty list")
+                        .at(span(list))
+                        .with_help("list the languages the rule is for, or remove `lang` to let it fire on every post"),
+                );
+            }
+            for code in list.get_ref() {
+                self.check_lang(code, "lang");
+            }
+        }
         let w = *rule.weight.get_ref();
         if !w.is_finite() {
             self.push(

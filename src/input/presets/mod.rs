@@ -128,6 +128,17 @@ impl Preset {
         }
     }
 
+    /// The value of the record's language field, if the preset has one.
+    pub fn lang_of(self, record: &Value) -> Option<&Value> {
+        let field = self.fields().iter().find(|f| f.name == "lang")?;
+        match &field.get {
+            Getter::First(paths) => paths
+                .iter()
+                .find_map(|p| lookup(record, p).filter(|v| !v.is_null())),
+            _ => None,
+        }
+    }
+
     /// The fields the preset knows, in their default column order (the text
     /// comes after them).
     pub fn fields(self) -> &'static [MetaField] {
