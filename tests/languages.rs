@@ -388,7 +388,7 @@ fn detection_on_the_english_and_french_posts_of_the_data() {
         let Some(path) = shared_data(file) else {
             continue;
         };
-        let s = summary(&["classify", &path, "-q", "--summary-only"]);
+        let s = summary(&["classify", &path, "-q", "--summary-only", "--prefix", "pc_"]);
         let l = &s["languages"];
         let total = s["rows"]["labelled"].as_f64().unwrap();
         let count = |lang: &str| {
