@@ -19,13 +19,13 @@ folder, hyperfine, ripgrep and GNU time.
 
 import argparse
 import csv
-import json
 import os
 import random
 import shlex
 import subprocess
 import sys
-import tempfile
+
+from measure import hyperfine  # the same hyperfine runs as the synthetic benchmark
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Groups of posts by rules fired: (lowest, highest), highest None for "and more".
@@ -34,28 +34,6 @@ GROUPS = [(0, 0), (1, 2), (3, 4), (5, 7), (8, None)]
 
 def sh(cmd):
     return subprocess.run(cmd, shell=True, check=True, text=True, capture_output=True).stdout
-
-
-def output_of(cmd):
-    parts = shlex.split(cmd)
-    return parts[parts.index("-o") + 1] if "-o" in parts else None
-
-
-def hyperfine(commands, runs, warmup=1):
-    """Per command: (mean wall, sd, mean CPU user + sys, fastest wall).
-    Each run writes a fresh output file (the previous one removed first,
-    outside the timing)."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
-        args = ["hyperfine", "--style", "none", "--runs", str(runs), "--warmup", str(warmup),
-                "--ignore-failure", "--export-json", tmp.name]
-        for _, cmd in commands:
-            out = output_of(cmd)
-            args += ["--prepare", f"rm -f {shlex.quote(out)}" if out else "true"]
-        for name, cmd in commands:
-            args += ["-n", name, cmd]
-        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-        results = json.load(open(tmp.name))["results"]
-    return {r["command"]: (r["mean"], r["stddev"] or 0.0, r["user"] + r["system"], r["min"]) for r in results}
 
 
 def peak_rss(cmd):
@@ -108,7 +86,7 @@ def cost_by_fired(pc, rules_flag, floor_flag, sample, data, per_group, runs):
         meta[name] = (len(posts), sum(f for _, f in chosen) / len(chosen))
         cmds.append((name, f"{pc} -j1{rules_flag} {path} -o {data}/out-fired.csv"))
         cmds.append((name + " floor", f"{pc} -j1{floor_flag} {path} -o {data}/out-fired-floor.csv"))
-    t = hyperfine(cmds, runs)
+    t = hyperfine(cmds, runs, warmup=1)
     n_sample = sum(len(p) for p in groups.values())
     rows = []
     for name, (n, fired) in meta.items():
@@ -160,7 +138,7 @@ def main():
         ("10x absent", f"{pc} --rules {absent} {corpus} -o {data}/out-real-absent.csv"),
     ]
     print(f"timing {len(cmds)} commands on real posts, {a.runs} runs each...", file=sys.stderr)
-    t = hyperfine([(n, c + " > /dev/null") if n == "rg" else (n, c) for n, c in cmds], a.runs)
+    t = hyperfine([(n, c + " > /dev/null") if n == "rg" else (n, c) for n, c in cmds], a.runs, warmup=1)
     rss = peak_rss(f"{pc}{rules_flag} {corpus} -o {data}/out-real-rss.csv")
 
     sample = os.path.join(data, "real-sample.csv")
