@@ -151,7 +151,9 @@ def main():
     print("timing posts grouped by rules fired...", file=sys.stderr)
     rows, start = cost_by_fired(pc, rules_flag, floor_flag, sample, data, a.per_group, a.runs)
 
-    rg = t["rg"][3]
+    # No less than hyperfine's millisecond: on the smoke corpus a scan can
+    # report 0, and every ratio divides by it.
+    rg = max(t["rg"][3], 0.001)
     lines = []
     if a.smoke:
         lines += ["Smoke run: every step on a few thousand posts, one run each; its figures say "
@@ -172,7 +174,7 @@ def main():
     for name, _ in cmds:
         mean, sd, cpu, fastest = t[name]
         lines.append(f"| {labels[name]} | {mean:.3f} ± {sd:.3f} | {fastest:.3f} | {cpu:.3f} | {fastest / rg:.2f}× "
-                     f"| {cpu / t['rg'][2]:.2f}× |")
+                     f"| {cpu / max(t['rg'][2], 0.001):.2f}× |")
     lines.append("")
 
     def target(ok, text):
