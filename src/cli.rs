@@ -1,6 +1,6 @@
 //! Command-line definition: the subcommands and their arguments.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands;
 
@@ -60,8 +60,8 @@ impl Cli {
             Command::Suggest(args) => commands::suggest::run(args),
             Command::Sample(args) => commands::sample::run(args),
             Command::Summary(args) => commands::summary::run(args),
-            Command::Completions(args) => commands::completions::run(args),
-            Command::Man(args) => commands::man::run(args),
+            Command::Completions(args) => commands::completions::run(args, Cli::command()),
+            Command::Man(args) => commands::man::run(args, Cli::command()),
         }
     }
 }

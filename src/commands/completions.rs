@@ -1,11 +1,9 @@
 //! `postclass completions SHELL`: the shell completion script.
 
 use anyhow::Result;
-use clap::CommandFactory;
 use clap_complete::Shell;
 
 use super::Outcome;
-use crate::cli::Cli;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -21,8 +19,8 @@ pub struct Args {
     pub shell: Shell,
 }
 
-pub fn run(args: Args) -> Result<Outcome> {
-    let mut cmd = Cli::command();
+/// Writes the script for `cmd`, the whole command line (`Cli::command()`).
+pub fn run(args: Args, mut cmd: clap::Command) -> Result<Outcome> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "postclass", &mut out);
     std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;

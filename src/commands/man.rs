@@ -3,10 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::CommandFactory;
 
 use super::Outcome;
-use crate::cli::Cli;
 use crate::output::{AtomicFile, Sink};
 
 const EXAMPLES: &str = "\
@@ -24,8 +22,8 @@ pub struct Args {
     pub dir: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> Result<Outcome> {
-    let mut cmd = Cli::command();
+/// Renders the pages of `cmd`, the whole command line (`Cli::command()`).
+pub fn run(args: Args, mut cmd: clap::Command) -> Result<Outcome> {
     // Built, subcommands know their version and full name for their pages.
     cmd.build();
     let Some(dir) = args.dir else {
