@@ -253,7 +253,11 @@ mod tests {
     #[test]
     fn regexes_filtered_on_digits_find_every_script() {
         let r = one_rule(r#"regex = ['\b(\d+|two)\s*(h|hours?)\b']"#);
+        // Every match starts with a digit or `two`: tried only there.
+        assert!(r.matcher.regex_prefilter.as_ref().unwrap().anchored[0]);
         assert_eq!(label(&r, "waited 3h already"), "x");
+        assert_eq!(label(&r, "x3h, b12 hours, atwo h"), "none_of_them");
+        assert_eq!(label(&r, "x3h, b12 hours, then 12 hours"), "x");
         assert_eq!(label(&r, "waited ٣ hours"), "x");
         assert_eq!(label(&r, "two hours!"), "x");
         assert_eq!(label(&r, "hours and hours, h"), "none_of_them");

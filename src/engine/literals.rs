@@ -137,17 +137,64 @@ impl RegexLiterals {
         let Some(lits) = required_literals(&hir) else {
             return RegexLiterals::None;
         };
-        match prefixes_of(&hir) {
+        // The regex engine's prefixes, else the characters of a class that
+        // starts every match (the digits of `\b(\d+|two)\s*h\b`, which the
+        // engine leaves out: `\d` is hundreds of characters).
+        match prefixes_of(&hir).or_else(|| starting_literals(&hir)) {
             Some(p) if same_set(&p, &lits) => RegexLiterals::Starting(lits),
-            // Starts worth finding: none so short that they are in most
+            // Starts worth finding: none so common that they are in most
             // posts (the `i` of `\b(i|we)\s+(tried|looked)\b`).
-            Some(p) if p.iter().all(|l| l.len() >= MIN_START_LITERAL) => RegexLiterals::Gated {
+            Some(p) if p.iter().all(|l| rare_start(l)) => RegexLiterals::Gated {
                 starting: p,
                 gate: lits,
             },
             _ => RegexLiterals::Required(lits),
         }
     }
+}
+
+/// Whether a literal that starts matches is rare enough to try a regex at
+/// each place it is found: [`MIN_START_LITERAL`] bytes or more, or one
+/// character no more frequent than a digit.
+fn rare_start(lit: &[u8]) -> bool {
+    let one_char = std::str::from_utf8(lit).is_ok_and(|s| s.chars().count() == 1);
+    lit.len() >= MIN_START_LITERAL
+        || (one_char && set_frequency(&[lit.to_vec()]) <= byte_frequency(b'0'))
+}
+
+/// Literals one of which every match of `hir` starts with, the characters
+/// of small classes included (see [`class_literals`]); `None` when some
+/// match may start otherwise, or be empty. Assertions before the first
+/// part are skipped: they match no text, and a search started at a literal
+/// still sees the text before it.
+fn starting_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::HirKind;
+
+    let lits = match hir.kind() {
+        HirKind::Literal(l) => vec![l.0.to_vec()],
+        HirKind::Class(class) => class_literals(class)?,
+        HirKind::Capture(c) => starting_literals(&c.sub)?,
+        HirKind::Repetition(r) if r.min >= 1 => starting_literals(&r.sub)?,
+        HirKind::Concat(parts) => {
+            let first = parts
+                .iter()
+                .find(|p| !matches!(p.kind(), HirKind::Look(_)))?;
+            starting_literals(first)?
+        }
+        HirKind::Alternation(branches) => {
+            let mut union: Vec<Vec<u8>> = Vec::new();
+            for b in branches {
+                for lit in starting_literals(b)? {
+                    if !union.contains(&lit) {
+                        union.push(lit);
+                    }
+                }
+            }
+            union
+        }
+        _ => return None,
+    };
+    (!lits.is_empty() && lits.iter().all(|l| !l.is_empty())).then_some(lits)
 }
 
 fn same_set(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
@@ -395,6 +442,53 @@ mod tests {
         // Nothing every match must contain.
         assert!(literals_of(r"(^|\s)\w+").is_empty());
         assert!(literals_of(r"(a|\w)x?").is_empty());
+    }
+
+    fn starts_of(src: &str) -> Option<Vec<String>> {
+        let hir = regex_syntax::Parser::new().parse(src).unwrap();
+        starting_literals(&hir).map(|set| {
+            let mut set: Vec<String> = set
+                .into_iter()
+                .map(|l| String::from_utf8(l).unwrap())
+                .collect();
+            set.sort();
+            set
+        })
+    }
+
+    #[test]
+    fn starting_literals_take_the_characters_of_small_classes() {
+        let digits = starts_of(r"\b(\d+|two)\s*(h|hours?)\b").unwrap();
+        assert_eq!(digits.len(), 1 + 10 + non_ascii_digits());
+        for lit in ["0", "9", "two", "٣"] {
+            assert!(digits.contains(&lit.to_string()), "{lit} not in {digits:?}");
+        }
+        assert_eq!(
+            starts_of(r"(?i:ab)|\bcd"),
+            Some(vec!["A".into(), "a".into(), "cd".into()])
+        );
+        // A match may start elsewhere, or be empty.
+        assert_eq!(starts_of(r"(^|\s)#x"), None);
+        assert_eq!(starts_of(r"a?b"), None);
+        assert_eq!(starts_of(r"\w+x"), None);
+        assert_eq!(starts_of(r"(a|)b"), None);
+    }
+
+    #[test]
+    fn regexes_start_at_digits_but_not_at_common_letters() {
+        let kind = |src: &str| match RegexLiterals::of(src) {
+            RegexLiterals::Starting(_) => "starting",
+            RegexLiterals::Gated { .. } => "gated",
+            RegexLiterals::Required(_) => "required",
+            RegexLiterals::Exact(_) => "exact",
+            RegexLiterals::None => "none",
+        };
+        assert_eq!(kind(r"\b(\d+|two)\s*(h|hours?)\b"), "starting");
+        assert_eq!(kind(r"\b\d+\s*(fois|times)\b"), "gated");
+        assert_eq!(kind(r"\b(i|we)\s+(tried|looked)\b"), "required");
+        assert_eq!(kind(r"\b(le|au)\s+(10|3\d)\d\d\b"), "required");
+        assert!(rare_start(b"7") && rare_start("٣".as_bytes()) && rare_start(b"two"));
+        assert!(!rare_start(b"i") && !rare_start(b"le") && !rare_start(b"e"));
     }
 
     fn exact_of(src: &str) -> Option<Vec<String>> {
