@@ -270,8 +270,11 @@ mod tests {
     fn regexes_are_tried_where_their_literals_start() {
         let r = one_rule(r#"regex = ['\b(foo|bar)\w* (again|\d+)\b']"#);
         let pre = r.matcher.regex_prefilter.as_ref().unwrap();
-        assert!(pre.anchored[0]);
+        assert!(pre.anchored[0] && pre.boundary_start[0]);
         assert_eq!(label(&r, "foo again"), "x");
+        // Literals inside words start no match, before or after others.
+        assert_eq!(label(&r, "_foo again, 3bar 2"), "none_of_them");
+        assert_eq!(label(&r, "xfoo 1 xbar 2 foo 3"), "x");
         assert_eq!(label(&r, "xfoo again"), "none_of_them");
         assert_eq!(label(&r, "xfoo again, barre 12"), "x");
         assert_eq!(label(&r, "foo, then bar 3x and foobar 7"), "x");

@@ -26,6 +26,12 @@ pub(crate) struct RegexPrefilter {
     pub anchored: Vec<bool>,
     /// For each literal, the regexes it is one of the gate literals of.
     pub literal_gates: Vec<Vec<u32>>,
+    /// For each literal, whether it starts with a word character.
+    pub literal_word_start: Vec<bool>,
+    /// For each regex tried where its literals start, whether every match
+    /// starts with a word boundary (`\b(love|like)`): a literal that starts
+    /// with a word character right after another one starts no match.
+    pub boundary_start: Vec<bool>,
     /// For each regex, whether it has gate literals besides the literals
     /// that start its matches: a second set, one of which every match also
     /// contains (`(but|mais)` in `\b(love|like)\b.{0,60}\b(but|mais)\b`).
@@ -61,8 +67,14 @@ impl RegexPrefilter {
                 list.push(ri as u32);
             }
         };
-        let found = map_in_order(sources, threads, |src| RegexLiterals::of(src));
-        for (ri, found) in found.into_iter().enumerate() {
+        let mut boundary_start = vec![false; sources.len()];
+        let found = map_in_order(sources, threads, |src| {
+            let boundary = regex_syntax::Parser::new()
+                .parse(src)
+                .is_ok_and(|hir| starts_at_word_boundary(&hir));
+            (RegexLiterals::of(src), boundary)
+        });
+        for (ri, (found, boundary)) in found.into_iter().enumerate() {
             let lits = match found {
                 RegexLiterals::Exact(lits) => {
                     exact[ri] = true;
@@ -70,10 +82,12 @@ impl RegexPrefilter {
                 }
                 RegexLiterals::Starting(lits) => {
                     anchored[ri] = true;
+                    boundary_start[ri] = boundary;
                     lits
                 }
                 RegexLiterals::Gated { starting, gate } => {
                     anchored[ri] = true;
+                    boundary_start[ri] = boundary;
                     gated[ri] = true;
                     for lit in gate {
                         add(lit, ri, true);
@@ -91,7 +105,19 @@ impl RegexPrefilter {
         if literals.is_empty() {
             return None;
         }
+        let literal_word_start = literals
+            .iter()
+            .map(|l| {
+                std::str::from_utf8(l).is_ok_and(|l| {
+                    l.chars()
+                        .next()
+                        .is_some_and(regex_syntax::is_word_character)
+                })
+            })
+            .collect();
         Some(RegexPrefilter {
+            literal_word_start,
+            boundary_start,
             literals,
             literal_regexes,
             filtered,
@@ -195,6 +221,24 @@ fn starting_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
         _ => return None,
     };
     (!lits.is_empty() && lits.iter().all(|l| !l.is_empty())).then_some(lits)
+}
+
+/// Whether every match of `hir` starts with a Unicode word boundary
+/// (`\b`, `\b{start}`, `\b{start-half}`): one that starts with a word
+/// character then needs a character other than a word character before it.
+fn starts_at_word_boundary(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{HirKind, Look};
+
+    match hir.kind() {
+        HirKind::Look(look) => matches!(
+            look,
+            Look::WordUnicode | Look::WordStartUnicode | Look::WordStartHalfUnicode
+        ),
+        HirKind::Capture(c) => starts_at_word_boundary(&c.sub),
+        HirKind::Concat(parts) => parts.first().is_some_and(starts_at_word_boundary),
+        HirKind::Alternation(branches) => branches.iter().all(starts_at_word_boundary),
+        _ => false,
+    }
 }
 
 fn same_set(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
@@ -489,6 +533,18 @@ mod tests {
         assert_eq!(kind(r"\b(le|au)\s+(10|3\d)\d\d\b"), "required");
         assert!(rare_start(b"7") && rare_start("٣".as_bytes()) && rare_start(b"two"));
         assert!(!rare_start(b"i") && !rare_start(b"le") && !rare_start(b"e"));
+    }
+
+    #[test]
+    fn word_boundaries_that_start_every_match() {
+        let bounded =
+            |src: &str| starts_at_word_boundary(&regex_syntax::Parser::new().parse(src).unwrap());
+        assert!(bounded(r"\b(love|like)\b.*"));
+        assert!(bounded(r"(?:\bfoo)|(\b{start}bar|\b{start-half}baz)"));
+        assert!(!bounded(r"(?:\bfoo)|bar"));
+        assert!(!bounded(r"(?-u:\b)foo"));
+        assert!(!bounded(r"\Bfoo"));
+        assert!(!bounded(r"x\bfoo"));
     }
 
     fn exact_of(src: &str) -> Option<Vec<String>> {
