@@ -253,7 +253,11 @@ mod tests {
     #[test]
     fn regexes_filtered_on_digits_find_every_script() {
         let r = one_rule(r#"regex = ['\b(\d+|two)\s*(h|hours?)\b']"#);
+        // Every match starts with a digit or `two`: tried only there.
+        assert!(r.matcher.regex_prefilter.as_ref().unwrap().anchored[0]);
         assert_eq!(label(&r, "waited 3h already"), "x");
+        assert_eq!(label(&r, "x3h, b12 hours, atwo h"), "none_of_them");
+        assert_eq!(label(&r, "x3h, b12 hours, then 12 hours"), "x");
         assert_eq!(label(&r, "waited ٣ hours"), "x");
         assert_eq!(label(&r, "two hours!"), "x");
         assert_eq!(label(&r, "hours and hours, h"), "none_of_them");
@@ -266,8 +270,11 @@ mod tests {
     fn regexes_are_tried_where_their_literals_start() {
         let r = one_rule(r#"regex = ['\b(foo|bar)\w* (again|\d+)\b']"#);
         let pre = r.matcher.regex_prefilter.as_ref().unwrap();
-        assert!(pre.anchored[0]);
+        assert!(pre.anchored[0] && pre.boundary_start[0]);
         assert_eq!(label(&r, "foo again"), "x");
+        // Literals inside words start no match, before or after others.
+        assert_eq!(label(&r, "_foo again, 3bar 2"), "none_of_them");
+        assert_eq!(label(&r, "xfoo 1 xbar 2 foo 3"), "x");
         assert_eq!(label(&r, "xfoo again"), "none_of_them");
         assert_eq!(label(&r, "xfoo again, barre 12"), "x");
         assert_eq!(label(&r, "foo, then bar 3x and foobar 7"), "x");

@@ -749,7 +749,7 @@ mod tests {
         let regexes: Vec<regex::Regex> = (0..m.regexes.len())
             .map(|i| regex::Regex::new(m.regexes.source(i)).unwrap())
             .collect();
-        let (mut checked, mut exact, mut anchored, mut gated) = (0, 0, 0, 0);
+        let (mut checked, mut exact, mut anchored, mut gated, mut bounded) = (0, 0, 0, 0, 0);
         for text in &texts {
             let text = book.normalizer.normalize(text);
             let mut present = vec![false; m.regexes.len()];
@@ -785,6 +785,21 @@ mod tests {
                         m.regexes.source(i)
                     );
                 }
+                // A regex whose matches start at a word boundary: its first
+                // match does not start inside a word.
+                if pre.boundary_start[i] && matched {
+                    let at = regexes[i].find(&text).unwrap().start();
+                    let inside = text[..at]
+                        .chars()
+                        .next_back()
+                        .is_some_and(regex_syntax::is_word_character)
+                        && text[at..]
+                            .chars()
+                            .next()
+                            .is_some_and(regex_syntax::is_word_character);
+                    assert!(!inside, "{} at {at} in {text:?}", m.regexes.source(i));
+                    bounded += 1;
+                }
                 if pre.gated[i] && matched {
                     gated += 1;
                     assert!(gate[i], "{} matches {text:?}", m.regexes.source(i));
@@ -799,5 +814,9 @@ mod tests {
         assert!(exact > 100, "only {exact} exact regexes checked");
         assert!(anchored > 100, "only {anchored} anchored matches checked");
         assert!(gated > 20, "only {gated} gated matches checked");
+        assert!(
+            bounded > 100,
+            "only {bounded} matches at word boundaries checked"
+        );
     }
 }

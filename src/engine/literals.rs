@@ -26,6 +26,12 @@ pub(crate) struct RegexPrefilter {
     pub anchored: Vec<bool>,
     /// For each literal, the regexes it is one of the gate literals of.
     pub literal_gates: Vec<Vec<u32>>,
+    /// For each literal, whether it starts with a word character.
+    pub literal_word_start: Vec<bool>,
+    /// For each regex tried where its literals start, whether every match
+    /// starts with a word boundary (`\b(love|like)`): a literal that starts
+    /// with a word character right after another one starts no match.
+    pub boundary_start: Vec<bool>,
     /// For each regex, whether it has gate literals besides the literals
     /// that start its matches: a second set, one of which every match also
     /// contains (`(but|mais)` in `\b(love|like)\b.{0,60}\b(but|mais)\b`).
@@ -61,8 +67,14 @@ impl RegexPrefilter {
                 list.push(ri as u32);
             }
         };
-        let found = map_in_order(sources, threads, |src| RegexLiterals::of(src));
-        for (ri, found) in found.into_iter().enumerate() {
+        let mut boundary_start = vec![false; sources.len()];
+        let found = map_in_order(sources, threads, |src| {
+            let boundary = regex_syntax::Parser::new()
+                .parse(src)
+                .is_ok_and(|hir| starts_at_word_boundary(&hir));
+            (RegexLiterals::of(src), boundary)
+        });
+        for (ri, (found, boundary)) in found.into_iter().enumerate() {
             let lits = match found {
                 RegexLiterals::Exact(lits) => {
                     exact[ri] = true;
@@ -70,10 +82,12 @@ impl RegexPrefilter {
                 }
                 RegexLiterals::Starting(lits) => {
                     anchored[ri] = true;
+                    boundary_start[ri] = boundary;
                     lits
                 }
                 RegexLiterals::Gated { starting, gate } => {
                     anchored[ri] = true;
+                    boundary_start[ri] = boundary;
                     gated[ri] = true;
                     for lit in gate {
                         add(lit, ri, true);
@@ -91,7 +105,19 @@ impl RegexPrefilter {
         if literals.is_empty() {
             return None;
         }
+        let literal_word_start = literals
+            .iter()
+            .map(|l| {
+                std::str::from_utf8(l).is_ok_and(|l| {
+                    l.chars()
+                        .next()
+                        .is_some_and(regex_syntax::is_word_character)
+                })
+            })
+            .collect();
         Some(RegexPrefilter {
+            literal_word_start,
+            boundary_start,
             literals,
             literal_regexes,
             filtered,
@@ -137,16 +163,81 @@ impl RegexLiterals {
         let Some(lits) = required_literals(&hir) else {
             return RegexLiterals::None;
         };
-        match prefixes_of(&hir) {
+        // The regex engine's prefixes, else the characters of a class that
+        // starts every match (the digits of `\b(\d+|two)\s*h\b`, which the
+        // engine leaves out: `\d` is hundreds of characters).
+        match prefixes_of(&hir).or_else(|| starting_literals(&hir)) {
             Some(p) if same_set(&p, &lits) => RegexLiterals::Starting(lits),
-            // Starts worth finding: none so short that they are in most
+            // Starts worth finding: none so common that they are in most
             // posts (the `i` of `\b(i|we)\s+(tried|looked)\b`).
-            Some(p) if p.iter().all(|l| l.len() >= MIN_START_LITERAL) => RegexLiterals::Gated {
+            Some(p) if p.iter().all(|l| rare_start(l)) => RegexLiterals::Gated {
                 starting: p,
                 gate: lits,
             },
             _ => RegexLiterals::Required(lits),
         }
+    }
+}
+
+/// Whether a literal that starts matches is rare enough to try a regex at
+/// each place it is found: [`MIN_START_LITERAL`] bytes or more, or one
+/// character no more frequent than a digit.
+fn rare_start(lit: &[u8]) -> bool {
+    let one_char = std::str::from_utf8(lit).is_ok_and(|s| s.chars().count() == 1);
+    lit.len() >= MIN_START_LITERAL
+        || (one_char && set_frequency(&[lit.to_vec()]) <= byte_frequency(b'0'))
+}
+
+/// Literals one of which every match of `hir` starts with, the characters
+/// of small classes included (see [`class_literals`]); `None` when some
+/// match may start otherwise, or be empty. Assertions before the first
+/// part are skipped: they match no text, and a search started at a literal
+/// still sees the text before it.
+fn starting_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::HirKind;
+
+    let lits = match hir.kind() {
+        HirKind::Literal(l) => vec![l.0.to_vec()],
+        HirKind::Class(class) => class_literals(class)?,
+        HirKind::Capture(c) => starting_literals(&c.sub)?,
+        HirKind::Repetition(r) if r.min >= 1 => starting_literals(&r.sub)?,
+        HirKind::Concat(parts) => {
+            let first = parts
+                .iter()
+                .find(|p| !matches!(p.kind(), HirKind::Look(_)))?;
+            starting_literals(first)?
+        }
+        HirKind::Alternation(branches) => {
+            let mut union: Vec<Vec<u8>> = Vec::new();
+            for b in branches {
+                for lit in starting_literals(b)? {
+                    if !union.contains(&lit) {
+                        union.push(lit);
+                    }
+                }
+            }
+            union
+        }
+        _ => return None,
+    };
+    (!lits.is_empty() && lits.iter().all(|l| !l.is_empty())).then_some(lits)
+}
+
+/// Whether every match of `hir` starts with a Unicode word boundary
+/// (`\b`, `\b{start}`, `\b{start-half}`): one that starts with a word
+/// character then needs a character other than a word character before it.
+fn starts_at_word_boundary(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{HirKind, Look};
+
+    match hir.kind() {
+        HirKind::Look(look) => matches!(
+            look,
+            Look::WordUnicode | Look::WordStartUnicode | Look::WordStartHalfUnicode
+        ),
+        HirKind::Capture(c) => starts_at_word_boundary(&c.sub),
+        HirKind::Concat(parts) => parts.first().is_some_and(starts_at_word_boundary),
+        HirKind::Alternation(branches) => branches.iter().all(starts_at_word_boundary),
+        _ => false,
     }
 }
 
@@ -395,6 +486,65 @@ mod tests {
         // Nothing every match must contain.
         assert!(literals_of(r"(^|\s)\w+").is_empty());
         assert!(literals_of(r"(a|\w)x?").is_empty());
+    }
+
+    fn starts_of(src: &str) -> Option<Vec<String>> {
+        let hir = regex_syntax::Parser::new().parse(src).unwrap();
+        starting_literals(&hir).map(|set| {
+            let mut set: Vec<String> = set
+                .into_iter()
+                .map(|l| String::from_utf8(l).unwrap())
+                .collect();
+            set.sort();
+            set
+        })
+    }
+
+    #[test]
+    fn starting_literals_take_the_characters_of_small_classes() {
+        let digits = starts_of(r"\b(\d+|two)\s*(h|hours?)\b").unwrap();
+        assert_eq!(digits.len(), 1 + 10 + non_ascii_digits());
+        for lit in ["0", "9", "two", "٣"] {
+            assert!(digits.contains(&lit.to_string()), "{lit} not in {digits:?}");
+        }
+        assert_eq!(
+            starts_of(r"(?i:ab)|\bcd"),
+            Some(vec!["A".into(), "a".into(), "cd".into()])
+        );
+        // A match may start elsewhere, or be empty.
+        assert_eq!(starts_of(r"(^|\s)#x"), None);
+        assert_eq!(starts_of(r"a?b"), None);
+        assert_eq!(starts_of(r"\w+x"), None);
+        assert_eq!(starts_of(r"(a|)b"), None);
+    }
+
+    #[test]
+    fn regexes_start_at_digits_but_not_at_common_letters() {
+        let kind = |src: &str| match RegexLiterals::of(src) {
+            RegexLiterals::Starting(_) => "starting",
+            RegexLiterals::Gated { .. } => "gated",
+            RegexLiterals::Required(_) => "required",
+            RegexLiterals::Exact(_) => "exact",
+            RegexLiterals::None => "none",
+        };
+        assert_eq!(kind(r"\b(\d+|two)\s*(h|hours?)\b"), "starting");
+        assert_eq!(kind(r"\b\d+\s*(fois|times)\b"), "gated");
+        assert_eq!(kind(r"\b(i|we)\s+(tried|looked)\b"), "required");
+        assert_eq!(kind(r"\b(le|au)\s+(10|3\d)\d\d\b"), "required");
+        assert!(rare_start(b"7") && rare_start("٣".as_bytes()) && rare_start(b"two"));
+        assert!(!rare_start(b"i") && !rare_start(b"le") && !rare_start(b"e"));
+    }
+
+    #[test]
+    fn word_boundaries_that_start_every_match() {
+        let bounded =
+            |src: &str| starts_at_word_boundary(&regex_syntax::Parser::new().parse(src).unwrap());
+        assert!(bounded(r"\b(love|like)\b.*"));
+        assert!(bounded(r"(?:\bfoo)|(\b{start}bar|\b{start-half}baz)"));
+        assert!(!bounded(r"(?:\bfoo)|bar"));
+        assert!(!bounded(r"(?-u:\b)foo"));
+        assert!(!bounded(r"\Bfoo"));
+        assert!(!bounded(r"x\bfoo"));
     }
 
     fn exact_of(src: &str) -> Option<Vec<String>> {

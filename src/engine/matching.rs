@@ -191,10 +191,15 @@ impl RegexCache {
         self.starts.hits.clear();
     }
 
-    /// Notes that a literal of each regex in `regexes` starts at `start`.
-    pub(super) fn literal_found(&mut self, start: usize, regexes: &[u32]) {
+    /// Notes that a literal of each regex in `regexes` starts at `start`,
+    /// but for the regexes `skip` says (those whose matches start at a word
+    /// boundary, for a literal that does not start at one).
+    pub(super) fn literal_found(&mut self, start: usize, regexes: &[u32], skip: Option<&[bool]>) {
         for &r in regexes {
             let r = r as usize;
+            if skip.is_some_and(|skip| skip[r]) {
+                continue;
+            }
             let first = self.possible[r] != self.post;
             if first {
                 self.possible[r] = self.post;
@@ -316,8 +321,23 @@ impl Rulebook {
             let Some(p) = m.phrase_hits.get(hit.pattern().as_usize()) else {
                 if let Some(pre) = literals {
                     let j = hit.pattern().as_usize() - m.patterns.len();
-                    s.regexes
-                        .literal_found(hit.start(), &pre.literal_regexes[j]);
+                    // A literal that starts with a word character, right
+                    // after another one, starts no match of a regex whose
+                    // matches start at a word boundary.
+                    let inside_word = pre.literal_word_start[j]
+                        && hit.start() > 0
+                        && match bytes[hit.start() - 1] {
+                            b if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'_',
+                            _ => text[..hit.start()]
+                                .chars()
+                                .next_back()
+                                .is_some_and(regex_syntax::is_word_character),
+                        };
+                    s.regexes.literal_found(
+                        hit.start(),
+                        &pre.literal_regexes[j],
+                        inside_word.then_some(pre.boundary_start.as_slice()),
+                    );
                     s.regexes.gate_found(&pre.literal_gates[j]);
                 }
                 continue;
