@@ -351,6 +351,77 @@ fn explain_gives_the_language_and_the_reason() {
 }
 
 #[test]
+fn explain_reads_the_language_of_an_export_as_classify_does() {
+    // The first tweet's own `lang` says Spanish: explain takes it, as
+    // classify does, instead of detecting French from its text.
+    let out = stdout(&postclass_ok(&[
+        "explain", "--rules", RULES, "--input", TWEETS, "--row", "1",
+    ]));
+    assert!(
+        out.contains("language:   es (field): not covered by the rulebook (en, fr)\n"),
+        "{out}"
+    );
+    // The third has no `lang`: detected.
+    let third = stdout(&postclass_ok(&[
+        "explain", "--rules", RULES, "--input", TWEETS, "--row", "3",
+    ]));
+    assert!(third.contains("language:   fr (detected)\n"), "{third}");
+
+    // --lang-field names a CSV column; an empty value leaves detection.
+    let dir = temp_dir("explain-lang-field");
+    let csv_path = dir.join("posts.csv");
+    std::fs::write(
+        &csv_path,
+        "id,language,text\n1,ES,\"Encore une panne de la box ce matin, le service client ne répond jamais\"\n2,,\"Encore une panne de la box ce matin, le service client ne répond jamais\"\n",
+    )
+    .unwrap();
+    let explain_row = |row: &str| -> Value {
+        serde_json::from_slice(
+            &postclass_ok(&[
+                "explain",
+                "--rules",
+                RULES,
+                "--input",
+                csv_path.to_str().unwrap(),
+                "--row",
+                row,
+                "--lang-field",
+                "language",
+                "--format",
+                "json",
+            ])
+            .stdout,
+        )
+        .unwrap()
+    };
+    let first = explain_row("1");
+    assert_eq!(
+        (
+            first["lang"].as_str(),
+            first["lang_source"].as_str(),
+            first["reason"].as_str()
+        ),
+        (Some("es"), Some("field"), Some("language:es"))
+    );
+    let second = explain_row("2");
+    assert_eq!(
+        (second["lang"].as_str(), second["lang_source"].as_str()),
+        (Some("fr"), Some("detected"))
+    );
+    let bad = postclass(&[
+        "explain",
+        "--input",
+        csv_path.to_str().unwrap(),
+        "--row",
+        "1",
+        "--lang-field",
+        "lng",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--lang-field lng: no column named `lng`"));
+}
+
+#[test]
 fn bad_language_codes_are_reported_at_their_place() {
     let out = postclass(&["check", "tests/fixtures/lang/bad.toml"]);
     assert_eq!(out.status.code(), Some(1));

@@ -25,7 +25,7 @@ fn rows_come_by_label_priority_then_score_then_input_order() {
         ["1", "7", "12", "10", "5", "11", "3", "6", "4", "8", "2"]
     );
     assert!(text.starts_with(
-        "id,created_at,author,lang,text,customer_type,customer_type_score,traits,priority,action,matched_rules\n"
+        "id,created_at,author,lang,text,customer_type,customer_type_score,traits,priority,action,matched_rules,lang_source\n"
     ));
 }
 
@@ -259,9 +259,9 @@ fn latin1_input_is_read_with_its_encoding() {
     let out = triage_ok(LATIN1, &["-q", "--format", "csv", "--encoding", "latin1"]);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "id,text,customer_type,customer_type_score,traits,priority,action,matched_rules\n\
-         1,\"Encore coupée, j'en ai marre\",angry,2,,highest,Reach out first and fix the root cause,angry-again;angry-fed-up\n\
-         2,fed up,angry,1,,highest,Reach out first and fix the root cause,angry-fed-up\n"
+        "id,text,customer_type,customer_type_score,traits,priority,action,matched_rules,lang,lang_source\n\
+         1,\"Encore coupée, j'en ai marre\",angry,2,,highest,Reach out first and fix the root cause,angry-again;angry-fed-up,und,detected\n\
+         2,fed up,angry,1,,highest,Reach out first and fix the root cause,angry-fed-up,und,detected\n"
     );
 }
 
@@ -306,4 +306,60 @@ fn records_over_max_record_bytes_cannot_be_labelled() {
     )
     .unwrap();
     assert_eq!(first["id"], "long");
+}
+
+#[test]
+fn rows_carry_the_language_columns_as_classify_writes_them() {
+    let mixed = "tests/fixtures/lang/mixed.csv";
+    let text =
+        String::from_utf8(postclass(&["triage", mixed, "-q", "--format", "csv"]).stdout).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.ends_with(",matched_rules,lang,lang_source"),
+        "{header}"
+    );
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let (lang, source) = (
+        h.iter().position(|f| f == "lang").unwrap(),
+        h.iter().position(|f| f == "lang_source").unwrap(),
+    );
+    let rows: Vec<(String, String, String)> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (
+                rec[0].to_string(),
+                rec[lang].to_string(),
+                rec[source].to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|(id, l, s)| id == "fr1" && l == "fr" && s == "detected"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|(id, l, s)| id == "en1" && l == "en" && s == "detected"),
+        "{rows:?}"
+    );
+
+    // A tweet export keeps its own `lang` and gains `lang_source`.
+    let tweets = "tests/fixtures/lang/tweets.jsonl";
+    let line = String::from_utf8(postclass(&["triage", tweets, "-q", "--format", "jsonl"]).stdout)
+        .unwrap();
+    let first: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    assert_eq!(first["lang_source"], "detected");
+
+    // --no-lang leaves both out.
+    let bare = String::from_utf8(
+        postclass(&["triage", mixed, "-q", "--format", "csv", "--no-lang"]).stdout,
+    )
+    .unwrap();
+    assert!(
+        bare.lines().next().unwrap().ends_with(",matched_rules"),
+        "{bare}"
+    );
 }

@@ -9,14 +9,16 @@ use csv::ByteRecord;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::input_args::parse_delimiter;
+use super::input_args::{lang_spec, parse_delimiter};
 use super::{load_rulebook, Outcome};
 use crate::engine::Rulebook;
+use crate::engine::Scratch;
 use crate::explain::{Explanation, Span, Status};
 use crate::input::fields::{self, JsonPath};
 use crate::input::open;
 use crate::input::presets::{FlatField, Preset};
 use crate::input::{Input, InputFormat, ReadArgs, RecordError};
+use crate::lang::PostLang;
 use crate::pipeline::{Item, Problem, Raw, RecordSource};
 
 const EXAMPLES: &str = "\
@@ -83,6 +85,12 @@ pub struct Args {
     #[arg(long, value_name = "FIELD", requires = "id")]
     pub id_field: Option<String>,
 
+    /// Field of --input holding the post's language, read as classify reads
+    /// it (default: a `lang` column, or the preset's language field); the
+    /// language is detected when the field has no language.
+    #[arg(long, value_name = "FIELD", requires = "input")]
+    pub lang_field: Option<String>,
+
     /// Format of --input, when its extension does not tell.
     #[arg(long, value_enum, value_name = "FORMAT", requires = "input")]
     pub input_format: Option<InputFormat>,
@@ -144,8 +152,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     let (text, origin) = match (&args.input, &args.post) {
         (Some(_), Some(_)) => bail!("give the post either as TEXT or with --input, not both"),
         (Some(path), None) => {
-            let (text, origin) = find_post(&args, path)?;
-            (text, Some(origin))
+            let (text, origin, lang) = find_post(&args, path, &rulebook)?;
+            let explanation = rulebook.explain_as(&text, lang);
+            return write(&args, &rulebook, Some(origin), &explanation);
         }
         (None, Some(t)) if t == "-" => {
             let mut s = String::new();
@@ -158,8 +167,18 @@ pub fn run(args: Args) -> Result<Outcome> {
         (None, None) => bail!("give the post as TEXT, or --input FILE with --row or --id"),
     };
     let explanation = rulebook.explain(&text);
+    write(&args, &rulebook, origin, &explanation)
+}
+
+/// Writes the explanation to standard output in the format asked for.
+fn write(
+    args: &Args,
+    rulebook: &Rulebook,
+    origin: Option<Origin>,
+    explanation: &Explanation,
+) -> Result<Outcome> {
     let out = match args.format {
-        ExplainFormat::Human => human(&rulebook, origin.as_ref(), &explanation),
+        ExplainFormat::Human => human(rulebook, origin.as_ref(), explanation),
         ExplainFormat::Json => {
             let doc = JsonOutput {
                 version: 1,
@@ -168,7 +187,7 @@ pub fn run(args: Args) -> Result<Outcome> {
                     version: &rulebook.version,
                 },
                 source: origin,
-                explanation: &explanation,
+                explanation,
             };
             let mut s = serde_json::to_string_pretty(&doc)?;
             s.push('\n');
@@ -183,8 +202,10 @@ pub fn run(args: Args) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// Reads `path` until the record asked for by --row or --id.
-fn find_post(args: &Args, path: &Path) -> Result<(String, Origin)> {
+/// Reads `path` until the record asked for by --row or --id: its text,
+/// where it was found and its language (the export's field as classify
+/// reads it, else detected).
+fn find_post(args: &Args, path: &Path, rulebook: &Rulebook) -> Result<(String, Origin, PostLang)> {
     let input = Input::from_arg(path).with_options(args.read.options(Arc::default()));
     let inputs = std::slice::from_ref(&input);
     let format = open::input_format(inputs, args.input_format, args.preset)?;
@@ -200,6 +221,12 @@ fn find_post(args: &Args, path: &Path) -> Result<(String, Origin)> {
     let (Some(field), Some(mut sources)) = (opened.field, opened.sources) else {
         return not_found(args, &name, 0);
     };
+    let lang = lang_spec(
+        args.lang_field.as_deref(),
+        opened.header.as_ref(),
+        opened.preset,
+        rulebook.needs_lang(),
+    )?;
     let mut ids = match &args.id {
         None => None,
         Some(_) => Some(Ids::new(
@@ -227,6 +254,7 @@ fn find_post(args: &Args, path: &Path) -> Result<(String, Origin)> {
             continue;
         }
         open::read_text(&name, &field, &mut item)?;
+        let post_lang = lang.of(&mut item, rulebook, &mut Scratch::default());
         return Ok((
             std::mem::take(&mut item.text),
             Origin {
@@ -235,6 +263,7 @@ fn find_post(args: &Args, path: &Path) -> Result<(String, Origin)> {
                 row: pos.record,
                 id,
             },
+            post_lang,
         ));
     }
     if ids.is_some_and(|ids| ids.never_found()) && rows > 0 {

@@ -163,33 +163,7 @@ impl InputArgs {
         preset: Option<Preset>,
         on: bool,
     ) -> Result<LangSpec> {
-        let field = match (&self.lang_field, header) {
-            (Some(name), Some(header)) => {
-                let names: Vec<String> = header
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect();
-                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-                match fields::find_csv_column(&refs, name) {
-                    Some(c) => Some(LangField::Column(c)),
-                    None => bail!(
-                        "--lang-field {name}: no column named `{name}`; the columns are: {}",
-                        names.join(", ")
-                    ),
-                }
-            }
-            (Some(name), None) => Some(LangField::Path(JsonPath::parse(name))),
-            (None, Some(header)) => header
-                .iter()
-                .position(|f| f == b"lang")
-                .map(LangField::Column),
-            (None, None) => Some(match preset {
-                Some(p) if p.fields().iter().any(|f| f.name == "lang") => LangField::Preset(p),
-                Some(_) => return Ok(LangSpec { field: None, on }),
-                None => LangField::Path(JsonPath::parse("lang")),
-            }),
-        };
-        Ok(LangSpec { field, on })
+        lang_spec(self.lang_field.as_deref(), header, preset, on)
     }
 
     /// What decoding did, for a summary: `None` for strict UTF-8 input.
@@ -199,4 +173,43 @@ impl InputArgs {
             replaced: replaced.load(Ordering::Relaxed),
         })
     }
+}
+
+/// How each post's language is found: `lang_field` (a CSV column or a
+/// dotted JSON path), else the `lang` column of a CSV header or the
+/// preset's language field, and detection for the rest. `on` says whether
+/// the run needs the language at all.
+pub fn lang_spec(
+    lang_field: Option<&str>,
+    header: Option<&ByteRecord>,
+    preset: Option<Preset>,
+    on: bool,
+) -> Result<LangSpec> {
+    let field = match (lang_field, header) {
+        (Some(name), Some(header)) => {
+            let names: Vec<String> = header
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            match fields::find_csv_column(&refs, name) {
+                Some(c) => Some(LangField::Column(c)),
+                None => bail!(
+                    "--lang-field {name}: no column named `{name}`; the columns are: {}",
+                    names.join(", ")
+                ),
+            }
+        }
+        (Some(name), None) => Some(LangField::Path(JsonPath::parse(name))),
+        (None, Some(header)) => header
+            .iter()
+            .position(|f| f == b"lang")
+            .map(LangField::Column),
+        (None, None) => Some(match preset {
+            Some(p) if p.fields().iter().any(|f| f.name == "lang") => LangField::Preset(p),
+            Some(_) => return Ok(LangSpec { field: None, on }),
+            None => LangField::Path(JsonPath::parse("lang")),
+        }),
+    };
+    Ok(LangSpec { field, on })
 }

@@ -19,7 +19,7 @@ use super::{load_rulebook_on, Outcome};
 use crate::engine::Rulebook;
 use crate::input::presets;
 use crate::input::{Input, InputFormat};
-use crate::output::labels::{chosen_score, format_score};
+use crate::output::labels::{chosen_score, format_score, LangColumns};
 use crate::output::{LabelColumns, OutputFormat, Row, RowWriter, Sink};
 use crate::pipeline::{self, Item, Raw};
 use crate::progress::Progress;
@@ -77,6 +77,11 @@ pub struct Args {
     /// Prefix for the added field names (csv, tsv, jsonl formats).
     #[arg(long, value_name = "STR", default_value = "")]
     pub prefix: String,
+
+    /// Leave out the `lang` and `lang_source` columns (csv, tsv, jsonl
+    /// formats), as classify's --no-lang.
+    #[arg(long)]
+    pub no_lang: bool,
 
     /// Threads (default: the number of cores): workers that classify, and
     /// up to four that build the rulebook's regexes at start.
@@ -208,7 +213,6 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
     };
     let opened = args.input.open(&inputs, format, &say)?;
-    let columns = LabelColumns::new(&rulebook, &args.prefix);
     let shape = match args.format {
         Some(f) => f,
         None if args.output.is_none() && std::io::stdout().is_terminal() => TriageFormat::Table,
@@ -218,6 +222,24 @@ pub fn run(args: Args) -> Result<Outcome> {
             InputFormat::Jsonl => TriageFormat::Jsonl,
         },
     };
+    let json_fields = presets::flat_fields(opened.preset, &[], opened.field.as_ref());
+    // The language columns as classify writes them: an export with its own
+    // `lang` field keeps it, and gains `lang_source` alone.
+    let lang_columns = !args.no_lang && shape != TriageFormat::Table;
+    let own_lang = args.prefix.is_empty()
+        && match &opened.header {
+            Some(h) => h.iter().any(|f| f == b"lang"),
+            None => shape != TriageFormat::Jsonl && json_fields.iter().any(|f| f.name() == "lang"),
+        };
+    let columns = LabelColumns::with_lang(
+        &rulebook,
+        &args.prefix,
+        LangColumns {
+            lang: lang_columns && !own_lang,
+            source: lang_columns,
+            reason: false,
+        },
+    );
     if shape != TriageFormat::Table {
         check_added_fields(opened.header.as_ref(), &columns)?;
     }
@@ -228,12 +250,13 @@ pub fn run(args: Args) -> Result<Outcome> {
         seq: 0,
     };
     let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
-    let json_fields = presets::flat_fields(opened.preset, &[], opened.field.as_ref());
     let mut read = 0u64;
     if let (Some(field), Some(sources)) = (opened.field, opened.sources) {
-        let lang =
-            args.input
-                .lang_spec(opened.header.as_ref(), opened.preset, rulebook.needs_lang())?;
+        let lang = args.input.lang_spec(
+            opened.header.as_ref(),
+            opened.preset,
+            rulebook.needs_lang() || lang_columns,
+        )?;
         let fields = pipeline::Fields {
             text: &field,
             lang: &lang,
