@@ -25,7 +25,7 @@ fn explains_matches_scores_tie_break_and_near_misses() {
 rulebook:   support 1.0.0
 text:       Again: does anyone know a good router? Je recommande pas le mien
 normalised: again: does anyone know a good router? je recommande pas le mien
-language:   fr (detected)
+language:   en (detected)
 
 rules that fired:
   angry-again  ->  customer_type = angry (+0.5)
