@@ -9,10 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 
-pub use crate::input::record::{
-    json_kind, Item, LangField, LangSpec, Opener, Pos, Problem, Raw, RecordSource, Sources,
-    TextField,
-};
+pub use crate::input::extract::{LangField, LangSpec, TextField};
+pub use crate::input::record::{json_kind, Item, Opener, Pos, Problem, Raw, RecordSource, Sources};
 use crate::{Rulebook, Scratch};
 
 /// Records per batch: large enough to amortise channel hand-offs, small

@@ -11,7 +11,7 @@ use csv::ByteRecord;
 use super::consumers::{self, Consumers};
 use super::input_args::InputArgs;
 use super::{load_rulebook_on, Outcome};
-use crate::input::presets::{self, FlatField};
+use crate::input::flatten::{self, FlatField};
 use crate::input::Input;
 use crate::lang::Lang;
 use crate::output::labels::LangColumns;
@@ -176,7 +176,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let lang = args
         .input
         .lang_spec(opened.header.as_ref(), opened.preset, lang_on)?;
-    let json_fields = presets::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
+    let json_fields = flatten::flat_fields(opened.preset, &args.fields, opened.field.as_ref());
     // An export that has its own `lang` field keeps it: it is the posts'
     // language (unless --lang-field names another), and a second `lang`
     // would clash. postclass then adds `lang_source` alone.

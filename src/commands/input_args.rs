@@ -10,10 +10,10 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 use csv::ByteRecord;
 
+use crate::input::extract::{LangField, LangSpec};
 use crate::input::fields::{self, JsonPath};
 use crate::input::open::{self, Opened};
 use crate::input::presets::Preset;
-use crate::input::record::{LangField, LangSpec};
 use crate::input::{Input, InputFormat, ReadArgs};
 use crate::output;
 use crate::output::rejects::{self, RejectArgs, Rejects};

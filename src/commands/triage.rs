@@ -17,7 +17,7 @@ use super::classify::{check_added_fields, threads};
 use super::input_args::InputArgs;
 use super::{load_rulebook_on, Outcome};
 use crate::engine::Rulebook;
-use crate::input::presets;
+use crate::input::flatten;
 use crate::input::{Input, InputFormat};
 use crate::output::labels::{chosen_score, format_score, LangColumns};
 use crate::output::{LabelColumns, OutputFormat, Row, RowWriter, Sink};
@@ -222,7 +222,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             InputFormat::Jsonl => TriageFormat::Jsonl,
         },
     };
-    let json_fields = presets::flat_fields(opened.preset, &[], opened.field.as_ref());
+    let json_fields = flatten::flat_fields(opened.preset, &[], opened.field.as_ref());
     // The language columns as classify writes them: an export with its own
     // `lang` field keeps it, and gains `lang_source` alone.
     let lang_columns = !args.no_lang && shape != TriageFormat::Table;

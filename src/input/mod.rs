@@ -3,7 +3,9 @@
 
 pub mod delimited;
 pub mod encoding;
+pub mod extract;
 pub mod fields;
+pub mod flatten;
 pub mod html;
 pub mod json_array;
 pub mod jsonl;

@@ -14,7 +14,8 @@ use super::fields::{self, JsonPath};
 use super::jsonl::JsonlSource;
 use super::presets::Preset;
 use super::{resolve_format, Input, InputFormat, RecordError};
-use crate::input::record::{Item, Opener, Raw, RecordSource, Sources, TextField};
+use crate::input::extract::TextField;
+use crate::input::record::{Item, Opener, Raw, RecordSource, Sources};
 
 /// The inputs named on the command line; none means standard input.
 pub fn inputs_of(paths: &[PathBuf]) -> Result<Vec<Input>> {

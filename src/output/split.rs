@@ -8,7 +8,7 @@ use csv::ByteRecord;
 
 use super::{AtomicFile, LabelColumns, OutputFormat, Row, RowWriter, Sink};
 use crate::engine::Rulebook;
-use crate::input::presets::FlatField;
+use crate::input::flatten::FlatField;
 use crate::rulebook::Mode;
 use crate::Verdict;
 

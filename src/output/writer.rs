@@ -10,7 +10,7 @@ use super::labels::{chosen_score, format_score, primary_label, reason, ColumnKin
 use super::Sink;
 use crate::engine::Rulebook;
 use crate::input::fields::JsonPath;
-use crate::input::presets::FlatField;
+use crate::input::flatten::FlatField;
 use crate::Verdict;
 
 /// Output record formats.

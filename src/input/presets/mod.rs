@@ -13,8 +13,7 @@ mod tweets;
 
 use serde_json::Value;
 
-use super::fields::JsonPath;
-use crate::input::record::{json_kind, Problem, Sources, TextField};
+use crate::input::record::{json_kind, Problem, Sources};
 
 /// The export formats postclass knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -204,59 +203,32 @@ fn no_text(record: &Value, paths: &[&'static str]) -> Problem {
     }
 }
 
-/// A column flattened from JSON records when writing CSV.
-#[derive(Debug, Clone)]
-pub enum FlatField {
-    /// A dotted path: strings as they are, null or missing as empty,
-    /// anything else as its JSON text.
-    Path(String, JsonPath),
-    /// A field a preset knows.
-    Meta(&'static MetaField),
-    /// The post text, as the run reads it.
-    Text(String, TextField),
-}
-
-impl FlatField {
-    /// The column name.
-    pub fn name(&self) -> &str {
-        match self {
-            FlatField::Path(name, _) | FlatField::Text(name, _) => name,
-            FlatField::Meta(m) => m.name,
-        }
-    }
-
-    /// Appends the value of the field in `record` to `out`.
+impl MetaField {
+    /// Appends the value of the field in `record` to `out`, as a CSV
+    /// column: lists joined by `;`.
     pub fn write(&self, record: &Value, out: &mut String) {
-        match self {
-            FlatField::Path(_, path) => flat_value(path.get(record), out),
-            FlatField::Text(_, field) => {
-                // A record without text never reaches the writer.
-                let _ = field.text_of(record, out);
+        match &self.get {
+            Getter::First(paths) => {
+                let v = paths
+                    .iter()
+                    .find_map(|p| lookup(record, p).filter(|v| !v.is_null()));
+                match v {
+                    Some(Value::Array(items)) => join_values(items.iter(), out),
+                    v => flat_value(v, out),
+                }
             }
-            FlatField::Meta(m) => match &m.get {
-                Getter::First(paths) => {
-                    let v = paths
-                        .iter()
-                        .find_map(|p| lookup(record, p).filter(|v| !v.is_null()));
-                    match v {
-                        Some(Value::Array(items)) => join_values(items.iter(), out),
-                        v => flat_value(v, out),
-                    }
+            Getter::Each(arrays) => {
+                let found = arrays
+                    .iter()
+                    .find_map(|(array, inner)| match lookup(record, array) {
+                        Some(Value::Array(items)) => Some((items, *inner)),
+                        _ => None,
+                    });
+                if let Some((items, inner)) = found {
+                    join_values(items.iter().filter_map(|i| lookup(i, inner)), out);
                 }
-                Getter::Each(arrays) => {
-                    let found =
-                        arrays
-                            .iter()
-                            .find_map(|(array, inner)| match lookup(record, array) {
-                                Some(Value::Array(items)) => Some((items, *inner)),
-                                _ => None,
-                            });
-                    if let Some((items, inner)) = found {
-                        join_values(items.iter().filter_map(|i| lookup(i, inner)), out);
-                    }
-                }
-                Getter::BlueskyMentions => bluesky::mentions(record, out),
-            },
+            }
+            Getter::BlueskyMentions => bluesky::mentions(record, out),
         }
     }
 }
@@ -271,58 +243,14 @@ fn join_values<'v>(values: impl Iterator<Item = &'v Value>, out: &mut String) {
     }
 }
 
-fn flat_value(v: Option<&Value>, out: &mut String) {
+/// A JSON value as a CSV column: strings as they are, null or missing as
+/// empty, anything else as its JSON text.
+pub fn flat_value(v: Option<&Value>, out: &mut String) {
     match v {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) => out.push_str(s),
         Some(other) => out.push_str(&other.to_string()),
     }
-}
-
-/// The columns flattened from JSON records into CSV: those asked for (a
-/// preset's field names, `text` for the post text when a preset is used,
-/// else dotted paths), or by default the preset's fields and the text, or
-/// without a preset the text field alone.
-pub fn flat_fields(
-    preset: Option<Preset>,
-    asked: &[String],
-    text: Option<&TextField>,
-) -> Vec<FlatField> {
-    let text_column = |name: &str| -> Option<FlatField> {
-        match text? {
-            TextField::Path(p) if preset.is_none() => {
-                Some(FlatField::Path(name.to_string(), p.clone()))
-            }
-            field => Some(FlatField::Text(name.to_string(), field.clone())),
-        }
-    };
-    if asked.is_empty() {
-        let Some(preset) = preset else {
-            return match text {
-                Some(TextField::Path(p)) => vec![FlatField::Path(p.to_string(), p.clone())],
-                _ => Vec::new(),
-            };
-        };
-        let mut out: Vec<FlatField> = preset.fields().iter().map(FlatField::Meta).collect();
-        out.extend(text_column("text"));
-        return out;
-    }
-    asked
-        .iter()
-        .map(|name| {
-            if let Some(p) = preset {
-                if let Some(m) = p.fields().iter().find(|m| m.name == name) {
-                    return FlatField::Meta(m);
-                }
-                if name == "text" {
-                    if let Some(f) = text_column(name) {
-                        return f;
-                    }
-                }
-            }
-            FlatField::Path(name.clone(), JsonPath::parse(name))
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -383,47 +311,5 @@ mod tests {
         for (record, want) in cases {
             assert_eq!(Preset::detect(&record), want, "{record}");
         }
-    }
-
-    fn flat(fields: &[FlatField], record: &Value) -> Vec<String> {
-        fields
-            .iter()
-            .map(|f| {
-                let mut s = String::new();
-                f.write(record, &mut s);
-                s
-            })
-            .collect()
-    }
-
-    #[test]
-    fn preset_fields_flatten_with_alternatives() {
-        let fields = flat_fields(Some(Preset::Tweets), &[], None);
-        let names: Vec<&str> = fields.iter().map(FlatField::name).collect();
-        assert_eq!(names, ["id", "author", "created_at", "lang", "mentions"]);
-        let v1 = json!({"id": 5, "id_str": "5", "user": {"screen_name": "ana"}, "lang": "fr",
-            "entities": {"user_mentions": [{"screen_name": "b"}, {"screen_name": "c"}]}});
-        assert_eq!(flat(&fields, &v1), ["5", "ana", "", "fr", "b;c"]);
-        let scrape = json!({"id": 7, "user": {"username": "zoé"}, "date": "2024-01-01",
-            "mentionedUsers": null});
-        assert_eq!(flat(&fields, &scrape), ["7", "zoé", "2024-01-01", "", ""]);
-    }
-
-    #[test]
-    fn asked_fields_mix_preset_names_and_paths() {
-        let text = TextField::Preset(Preset::Reddit);
-        let fields = flat_fields(
-            Some(Preset::Reddit),
-            &["author".into(), "score".into(), "text".into()],
-            Some(&text),
-        );
-        let r = json!({"author": "u1", "score": 3, "title": "Q&amp;A", "selftext": "body"});
-        assert_eq!(flat(&fields, &r), ["u1", "3", "Q&A\n\nbody"]);
-        // Without a preset every name is a path, `text` included.
-        let path = TextField::Path(JsonPath::parse("body"));
-        let fields = flat_fields(None, &["text".into()], Some(&path));
-        assert_eq!(flat(&fields, &json!({"text": "x", "body": "y"})), ["x"]);
-        let fields = flat_fields(None, &[], Some(&path));
-        assert_eq!(fields[0].name(), "body");
     }
 }
