@@ -20,7 +20,7 @@ use crate::rulebook::patterns::{normalize_options, pattern_text, PhraseKind, REG
 const DFA_MAX_BYTES: usize = 4 << 20;
 
 /// A compiled rulebook, ready to classify posts. Built by
-/// [`crate::engine::load`]; immutable and cheap to share between threads.
+/// [`crate::engine::load()`]; immutable and cheap to share between threads.
 #[derive(Debug)]
 pub struct Rulebook {
     pub name: String,
