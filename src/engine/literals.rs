@@ -417,14 +417,7 @@ mod tests {
     use super::*;
 
     fn literals_of(src: &str) -> Vec<String> {
-        let hir = regex_syntax::Parser::new().parse(src).unwrap();
-        let mut lits: Vec<String> = required_literals(&hir)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| String::from_utf8(l).unwrap())
-            .collect();
-        lits.sort();
-        lits
+        sorted_of(required_literals, src).unwrap_or_default()
     }
 
     /// How many characters other than 0-9 `\d` matches, counted by the
@@ -488,9 +481,13 @@ mod tests {
         assert!(literals_of(r"(a|\w)x?").is_empty());
     }
 
-    fn starts_of(src: &str) -> Option<Vec<String>> {
+    /// What `extract` gives for `src`, as sorted strings.
+    fn sorted_of(
+        extract: fn(&regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>>,
+        src: &str,
+    ) -> Option<Vec<String>> {
         let hir = regex_syntax::Parser::new().parse(src).unwrap();
-        starting_literals(&hir).map(|set| {
+        extract(&hir).map(|set| {
             let mut set: Vec<String> = set
                 .into_iter()
                 .map(|l| String::from_utf8(l).unwrap())
@@ -498,6 +495,10 @@ mod tests {
             set.sort();
             set
         })
+    }
+
+    fn starts_of(src: &str) -> Option<Vec<String>> {
+        sorted_of(starting_literals, src)
     }
 
     #[test]
@@ -548,15 +549,7 @@ mod tests {
     }
 
     fn exact_of(src: &str) -> Option<Vec<String>> {
-        let hir = regex_syntax::Parser::new().parse(src).unwrap();
-        exact_literals(&hir).map(|set| {
-            let mut set: Vec<String> = set
-                .into_iter()
-                .map(|l| String::from_utf8(l).unwrap())
-                .collect();
-            set.sort();
-            set
-        })
+        sorted_of(exact_literals, src)
     }
 
     #[test]
