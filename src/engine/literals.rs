@@ -69,10 +69,10 @@ impl RegexPrefilter {
         };
         let mut boundary_start = vec![false; sources.len()];
         let found = map_in_order(sources, threads, |src| {
-            let boundary = regex_syntax::Parser::new()
-                .parse(src)
-                .is_ok_and(|hir| starts_at_word_boundary(&hir));
-            (RegexLiterals::of(src), boundary)
+            match regex_syntax::Parser::new().parse(src) {
+                Ok(hir) => (RegexLiterals::of(&hir), starts_at_word_boundary(&hir)),
+                Err(_) => (RegexLiterals::None, false),
+            }
         });
         for (ri, (found, boundary)) in found.into_iter().enumerate() {
             let lits = match found {
@@ -153,20 +153,18 @@ enum RegexLiterals {
 }
 
 impl RegexLiterals {
-    fn of(src: &str) -> RegexLiterals {
-        let Ok(hir) = regex_syntax::Parser::new().parse(src) else {
-            return RegexLiterals::None;
-        };
-        if let Some(lits) = exact_literals(&hir) {
+    /// What a regex, parsed as `hir`, offers to search for.
+    fn of(hir: &regex_syntax::hir::Hir) -> RegexLiterals {
+        if let Some(lits) = exact_literals(hir) {
             return RegexLiterals::Exact(lits);
         }
-        let Some(lits) = required_literals(&hir) else {
+        let Some(lits) = required_literals(hir) else {
             return RegexLiterals::None;
         };
         // The regex engine's prefixes, else the characters of a class that
         // starts every match (the digits of `\b(\d+|two)\s*h\b`, which the
         // engine leaves out: `\d` is hundreds of characters).
-        match prefixes_of(&hir).or_else(|| starting_literals(&hir)) {
+        match prefixes_of(hir).or_else(|| starting_literals(hir)) {
             Some(p) if same_set(&p, &lits) => RegexLiterals::Starting(lits),
             // Starts worth finding: none so common that they are in most
             // posts (the `i` of `\b(i|we)\s+(tried|looked)\b`).
@@ -521,13 +519,14 @@ mod tests {
 
     #[test]
     fn regexes_start_at_digits_but_not_at_common_letters() {
-        let kind = |src: &str| match RegexLiterals::of(src) {
-            RegexLiterals::Starting(_) => "starting",
-            RegexLiterals::Gated { .. } => "gated",
-            RegexLiterals::Required(_) => "required",
-            RegexLiterals::Exact(_) => "exact",
-            RegexLiterals::None => "none",
-        };
+        let kind =
+            |src: &str| match RegexLiterals::of(&regex_syntax::Parser::new().parse(src).unwrap()) {
+                RegexLiterals::Starting(_) => "starting",
+                RegexLiterals::Gated { .. } => "gated",
+                RegexLiterals::Required(_) => "required",
+                RegexLiterals::Exact(_) => "exact",
+                RegexLiterals::None => "none",
+            };
         assert_eq!(kind(r"\b(\d+|two)\s*(h|hours?)\b"), "starting");
         assert_eq!(kind(r"\b\d+\s*(fois|times)\b"), "gated");
         assert_eq!(kind(r"\b(i|we)\s+(tried|looked)\b"), "required");
