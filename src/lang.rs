@@ -231,7 +231,7 @@ impl<'a> Iterator for KeptWords<'a> {
             }
             self.at = i;
             let word = &bytes[start..i];
-            if word[0] == b'@' || word[0] == b'#' || is_link(word) {
+            if is_skipped(word) {
                 continue;
             }
             self.len += word.len() + usize::from(self.len > 0);
@@ -255,8 +255,7 @@ fn scan(text: &str) -> (usize, Tally) {
             continue;
         }
         let rest = &bytes[i..];
-        if first == b'@' || first == b'#' || (matches!(first | 0x20, b'h' | b'w') && is_link(rest))
-        {
+        if is_skipped(rest) {
             i += rest
                 .iter()
                 .position(|&b| CLASS[usize::from(b)] == SPACE)
@@ -545,7 +544,7 @@ pub fn letters_upto(text: &str, cap: usize) -> usize {
     while i < bytes.len() && n < cap {
         let b = bytes[i];
         let starts_token = i == 0 || bytes[i - 1].is_ascii_whitespace();
-        if starts_token && (b == b'@' || b == b'#' || is_link(&bytes[i..])) {
+        if starts_token && is_skipped(&bytes[i..]) {
             while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
                 i += 1;
             }
@@ -563,6 +562,18 @@ pub fn letters_upto(text: &str, cap: usize) -> usize {
         i += c.len_utf8();
     }
     n
+}
+
+/// Whether the word that starts `rest` is left out of detection: an
+/// @mention, a #hashtag or a link.
+#[inline]
+fn is_skipped(rest: &[u8]) -> bool {
+    match rest.first() {
+        Some(b'@' | b'#') => true,
+        // Only a word starting with h or w can be a link.
+        Some(&b) if matches!(b | 0x20, b'h' | b'w') => is_link(rest),
+        _ => false,
+    }
 }
 
 fn is_link(rest: &[u8]) -> bool {
