@@ -205,17 +205,7 @@ fn starting_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
                 .find(|p| !matches!(p.kind(), HirKind::Look(_)))?;
             starting_literals(first)?
         }
-        HirKind::Alternation(branches) => {
-            let mut union: Vec<Vec<u8>> = Vec::new();
-            for b in branches {
-                for lit in starting_literals(b)? {
-                    if !union.contains(&lit) {
-                        union.push(lit);
-                    }
-                }
-            }
-            union
-        }
+        HirKind::Alternation(branches) => union(branches.iter().map(starting_literals))?,
         _ => return None,
     };
     (!lits.is_empty() && lits.iter().all(|l| !l.is_empty())).then_some(lits)
@@ -237,6 +227,20 @@ fn starts_at_word_boundary(hir: &regex_syntax::hir::Hir) -> bool {
         HirKind::Alternation(branches) => branches.iter().all(starts_at_word_boundary),
         _ => false,
     }
+}
+
+/// The literals of every set, each once, sorted; `None` when one of the
+/// sets is `None`. Sets can hold hundreds of literals (the characters of
+/// `\d`): duplicates are found by sorting, not by comparing each literal
+/// with all the others.
+fn union(sets: impl Iterator<Item = Option<Vec<Vec<u8>>>>) -> Option<Vec<Vec<u8>>> {
+    let mut all: Vec<Vec<u8>> = Vec::new();
+    for set in sets {
+        all.extend(set?);
+    }
+    all.sort_unstable();
+    all.dedup();
+    Some(all)
 }
 
 fn same_set(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
@@ -316,15 +320,7 @@ fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
             .fold(None, better),
         // One branch matches: the union of every branch's set.
         HirKind::Alternation(branches) => {
-            let mut union: Vec<Vec<u8>> = Vec::new();
-            for b in branches {
-                for lit in required_literals(b)? {
-                    if !union.contains(&lit) {
-                        union.push(lit);
-                    }
-                }
-            }
-            better(prefixes(), Some(union))
+            better(prefixes(), union(branches.iter().map(required_literals)))
         }
         _ => prefixes(),
     }
