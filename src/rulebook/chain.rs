@@ -75,6 +75,13 @@ impl Chain {
         (i, offset - self.files[i].0)
     }
 
+    /// Whether `offset` is in the embedded default rulebook, as built into
+    /// the program (not a file of that name whose text differs).
+    pub fn in_embedded_default(&self, offset: usize) -> bool {
+        let text = &self.files[self.locate(offset).0].1.text;
+        std::ptr::eq(text.as_str(), super::DEFAULT_TEXT) || text == super::DEFAULT_TEXT
+    }
+
     /// The name of the file holding `offset`.
     pub fn name_at(&self, offset: usize) -> &str {
         &self.files[self.locate(offset).0].1.name

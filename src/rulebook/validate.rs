@@ -359,7 +359,7 @@ pub(crate) fn validate_on(file: &RulebookFile, chain: &Chain, threads: usize) ->
         chain,
         normalizer: Normalizer::new(normalize_options(&file.normalize)),
         patterns: 0,
-        regexes: build_regexes(file, threads),
+        regexes: build_regexes(file, chain, threads),
     };
     v.check(file);
     // Findings about the whole file (no span) first, then by position.
@@ -414,21 +414,44 @@ impl Built {
 /// Builds every distinct regex of the file not over [`MAX_PATTERN_BYTES`],
 /// on up to `threads` threads: the costliest part of the checks. Only what
 /// the checks need is kept of each.
-fn build_regexes(file: &RulebookFile, threads: usize) -> HashMap<String, Built> {
-    let mut sources: Vec<&str> = file
-        .set
+///
+/// Regexes written only in the embedded default rulebook are not built:
+/// that text is part of the program, and the test suite checks that each of
+/// its regexes builds within the limit and never matches empty text (what
+/// [`Built::of`] would find). Every rulebook that extends the default would
+/// otherwise pay for building them again at each start.
+fn build_regexes(file: &RulebookFile, chain: &Chain, threads: usize) -> HashMap<String, Built> {
+    let mut sources: Vec<&str> = Vec::new();
+    let mut embedded: Vec<&str> = Vec::new();
+    let regexes = regexes_of(file).filter(|re| re.get_ref().len() <= MAX_PATTERN_BYTES);
+    for re in regexes {
+        if chain.in_embedded_default(re.span().start) {
+            embedded.push(re.get_ref());
+        } else {
+            sources.push(re.get_ref());
+        }
+    }
+    sources.sort_unstable();
+    sources.dedup();
+    let built = map_in_order(&sources, threads, |src| Built::of(src));
+    let mut out: HashMap<String, Built> =
+        sources.into_iter().map(str::to_string).zip(built).collect();
+    for src in embedded {
+        out.entry(src.to_string()).or_insert(Built::Compiled {
+            matches_empty: false,
+        });
+    }
+    out
+}
+
+/// Every regex written in the file, where it is written.
+fn regexes_of(file: &RulebookFile) -> impl Iterator<Item = &Spanned<String>> {
+    file.set
         .iter()
         .flat_map(|set| &set.label)
         .flat_map(|label| &label.rule)
         .filter_map(|rule| rule.regex.as_ref())
         .flat_map(|list| list.get_ref())
-        .map(|re| re.get_ref().as_str())
-        .filter(|src| src.len() <= MAX_PATTERN_BYTES)
-        .collect();
-    sources.sort_unstable();
-    sources.dedup();
-    let built = map_in_order(&sources, threads, |src| Built::of(src));
-    sources.into_iter().map(str::to_string).zip(built).collect()
 }
 
 fn span<T>(s: &Spanned<T>) -> Range<usize> {
@@ -1373,6 +1396,37 @@ mod tests {
                 (got, want) => panic!("{src}: {got:?} against {want:?}"),
             }
         }
+    }
+
+    /// What the checks take for granted of the embedded default rulebook's
+    /// regexes, without building them at each start (see
+    /// [`build_regexes`]): each builds within the limit and never matches
+    /// empty text.
+    #[test]
+    fn every_regex_of_the_embedded_default_builds_and_never_matches_empty() {
+        let source = Source::new(crate::rulebook::DEFAULT_NAME, crate::rulebook::DEFAULT_TEXT);
+        let file = parse(&source).expect("the default parses");
+        let sources: Vec<&str> = regexes_of(&file).map(|re| re.get_ref().as_str()).collect();
+        assert!(sources.len() > 20, "{} regexes", sources.len());
+        for src in sources {
+            assert!(src.len() <= MAX_PATTERN_BYTES, "{src}");
+            match Built::of(src) {
+                Built::Compiled { matches_empty } => assert!(!matches_empty, "{src}"),
+                Built::Failed(e) => panic!("{src}: {e}"),
+            }
+        }
+    }
+
+    /// Only the embedded text is taken for granted, not a file that has its
+    /// name: a copy of the default with a broken regex is reported.
+    #[test]
+    fn a_file_named_like_the_default_has_its_regexes_built() {
+        let text = crate::rulebook::DEFAULT_TEXT.replacen("regex = ['", "regex = ['(", 1);
+        assert_ne!(text, crate::rulebook::DEFAULT_TEXT);
+        let source = Source::new(crate::rulebook::DEFAULT_NAME, &text);
+        let file = parse(&source).expect("still parses");
+        let codes: Vec<&str> = validate(&file, &source).iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E008"]);
     }
 
     /// Each regex is built once, but every place it is written gets its
