@@ -12,7 +12,6 @@ use super::literals::RegexPrefilter;
 use super::regexes::{OneRegex, Regexes, MAX_SEPARATE_REGEXES};
 use crate::lang::Lang;
 use crate::normalize::Normalizer;
-use crate::parallel::map_in_order;
 use crate::rulebook::model::{Mode, RulebookFile, Spanned};
 use crate::rulebook::patterns::{normalize_options, pattern_text, PhraseKind, REGEX_SIZE_LIMIT};
 
@@ -534,25 +533,19 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
     }
 
     let patterns = table.patterns;
-    let each = || {
-        map_in_order(&regex_sources, threads, |src| {
-            OneRegex::new(src).map_err(|e| format!("compiling regex `{src}`: {e}"))
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>, String>>()
-        .map(Regexes::Each)
-    };
+    // Each regex compiles on first need (see [`OneRegex`]).
+    let each = || Regexes::Each(regex_sources.iter().map(|src| OneRegex::new(src)).collect());
     // Past the limit a set bounds memory; a set too large to compile falls
     // back to separate regexes, each within its own limit.
     let regexes = if regex_sources.len() <= MAX_SEPARATE_REGEXES {
-        each()?
+        each()
     } else {
         match RegexSetBuilder::new(&regex_sources)
             .size_limit(REGEX_SIZE_LIMIT * 8)
             .build()
         {
             Ok(set) => Regexes::Set(set),
-            Err(_) => each()?,
+            Err(_) => each(),
         }
     };
     let regex_prefilter = match regexes {

@@ -52,13 +52,16 @@ impl Regexes {
 #[derive(Debug)]
 pub(crate) struct OneRegex {
     source: String,
-    /// As written. Compiled on first need when there is an ASCII form:
-    /// few posts need it, and Unicode classes take memory.
+    /// As written. Compiled on first need: few posts need it when there is
+    /// an ASCII form, and Unicode classes take memory.
     unicode: OnceLock<meta::Regex>,
     /// Word boundaries and classes in ASCII form (see [`super::ascii`]):
     /// the same matches on posts without non-ASCII word characters, found
-    /// by the fast engines whatever else the post holds.
-    ascii: Option<meta::Regex>,
+    /// by the fast engines whatever else the post holds. Compiled on first
+    /// need too (`None` inside: the regex has no such form): a short run
+    /// tries only some of the rulebook's regexes, and a rulebook's start
+    /// would otherwise be spent compiling them all.
+    ascii: OnceLock<Option<meta::Regex>>,
 }
 
 /// The search caches of one regex, one per form, made on first use.
@@ -69,28 +72,31 @@ pub(crate) struct RegexCaches {
 }
 
 impl OneRegex {
-    pub(super) fn new(source: &str) -> Result<OneRegex, String> {
-        // The ASCII form is an optimisation: should it not compile (it is
-        // never larger), the regex runs as written.
-        let ascii = super::ascii::ascii_form(source).and_then(|a| build_regex(&a).ok());
-        let unicode = OnceLock::new();
-        // Compiled now when it is the only form. Else on first need:
-        // validation, which every rulebook goes through before it is
-        // compiled, has compiled it with the same size limit.
-        if ascii.is_none() {
-            let _ = unicode.set(build_regex(source)?);
-        }
-        Ok(OneRegex {
+    /// A regex that compiles when first searched with. Only regexes that
+    /// the rulebook's checks have found to build within the size limit are
+    /// given here (see [`crate::rulebook::validate`]).
+    pub(super) fn new(source: &str) -> OneRegex {
+        OneRegex {
             source: source.to_string(),
-            unicode,
-            ascii,
-        })
+            unicode: OnceLock::new(),
+            ascii: OnceLock::new(),
+        }
     }
 
     fn unicode(&self) -> &meta::Regex {
         self.unicode.get_or_init(|| {
-            build_regex(&self.source).expect("the regex compiled when the rulebook was")
+            build_regex(&self.source).expect("the rulebook's checks passed this regex")
         })
+    }
+
+    /// The ASCII form, when there is one. It is an optimisation: should it
+    /// not compile (it is never larger), the regex runs as written.
+    fn ascii(&self) -> Option<&meta::Regex> {
+        self.ascii
+            .get_or_init(|| {
+                super::ascii::ascii_form(&self.source).and_then(|a| build_regex(&a).ok())
+            })
+            .as_ref()
     }
 
     /// The form to search a text with, and its cache: the ASCII form when
@@ -100,7 +106,7 @@ impl OneRegex {
         unicode_words: bool,
         caches: &'a mut RegexCaches,
     ) -> (&'a meta::Regex, &'a mut meta::Cache) {
-        let (re, cache) = match &self.ascii {
+        let (re, cache) = match self.ascii() {
             Some(ascii) if !unicode_words => (ascii, &mut caches.ascii),
             _ => (self.unicode(), &mut caches.unicode),
         };
