@@ -289,39 +289,49 @@ fn prefixes_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
 /// `\b(i|we)\s+(tried|looked)\b`, where the prefixes `i` and `we` would
 /// let the regex run on nearly every post. `None` when no such set is known.
 fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    required_scored(hir).map(|(_, lits)| lits)
+}
+
+/// A set of literals with how often one of them is expected in text (see
+/// [`set_frequency`]), worked out once per set.
+type Scored = (f64, Vec<Vec<u8>>);
+
+fn scored(lits: Option<Vec<Vec<u8>>>) -> Option<Scored> {
+    lits.map(|l| (set_frequency(&l), l))
+}
+
+/// [`required_literals`], each set with its frequency.
+fn required_scored(hir: &regex_syntax::hir::Hir) -> Option<Scored> {
     use regex_syntax::hir::HirKind;
 
     // A set is better when its literals are expected less often in text.
-    fn better(a: Option<Vec<Vec<u8>>>, b: Option<Vec<Vec<u8>>>) -> Option<Vec<Vec<u8>>> {
+    fn better(a: Option<Scored>, b: Option<Scored>) -> Option<Scored> {
         match (a, b) {
-            (Some(a), Some(b)) => Some(if set_frequency(&b) < set_frequency(&a) {
-                b
-            } else {
-                a
-            }),
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
             (a, b) => a.or(b),
         }
     }
-    let prefixes = || prefixes_of(hir);
+    let prefixes = || scored(prefixes_of(hir));
     match hir.kind() {
         // A class of few characters: each of them (the ten ASCII digits and
         // the others of `\d`, rarer in posts than the `h` of a unit after it).
-        HirKind::Class(class) => class_literals(class).or_else(prefixes),
-        HirKind::Capture(c) => required_literals(&c.sub),
-        HirKind::Repetition(r) if r.min >= 1 => required_literals(&r.sub),
+        HirKind::Class(class) => scored(class_literals(class)).or_else(prefixes),
+        HirKind::Capture(c) => required_scored(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required_scored(&r.sub),
         // Each part of a sequence must match, so each part's set will do,
         // and so will the prefixes of the sequence from any part on (longer
         // literals, when the parts after it are literal too).
         HirKind::Concat(parts) => (0..parts.len())
             .flat_map(|i| {
                 let rest = regex_syntax::hir::Hir::concat(parts[i..].to_vec());
-                [required_literals(&parts[i]), prefixes_of(&rest)]
+                [required_scored(&parts[i]), scored(prefixes_of(&rest))]
             })
             .fold(None, better),
         // One branch matches: the union of every branch's set.
-        HirKind::Alternation(branches) => {
-            better(prefixes(), union(branches.iter().map(required_literals)))
-        }
+        HirKind::Alternation(branches) => better(
+            prefixes(),
+            scored(union(branches.iter().map(required_literals))),
+        ),
         _ => prefixes(),
     }
 }
