@@ -332,6 +332,13 @@ fn expectation(at: &str, rulebook: &Rulebook, set: usize, cell: &str) -> Result<
     }
 }
 
+/// The line a record starts on. After a CRLF line end the CSV reader places
+/// the next record at the LF, still on the line before: it is on the next.
+fn record_line(text: &str, at: &csv::Position) -> u64 {
+    let at_lf = text.as_bytes().get(at.byte() as usize) == Some(&b'\n');
+    at.line() + u64::from(at_lf)
+}
+
 fn parse_delimited(
     name: &str,
     text: &str,
@@ -382,14 +389,14 @@ fn parse_delimited(
     let mut row = 0;
     loop {
         let more = reader.read_record(&mut record).map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| record_line(text, p));
             anyhow::anyhow!("{name}:{line}: {}", csv_error(&e))
         })?;
         if !more {
             break;
         }
         row += 1;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| record_line(text, p));
         let at = format!("{name}:{line}");
         let post = record.get(text_col).unwrap_or("");
         if post.trim().is_empty() {
@@ -599,6 +606,33 @@ any = ["faq"]
         assert_eq!(results[1][0].set, "traits");
         assert_eq!(results[1][0].got, vec!["autonomy".to_string()]);
         assert!(results[2].is_empty());
+    }
+
+    /// Failures point at the line a case is on, whatever the file's line
+    /// ends.
+    #[test]
+    fn csv_cases_are_placed_on_their_line_with_crlf_too() {
+        let rb = book();
+        for end in ["\n", "\r\n"] {
+            let csv = [
+                "text,type",
+                "fed up,angry",
+                "\"two\nlines\",other",
+                "hello,other",
+                "",
+            ]
+            .join(end);
+            let cases = parse_cases("c.csv", &csv, CaseFormat::Csv, &rb).unwrap();
+            let origins: Vec<&str> = cases.iter().map(|c| c.origin.as_str()).collect();
+            assert_eq!(
+                origins,
+                ["c.csv:2", "c.csv:3", "c.csv:5"],
+                "line ends {end:?}"
+            );
+            let bad = ["text,type", "fed up,angry", "x,\"y\"z", ""].join(end);
+            let err = parse_cases("c.csv", &bad, CaseFormat::Csv, &rb).unwrap_err();
+            assert!(err.to_string().starts_with("c.csv:3:"), "{err} ({end:?})");
+        }
     }
 
     #[test]
