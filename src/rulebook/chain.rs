@@ -75,11 +75,16 @@ impl Chain {
         (i, offset - self.files[i].0)
     }
 
-    /// Whether `offset` is in the embedded default rulebook, as built into
-    /// the program (not a file of that name whose text differs).
-    pub fn in_embedded_default(&self, offset: usize) -> bool {
-        let text = &self.files[self.locate(offset).0].1.text;
-        std::ptr::eq(text.as_str(), super::DEFAULT_TEXT) || text == super::DEFAULT_TEXT
+    /// For each file of the chain (in [`Chain::locate`]'s order), whether it
+    /// is the embedded default rulebook as built into the program (not a
+    /// file of that name whose text differs).
+    pub fn embedded_default_files(&self) -> Vec<bool> {
+        self.files
+            .iter()
+            .map(|(_, s)| {
+                std::ptr::eq(s.text.as_str(), super::DEFAULT_TEXT) || s.text == super::DEFAULT_TEXT
+            })
+            .collect()
     }
 
     /// The name of the file holding `offset`.

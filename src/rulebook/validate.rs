@@ -423,9 +423,10 @@ impl Built {
 fn build_regexes(file: &RulebookFile, chain: &Chain, threads: usize) -> HashMap<String, Built> {
     let mut sources: Vec<&str> = Vec::new();
     let mut embedded: Vec<&str> = Vec::new();
+    let default_files = chain.embedded_default_files();
     let regexes = regexes_of(file).filter(|re| re.get_ref().len() <= MAX_PATTERN_BYTES);
     for re in regexes {
-        if chain.in_embedded_default(re.span().start) {
+        if default_files[chain.locate(re.span().start).0] {
             embedded.push(re.get_ref());
         } else {
             sources.push(re.get_ref());
