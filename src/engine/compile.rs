@@ -533,24 +533,28 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
     }
 
     let patterns = table.patterns;
-    // Each regex compiles on first need (see [`OneRegex`]).
-    let each = || Regexes::Each(regex_sources.iter().map(|src| OneRegex::new(src)).collect());
     // Past the limit a set bounds memory; a set too large to compile falls
     // back to separate regexes, each within its own limit.
-    let regexes = if regex_sources.len() <= MAX_SEPARATE_REGEXES {
-        each()
-    } else {
-        match RegexSetBuilder::new(&regex_sources)
-            .size_limit(REGEX_SIZE_LIMIT * 8)
-            .build()
-        {
-            Ok(set) => Regexes::Set(set),
-            Err(_) => each(),
+    let set = (regex_sources.len() > MAX_SEPARATE_REGEXES)
+        .then(|| {
+            RegexSetBuilder::new(&regex_sources)
+                .size_limit(REGEX_SIZE_LIMIT * 8)
+                .build()
+                .ok()
+        })
+        .flatten();
+    let (regexes, regex_prefilter) = match set {
+        Some(set) => (Regexes::Set(set), None),
+        None => {
+            let pre = RegexPrefilter::new(&regex_sources, threads);
+            // Each regex compiles on first need (see [`OneRegex`]).
+            let each = regex_sources
+                .iter()
+                .enumerate()
+                .map(|(i, src)| OneRegex::new(src, pre.as_ref().is_some_and(|p| p.anchored[i])))
+                .collect();
+            (Regexes::Each(each), pre)
         }
-    };
-    let regex_prefilter = match regexes {
-        Regexes::Each(_) => RegexPrefilter::new(&regex_sources, threads),
-        Regexes::Set(_) => None,
     };
     let automaton = phrase_automaton(&patterns, regex_prefilter.as_ref())?;
     let mut pattern_rules = vec![Vec::new(); patterns.len()];

@@ -62,6 +62,12 @@ pub(crate) struct OneRegex {
     /// tries only some of the rulebook's regexes, and a rulebook's start
     /// would otherwise be spent compiling them all.
     ascii: OnceLock<Option<meta::Regex>>,
+    /// Whether the regex is only ever tried anchored, where one of its
+    /// literals starts ([`OneRegex::is_match_at`]). An anchored search
+    /// uses no prefilter, so none is built for it: the regex's own literal
+    /// search and the reverse engines that go with it are half of a
+    /// regex's build.
+    anchored: bool,
 }
 
 /// The search caches of one regex, one per form, made on first use.
@@ -75,17 +81,21 @@ impl OneRegex {
     /// A regex that compiles when first searched with. Only regexes that
     /// the rulebook's checks have found to build within the size limit are
     /// given here (see [`crate::rulebook::validate`]).
-    pub(super) fn new(source: &str) -> OneRegex {
+    /// `anchored`: the regex is only searched with
+    /// [`OneRegex::is_match_at`], never [`OneRegex::is_match`].
+    pub(super) fn new(source: &str, anchored: bool) -> OneRegex {
         OneRegex {
             source: source.to_string(),
             unicode: OnceLock::new(),
             ascii: OnceLock::new(),
+            anchored,
         }
     }
 
     fn unicode(&self) -> &meta::Regex {
         self.unicode.get_or_init(|| {
-            build_regex(&self.source).expect("the rulebook's checks passed this regex")
+            build_regex(&self.source, self.anchored)
+                .expect("the rulebook's checks passed this regex")
         })
     }
 
@@ -94,7 +104,8 @@ impl OneRegex {
     fn ascii(&self) -> Option<&meta::Regex> {
         self.ascii
             .get_or_init(|| {
-                super::ascii::ascii_form(&self.source).and_then(|a| build_regex(&a).ok())
+                super::ascii::ascii_form(&self.source)
+                    .and_then(|a| build_regex(&a, self.anchored).ok())
             })
             .as_ref()
     }
@@ -141,10 +152,56 @@ impl OneRegex {
 }
 
 /// Compiles a regex for searching: every engine, and the rulebook's search
-/// cache size.
-fn build_regex(src: &str) -> Result<meta::Regex, String> {
+/// cache size; a regex only searched `anchored` gets no prefilter.
+fn build_regex(src: &str, anchored: bool) -> Result<meta::Regex, String> {
     // Each thread's cache of each regex grows on need up to this.
-    regex_builder(|c| c.hybrid_cache_capacity(REGEX_CACHE_BYTES))
-        .build(src)
-        .map_err(|e| e.to_string())
+    regex_builder(|c| {
+        c.hybrid_cache_capacity(REGEX_CACHE_BYTES)
+            .auto_prefilter(!anchored)
+    })
+    .build(src)
+    .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A regex built for anchored tries only (no prefilter) finds the same
+    /// matches at each start as the same regex built for any search, in
+    /// both its forms.
+    #[test]
+    fn a_regex_built_for_anchored_tries_matches_as_the_full_build() {
+        let sources = [
+            r"\b(love|like)\b.{0,20}\b(but|mais)\b",
+            r"\b(thanks|merci) (for|pour) (nothing|rien)\b",
+            r"\d+ ?(h|hours?|heures?)\b",
+        ];
+        let texts = [
+            "i love it but the seats",
+            "j'aime bien, love la box mais la wifi",
+            "thanks for nothing, 3 hours later",
+            "merci pour rien depuis 12h",
+            "loved it, no but",
+            "été 2 heures à l'attente",
+        ];
+        let mut matched = 0;
+        for src in sources {
+            let anchored = OneRegex::new(src, true);
+            let full = OneRegex::new(src, false);
+            for text in texts {
+                for unicode_words in [false, true] {
+                    for at in 0..=text.len() {
+                        let (mut a, mut f) = (RegexCaches::default(), RegexCaches::default());
+                        let got =
+                            anchored.is_match_at(text, [at].into_iter(), unicode_words, &mut a);
+                        let want = full.is_match_at(text, [at].into_iter(), unicode_words, &mut f);
+                        assert_eq!(got, want, "{src} on {text:?} at {at}");
+                        matched += usize::from(got);
+                    }
+                }
+            }
+        }
+        assert!(matched >= 8, "only {matched} tries matched");
+    }
 }
