@@ -62,7 +62,61 @@ pub struct SetEval {
     /// `one` sets: `confusion[expected][got]` counts, labels in `labels` order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confusion: Option<Vec<Vec<u64>>>,
+    /// The figures over the labels with enough reference posts.
+    pub supported: Supported,
     pub mistakes: Vec<Mistake>,
+}
+
+/// Macro-F1 and the lowest recall over the labels that have at least
+/// `min_support` reference posts: a label with two posts swings the plain
+/// macro-F1 by a third with one post, so targets are set on these.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Supported {
+    pub min_support: u64,
+    /// The labels counted, in the set's order.
+    pub labels: Vec<String>,
+    /// Mean F1 over `labels` (0 when there are none).
+    pub macro_f1: f64,
+    /// The label of `labels` with the lowest recall (the first on a tie).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lowest_recall: Option<LabelRecall>,
+}
+
+/// A label and its recall.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelRecall {
+    pub label: String,
+    pub recall: f64,
+}
+
+impl Supported {
+    fn of(labels: &[LabelScore], min_support: u64) -> Supported {
+        let counted: Vec<&LabelScore> = labels
+            .iter()
+            .filter(|l| l.support >= min_support.max(1))
+            .collect();
+        let macro_f1 = if counted.is_empty() {
+            0.0
+        } else {
+            counted.iter().map(|l| l.f1).sum::<f64>() / counted.len() as f64
+        };
+        let lowest_recall = counted
+            .iter()
+            .fold(None::<&LabelScore>, |low, l| match low {
+                Some(low) if low.recall <= l.recall => Some(low),
+                _ => Some(l),
+            })
+            .map(|l| LabelRecall {
+                label: l.label.clone(),
+                recall: l.recall,
+            });
+        Supported {
+            min_support,
+            labels: counted.iter().map(|l| l.label.clone()).collect(),
+            macro_f1,
+            lowest_recall,
+        }
+    }
 }
 
 /// How one rule behaves on the reference posts.
@@ -95,6 +149,7 @@ pub struct Evaluation {
 
 impl Evaluation {
     /// A metric by name: `SET.macro_f1`, `SET.micro_f1`, `SET.accuracy`,
+    /// `SET.supported_macro_f1`, `SET.lowest_recall` (see [`Supported`]),
     /// `SET.LABEL.precision|recall|f1`.
     pub fn metric(&self, name: &str) -> Option<f64> {
         let (set_id, rest) = name.split_once('.')?;
@@ -103,6 +158,8 @@ impl Evaluation {
             "macro_f1" => Some(set.macro_f1),
             "micro_f1" => Some(set.micro_f1),
             "accuracy" => set.accuracy,
+            "supported_macro_f1" => Some(set.supported.macro_f1),
+            "lowest_recall" => set.supported.lowest_recall.as_ref().map(|l| l.recall),
             _ => {
                 let (label, what) = rest.rsplit_once('.')?;
                 let l = set.labels.iter().find(|l| l.label == label)?;
@@ -134,8 +191,14 @@ fn f1(p: f64, r: f64) -> f64 {
 }
 
 /// Evaluates `rulebook` on `gold`, keeping the `worst` most confident
-/// mistakes per set.
-pub fn evaluate(rulebook: &Rulebook, gold: &[GoldPost], worst: usize) -> Evaluation {
+/// mistakes per set; the [`Supported`] figures count the labels with at
+/// least `min_support` reference posts.
+pub fn evaluate(
+    rulebook: &Rulebook,
+    gold: &[GoldPost],
+    worst: usize,
+    min_support: u64,
+) -> Evaluation {
     let mut scratch = Scratch::default();
     let mut verdict = Verdict::default();
     let nsets = rulebook.sets.len();
@@ -335,6 +398,7 @@ pub fn evaluate(rulebook: &Rulebook, gold: &[GoldPost], worst: usize) -> Evaluat
                     }
                     grid
                 }),
+                supported: Supported::of(&labels, min_support),
                 labels,
                 mistakes: m,
             }
@@ -414,7 +478,7 @@ any = ["app"]
             post("glad", "happy", &["app"]),
             post("nothing", "angry", &[]),
         ];
-        let e = evaluate(&rulebook(), &gold, 10);
+        let e = evaluate(&rulebook(), &gold, 10, 2);
         let t = &e.sets[0];
         assert_eq!(t.posts, 4);
         assert_eq!(t.accuracy, Some(0.5));
@@ -468,6 +532,46 @@ any = ["app"]
         assert_eq!(e.metric("tags.app.f1"), Some(f1(1.0, 0.5)));
         assert_eq!(e.metric("type.nope.f1"), None);
         assert_eq!(e.metric("nope.macro_f1"), None);
+
+        // Labels with at least 2 reference posts: angry and happy, not
+        // `other` (predicted once, never expected).
+        assert_eq!(t.supported.labels, ["angry", "happy"]);
+        assert!((t.supported.macro_f1 - (0.5 + 2.0 / 3.0) / 2.0).abs() < 1e-12);
+        let low = t.supported.lowest_recall.as_ref().unwrap();
+        assert_eq!((low.label.as_str(), low.recall), ("angry", 0.5));
+        assert_eq!(e.metric("type.lowest_recall"), Some(0.5));
+        assert_eq!(
+            e.metric("type.supported_macro_f1"),
+            Some(t.supported.macro_f1)
+        );
+    }
+
+    #[test]
+    fn supported_figures_leave_out_thin_labels() {
+        let score = |label: &str, recall: f64, f1: f64, support: u64| LabelScore {
+            label: label.into(),
+            precision: 1.0,
+            recall,
+            f1,
+            support,
+            predicted: support,
+            tp: 0,
+        };
+        let labels = [
+            score("big", 0.9, 0.8, 20),
+            score("thin", 0.0, 0.0, 4),
+            score("mid", 0.4, 0.6, 5),
+        ];
+        let s = Supported::of(&labels, 5);
+        assert_eq!(s.labels, ["big", "mid"]);
+        assert!((s.macro_f1 - 0.7).abs() < 1e-12);
+        assert_eq!(s.lowest_recall.unwrap().label, "mid");
+        // Past every label's support: nothing is counted.
+        let none = Supported::of(&labels, 21);
+        assert!(none.labels.is_empty() && none.lowest_recall.is_none());
+        assert_eq!(none.macro_f1, 0.0);
+        // 0 counts the labels present in the reference, as 1 does.
+        assert_eq!(Supported::of(&labels, 0).labels.len(), 3);
     }
 
     #[test]
@@ -491,7 +595,7 @@ any = ["app"]
                 labels: vec![Some(vec!["other".into()])],
             },
         ];
-        let e = evaluate(&rb, &gold, 0);
+        let e = evaluate(&rb, &gold, 0, 5);
         let but = e.rules.iter().find(|r| r.rule == "but").unwrap();
         assert_eq!((but.coverage, but.correct), (3, 2));
     }

@@ -124,6 +124,63 @@ fn fail_under_sets_the_exit_code() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+// mood with --min-support 2: cross (2 posts, recall 0.5, F1 0.5) and happy
+// (2 posts, recall 0.5, F1 2/3) count; neutral (1 post) does not.
+#[test]
+fn supported_figures_leave_out_labels_with_few_posts() {
+    let o = eval(&["--format", "json", "--min-support", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let s = &v["sets"][0]["supported"];
+    assert_eq!(s["min_support"], 2);
+    assert_eq!(s["labels"], serde_json::json!(["cross", "happy"]));
+    close(&s["macro_f1"], (0.5 + 2.0 / 3.0) / 2.0);
+    assert_eq!(s["lowest_recall"]["label"], "cross", "the first of a tie");
+    close(&s["lowest_recall"]["recall"], 0.5);
+    // The default (5) counts no label of this small file.
+    let d = &json()["sets"][0]["supported"];
+    assert_eq!(d["labels"], serde_json::json!([]));
+    assert!(d.get("lowest_recall").is_none());
+
+    let text = String::from_utf8(eval(&["--min-support", "2"]).stdout).unwrap();
+    assert!(
+        text.contains(
+            "labels with at least 2 posts (2 of 3): macro-F1 0.583, lowest recall 0.500 (cross)"
+        ),
+        "{text}"
+    );
+    let text = String::from_utf8(eval(&[]).stdout).unwrap();
+    assert!(
+        text.contains("labels with at least 5 posts (0 of 3): none"),
+        "{text}"
+    );
+    let md = String::from_utf8(eval(&["--min-support", "1", "--format", "md"]).stdout).unwrap();
+    assert!(
+        md.contains("labels with at least 1 posts (3 of 3): macro-F1 **0.611**, lowest recall **0.500** (cross)"),
+        "{md}"
+    );
+
+    let fail = |args: &[&str]| eval(&[&["--min-support", "2"], args].concat());
+    let o = fail(&["--fail-under", "mood.lowest_recall=0.5"]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = fail(&["--fail-under", "mood.lowest_recall=0.51"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "postclass: eval: mood.lowest_recall = 0.5000 is under 0.51\n"
+    );
+    let o = fail(&["--fail-under", "mood.supported_macro_f1=0.6"]);
+    assert_eq!(o.status.code(), Some(1));
+    // No label counted: there is no lowest recall to compare.
+    let o = eval(&["--fail-under", "mood.lowest_recall=0.5"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "postclass: error: --fail-under mood.lowest_recall: no label of `mood` has 5 reference \
+         posts or more (--min-support)\n"
+    );
+}
+
 #[test]
 fn text_and_markdown_reports() {
     let o = eval(&[]);

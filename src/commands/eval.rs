@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 
 use super::gold::{read_gold, GoldArgs};
 use super::{load_rulebook, Outcome};
-use crate::eval::{evaluate, Evaluation};
+use crate::eval::{evaluate, Evaluation, SetEval};
 
 const EXAMPLES: &str = "\
 Gold file: CSV, TSV, JSONL or a JSON array with the post text and one field per label set holding the
@@ -22,7 +22,11 @@ Examples:
   postclass eval --gold train_en.csv --where split=holdout     # only the held-out rows
 
 Metrics for --fail-under: SET.macro_f1, SET.micro_f1, SET.accuracy (one sets),
-SET.LABEL.precision, SET.LABEL.recall, SET.LABEL.f1.";
+SET.supported_macro_f1 and SET.lowest_recall (over the labels with at least --min-support
+reference posts), SET.LABEL.precision, SET.LABEL.recall, SET.LABEL.f1. For example, no label
+with 5 posts or more under half recall, and their macro-F1 at least 0.7:
+  postclass eval --gold labelled.csv --fail-under customer_type.lowest_recall=0.5 \\
+      --fail-under customer_type.supported_macro_f1=0.7";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -42,6 +46,12 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub worst: usize,
 
+    /// Reference posts a label needs to count in the supported figures
+    /// (macro-F1 and lowest recall over those labels): a label with a post
+    /// or two makes the plain macro-F1 noise.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_support: u64,
+
     /// Exit 1 when METRIC is below VALUE (e.g. customer_type.macro_f1=0.6). Repeatable.
     #[arg(long, value_name = "METRIC=VALUE")]
     pub fail_under: Vec<String>,
@@ -59,10 +69,19 @@ pub fn run(args: Args) -> Result<Outcome> {
     let thresholds = parse_fail_under(&args.fail_under)?;
     let gold = read_gold(&args.gold, &rulebook)?;
     gold.require_posts("evaluate")?;
-    let eval = evaluate(&rulebook, &gold.posts, args.worst);
+    let eval = evaluate(&rulebook, &gold.posts, args.worst, args.min_support);
     let mut failed = Vec::new();
     for (metric, min) in &thresholds {
         let Some(value) = eval.metric(metric) else {
+            let set = metric.strip_suffix(".lowest_recall");
+            if set.is_some_and(|set| eval.sets.iter().any(|s| s.set == set)) {
+                bail!(
+                    "--fail-under {metric}: no label of `{}` has {} reference posts or more \
+                     (--min-support)",
+                    set.unwrap_or_default(),
+                    args.min_support
+                );
+            }
             bail!("--fail-under: unknown metric `{metric}` (see --help for the names)");
         };
         if value < *min {
@@ -148,6 +167,7 @@ fn render_text(e: &Evaluation) -> String {
             let _ = write!(out, "  accuracy {}", pct(a));
         }
         out.push('\n');
+        let _ = writeln!(out, "  {}", supported_line(s, false));
         if let Some(grid) = &s.confusion {
             let _ = writeln!(out, "\n  confusion (rows: expected, columns: got)");
             let cw = 6;
@@ -212,6 +232,28 @@ fn render_text(e: &Evaluation) -> String {
     out
 }
 
+/// The supported figures of a set in a line: "labels with at least 5
+/// posts (4 of 7): macro-F1 0.749, lowest recall 0.533 (attention_seeker)".
+fn supported_line(s: &SetEval, md: bool) -> String {
+    let u = &s.supported;
+    let head = format!(
+        "labels with at least {} posts ({} of {})",
+        u.min_support,
+        u.labels.len(),
+        s.labels.len()
+    );
+    let Some(low) = &u.lowest_recall else {
+        return format!("{head}: none");
+    };
+    let b = if md { "**" } else { "" };
+    format!(
+        "{head}: macro-F1 {b}{}{b}, lowest recall {b}{}{b} ({})",
+        pct(u.macro_f1),
+        pct(low.recall),
+        low.label
+    )
+}
+
 fn show(labels: &[String]) -> String {
     if labels.is_empty() {
         "(none)".to_string()
@@ -248,6 +290,7 @@ fn render_md(e: &Evaluation) -> String {
             let _ = write!(out, ", accuracy **{}**", pct(a));
         }
         out.push('\n');
+        let _ = writeln!(out, "\n{}", supported_line(s, true));
         if let Some(grid) = &s.confusion {
             let _ = write!(out, "\n| expected \\ got |");
             for l in &s.labels {

@@ -73,7 +73,7 @@ fn the_figures_are_evals() {
             p.labels[1] = Some(vec![]);
         }
     }
-    let e = crate::eval::evaluate(&rb, &posts, 0);
+    let e = crate::eval::evaluate(&rb, &posts, 0, 5);
     let matrix = firing(&rb, &posts);
     let pinned = vec![false; rb.rules.len()];
     for si in 0..2 {
