@@ -156,7 +156,7 @@ fn supported_figures_leave_out_labels_with_few_posts() {
     );
     let md = String::from_utf8(eval(&["--min-support", "1", "--format", "md"]).stdout).unwrap();
     assert!(
-        md.contains("labels with at least 1 posts (3 of 3): macro-F1 **0.611**, lowest recall **0.500** (cross)"),
+        md.contains("labels with at least 1 post (3 of 3): macro-F1 **0.611**, lowest recall **0.500** (cross)"),
         "{md}"
     );
 

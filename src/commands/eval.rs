@@ -73,12 +73,13 @@ pub fn run(args: Args) -> Result<Outcome> {
     let mut failed = Vec::new();
     for (metric, min) in &thresholds {
         let Some(value) = eval.metric(metric) else {
-            let set = metric.strip_suffix(".lowest_recall");
-            if set.is_some_and(|set| eval.sets.iter().any(|s| s.set == set)) {
+            let known_set = metric
+                .strip_suffix(".lowest_recall")
+                .filter(|set| eval.sets.iter().any(|s| s.set == *set));
+            if let Some(set) = known_set {
                 bail!(
-                    "--fail-under {metric}: no label of `{}` has {} reference posts or more \
+                    "--fail-under {metric}: no label of `{set}` has {} reference posts or more \
                      (--min-support)",
-                    set.unwrap_or_default(),
                     args.min_support
                 );
             }
@@ -237,8 +238,9 @@ fn render_text(e: &Evaluation) -> String {
 fn supported_line(s: &SetEval, md: bool) -> String {
     let u = &s.supported;
     let head = format!(
-        "labels with at least {} posts ({} of {})",
+        "labels with at least {} post{} ({} of {})",
         u.min_support,
+        if u.min_support == 1 { "" } else { "s" },
         u.labels.len(),
         s.labels.len()
     );
