@@ -155,16 +155,21 @@ enum RegexLiterals {
 impl RegexLiterals {
     /// What a regex, parsed as `hir`, offers to search for.
     fn of(hir: &regex_syntax::hir::Hir) -> RegexLiterals {
-        if let Some(lits) = exact_literals(hir) {
-            return RegexLiterals::Exact(lits);
+        // The regex's prefixes are extracted once, for each use below.
+        let seq = regex_syntax::hir::literal::Extractor::new().extract(hir);
+        let prefixes = prefixes_in(&seq);
+        if is_exact(hir, &seq) {
+            if let Some(lits) = prefixes {
+                return RegexLiterals::Exact(lits);
+            }
         }
-        let Some(lits) = required_literals(hir) else {
+        let Some((_, lits)) = required_scored(hir, Some(&prefixes)) else {
             return RegexLiterals::None;
         };
         // The regex engine's prefixes, else the characters of a class that
         // starts every match (the digits of `\b(\d+|two)\s*h\b`, which the
         // engine leaves out: `\d` is hundreds of characters).
-        match prefixes_of(hir).or_else(|| starting_literals(hir)) {
+        match prefixes.or_else(|| starting_literals(hir)) {
             Some(p) if same_set(&p, &lits) => RegexLiterals::Starting(lits),
             // Starts worth finding: none so common that they are in most
             // posts (the `i` of `\b(i|we)\s+(tried|looked)\b`).
@@ -255,23 +260,30 @@ fn same_set(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
 /// Every string `hir` matches, when they are few and the regex has no
 /// anchor or word boundary: then the regex matches a text exactly when one
 /// of them occurs in it.
+#[cfg(test)]
 fn exact_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
-    use regex_syntax::hir::literal::Extractor;
+    let seq = regex_syntax::hir::literal::Extractor::new().extract(hir);
+    if !is_exact(hir, &seq) {
+        return None;
+    }
+    prefixes_in(&seq)
+}
 
+/// Whether `seq`, the prefixes of `hir`, are every string it matches (see
+/// [`exact_literals`]).
+fn is_exact(hir: &regex_syntax::hir::Hir, seq: &regex_syntax::hir::literal::Seq) -> bool {
     // The extractor takes an assertion for the empty string.
-    if !hir.properties().look_set().is_empty() {
-        return None;
-    }
-    if !Extractor::new().extract(hir).is_exact() {
-        return None;
-    }
-    prefixes_of(hir)
+    hir.properties().look_set().is_empty() && seq.is_exact()
 }
 
 /// The literals that start every match of `hir`, as the regex engine itself
 /// finds them; `None` when they are unknown or include the empty string.
 fn prefixes_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
-    let seq = regex_syntax::hir::literal::Extractor::new().extract(hir);
+    prefixes_in(&regex_syntax::hir::literal::Extractor::new().extract(hir))
+}
+
+/// [`prefixes_of`], from the prefixes the extractor found.
+fn prefixes_in(seq: &regex_syntax::hir::literal::Seq) -> Option<Vec<Vec<u8>>> {
     let lits = seq.literals()?;
     // An empty literal matches anywhere: no use as a filter.
     if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
@@ -289,7 +301,7 @@ fn prefixes_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
 /// `\b(i|we)\s+(tried|looked)\b`, where the prefixes `i` and `we` would
 /// let the regex run on nearly every post. `None` when no such set is known.
 fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
-    required_scored(hir).map(|(_, lits)| lits)
+    required_scored(hir, None).map(|(_, lits)| lits)
 }
 
 /// A set of literals with how often one of them is expected in text (see
@@ -300,8 +312,12 @@ fn scored(lits: Option<Vec<Vec<u8>>>) -> Option<Scored> {
     lits.map(|l| (set_frequency(&l), l))
 }
 
-/// [`required_literals`], each set with its frequency.
-fn required_scored(hir: &regex_syntax::hir::Hir) -> Option<Scored> {
+/// [`required_literals`], each set with its frequency; `own`, the prefixes
+/// of `hir` when the caller has them already.
+fn required_scored(
+    hir: &regex_syntax::hir::Hir,
+    own: Option<&Option<Vec<Vec<u8>>>>,
+) -> Option<Scored> {
     use regex_syntax::hir::HirKind;
 
     // A set is better when its literals are expected less often in text.
@@ -311,22 +327,36 @@ fn required_scored(hir: &regex_syntax::hir::Hir) -> Option<Scored> {
             (a, b) => a.or(b),
         }
     }
-    let prefixes = || scored(prefixes_of(hir));
+    let prefixes = || scored(own.map_or_else(|| prefixes_of(hir), Clone::clone));
     match hir.kind() {
         // A class of few characters: each of them (the ten ASCII digits and
         // the others of `\d`, rarer in posts than the `h` of a unit after it).
         HirKind::Class(class) => scored(class_literals(class)).or_else(prefixes),
-        HirKind::Capture(c) => required_scored(&c.sub),
-        HirKind::Repetition(r) if r.min >= 1 => required_scored(&r.sub),
+        HirKind::Capture(c) => required_scored(&c.sub, None),
+        HirKind::Repetition(r) if r.min >= 1 => required_scored(&r.sub, None),
         // Each part of a sequence must match, so each part's set will do,
         // and so will the prefixes of the sequence from any part on (longer
-        // literals, when the parts after it are literal too).
-        HirKind::Concat(parts) => (0..parts.len())
-            .flat_map(|i| {
-                let rest = regex_syntax::hir::Hir::concat(parts[i..].to_vec());
-                [required_scored(&parts[i]), scored(prefixes_of(&rest))]
-            })
-            .fold(None, better),
+        // literals, when the parts after it are literal too). An assertion
+        // (`\b`) matches no text and offers nothing: the sequence from it
+        // on has the prefixes of the sequence after it, so it is skipped,
+        // and the sequence from its first part that is not one is `hir`.
+        HirKind::Concat(parts) => {
+            let first = parts
+                .iter()
+                .position(|p| !matches!(p.kind(), HirKind::Look(_)));
+            (0..parts.len())
+                .filter(|&i| !matches!(parts[i].kind(), HirKind::Look(_)))
+                .flat_map(|i| {
+                    let rest = if Some(i) == first {
+                        prefixes()
+                    } else {
+                        let rest = regex_syntax::hir::Hir::concat(parts[i..].to_vec());
+                        scored(prefixes_of(&rest))
+                    };
+                    [required_scored(&parts[i], None), rest]
+                })
+                .fold(None, better)
+        }
         // One branch matches: the union of every branch's set.
         HirKind::Alternation(branches) => better(
             prefixes(),
