@@ -18,14 +18,6 @@ use crate::rulebook::patterns::{normalize_options, pattern_text, PhraseKind, REG
 /// The phrase automaton is a DFA when that takes at most this much memory.
 const DFA_MAX_BYTES: usize = 4 << 20;
 
-/// States this close to the start of the phrase automaton (as an NFA) keep
-/// a transition for every byte class; deeper ones list theirs, searched one
-/// by one. The walk over a post spends most of its steps near the start:
-/// with the default rulebook's 8,000 patterns, 4 (the crate's default is 3)
-/// saves 8% of the walk's instructions on real posts for 1.6 MiB more
-/// memory and a start 2.5% longer (5: 10%, 3.3 MiB, 4.6%).
-const DENSE_DEPTH: usize = 4;
-
 /// A compiled rulebook, ready to classify posts. Built by
 /// [`crate::engine::load()`]; immutable and cheap to share between threads.
 #[derive(Debug)]
@@ -714,7 +706,6 @@ fn phrase_automaton(
         AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .kind(kind)
-            .dense_depth(DENSE_DEPTH)
             .build(all())
             .map_err(|e| format!("building the phrase automaton: {e}"))
     };
