@@ -94,6 +94,9 @@ impl Rulebook {
             if self.lang_scoped && !rule.lang.is_empty() && !rule.lang.contains(&lang.lang) {
                 continue;
             }
+            if scratch.is_vetoed(r as u32) {
+                continue;
+            }
             if m.on_trigger[r] || fires(&rule.cond, m.checks[r], scratch, &mut later) {
                 verdict.fired.push(r);
             }
@@ -228,6 +231,30 @@ mod tests {
         let r = one_rule("any = [\"love\"]\nnone = [\"don't\"]");
         assert_eq!(label(&r, "I love it"), "x");
         assert_eq!(label(&r, "I don’t love it"), "none_of_them");
+    }
+
+    /// A `none` phrase rules out only the rules that list it, only on the
+    /// post it is found in: the buffers reused from post to post forget it.
+    #[test]
+    fn none_rules_out_on_its_own_post_only() {
+        let r = book(
+            "[[set.label]]\nid = \"x\"\n[[set.label.rule]]\nid = \"a\"\nany = [\"love\"]\nnone = [\"don't\", \"never\"]\n\
+             [[set.label.rule]]\nid = \"b\"\nany = [\"love\", \"never\"]\nweight = 0.5\n\
+             [[set.label.rule]]\nid = \"c\"\nall = [\"love\", \"it\"]\nnone = [\"never\"]\nweight = 0.25\n",
+        );
+        let mut scratch = Scratch::default();
+        let mut fired = |text: &str| -> Vec<&str> {
+            let mut v = Verdict::default();
+            r.classify_into(text, &mut scratch, &mut v);
+            v.fired.iter().map(|&i| r.rules[i].id.as_str()).collect()
+        };
+        assert_eq!(fired("I love it"), ["a", "b", "c"]);
+        assert_eq!(fired("I don't love it"), ["b", "c"]);
+        assert_eq!(fired("I love it"), ["a", "b", "c"]);
+        assert_eq!(fired("never love it"), ["b"]);
+        assert_eq!(fired("I love it, donte"), ["a", "b", "c"]);
+        assert_eq!(fired("never"), ["b"]);
+        assert_eq!(fired("love it"), ["a", "b", "c"]);
     }
 
     #[test]

@@ -154,8 +154,9 @@ pub(crate) struct Matcher {
     /// every hit of a post reads its phrase's entry, and a large rulebook
     /// has tens of thousands of phrases.
     pub phrase_hits: Vec<PhraseHit>,
-    /// The rules each phrase is a trigger of, phrase after phrase (see
-    /// [`PhraseHit::rules`]).
+    /// The rules each phrase is a trigger of, then those it is in the
+    /// `none` list of, phrase after phrase (see [`PhraseHit::rules`] and
+    /// [`PhraseHit::vetoes`]).
     pub triggered: Vec<u32>,
     /// For each regex, the rules made of regexes and signals alone it is
     /// one of the regexes of: candidates when one of them matches.
@@ -181,15 +182,19 @@ pub(crate) struct Matcher {
     pub caps_floor: f64,
 }
 
-/// What a hit of one phrase needs: the word boundaries to check, and the
-/// rules to make candidates. Twelve bytes, where the [`Pattern`] and a list
-/// of its own were two places in memory more for each hit.
+/// What a hit of one phrase needs: the word boundaries to check, the rules
+/// to make candidates and the rules it rules out. Twelve bytes, where the
+/// [`Pattern`] and a list of its own were two places in memory more for
+/// each hit.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PhraseHit {
     /// Where its rules start in [`Matcher::triggered`].
     start: u32,
     /// How many rules it triggers.
     len: u32,
+    /// How many rules have it in their `none` list (listed right after the
+    /// rules it triggers).
+    vetoes: u32,
     pub left_boundary: bool,
     pub right_boundary: bool,
 }
@@ -199,6 +204,14 @@ impl PhraseHit {
     #[inline]
     pub fn rules(&self) -> std::ops::Range<usize> {
         self.start as usize..self.start as usize + self.len as usize
+    }
+
+    /// The range of [`Matcher::triggered`] that holds the rules whose
+    /// `none` list has the phrase.
+    #[inline]
+    pub fn vetoes(&self) -> std::ops::Range<usize> {
+        let end = self.start as usize + self.len as usize;
+        end..end + self.vetoes as usize
     }
 }
 
@@ -256,7 +269,8 @@ pub(crate) struct Checks(u16);
 impl Checks {
     pub const ANY: u16 = 1;
     pub const ALL: u16 = 1 << 1;
-    pub const NONE: u16 = 1 << 2;
+    // A `none` list is not checked rule by rule: its phrases' hits rule
+    // the rule out (see [`PhraseHit::vetoes`]).
     pub const HASHTAGS: u16 = 1 << 3;
     pub const MENTIONS: u16 = 1 << 4;
     pub const EMOJI: u16 = 1 << 5;
@@ -270,7 +284,6 @@ impl Checks {
         Checks(
             bit(!c.any.is_empty(), Self::ANY)
                 | bit(!c.all.is_empty(), Self::ALL)
-                | bit(!c.none.is_empty(), Self::NONE)
                 | bit(!c.hashtags.is_empty(), Self::HASHTAGS)
                 | bit(!c.mentions.is_empty(), Self::MENTIONS)
                 | bit(!c.emoji.is_empty(), Self::EMOJI)
@@ -572,19 +585,40 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
             Trigger::Always => always.push(i),
         }
     }
-    for list in pattern_rules.iter_mut().chain(&mut regex_rules) {
+    // The rules each phrase rules out: a hit marks them once, where a
+    // check of each candidate rule went through its whole `none` list
+    // (tens of phrases for some) on most posts.
+    let mut pattern_vetoes = vec![Vec::new(); patterns.len()];
+    for (i, rule) in rules.iter().enumerate() {
+        for &p in &rule.cond.none {
+            pattern_vetoes[p as usize].push(i as u32);
+        }
+    }
+    for list in pattern_rules
+        .iter_mut()
+        .chain(&mut regex_rules)
+        .chain(&mut pattern_vetoes)
+    {
         list.dedup();
     }
-    let mut triggered = Vec::with_capacity(pattern_rules.iter().map(Vec::len).sum());
+    let mut triggered = Vec::with_capacity(
+        pattern_rules
+            .iter()
+            .chain(&pattern_vetoes)
+            .map(Vec::len)
+            .sum(),
+    );
     let phrase_hits = patterns
         .iter()
-        .zip(&pattern_rules)
-        .map(|(p, rules)| {
+        .zip(pattern_rules.iter().zip(&pattern_vetoes))
+        .map(|(p, (rules, vetoes))| {
             let start = triggered.len() as u32;
             triggered.extend_from_slice(rules);
+            triggered.extend_from_slice(vetoes);
             PhraseHit {
                 start,
                 len: rules.len() as u32,
+                vetoes: vetoes.len() as u32,
                 left_boundary: p.left_boundary,
                 right_boundary: p.right_boundary,
             }

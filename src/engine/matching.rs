@@ -31,6 +31,9 @@ pub struct Scratch {
     /// One bit per rule: made a candidate for the current post (listed in
     /// rule order from the set bits, with no sort).
     pub(super) candidate: Vec<u64>,
+    /// One bit per rule: one of the phrases of its `none` list is in the
+    /// current post, so it cannot fire.
+    pub(super) vetoed: Vec<u64>,
     /// The current post number, for the regex cache's stamps; 0 is never
     /// used, so zeroed stamps are stale.
     pub(super) post: u32,
@@ -51,6 +54,8 @@ impl Scratch {
         self.present.reset(patterns);
         self.candidate.clear();
         self.candidate.resize(rules.div_ceil(64), 0);
+        self.vetoed.clear();
+        self.vetoed.resize(rules.div_ceil(64), 0);
         if self.post == u32::MAX {
             self.post = 0;
         }
@@ -65,6 +70,12 @@ impl Scratch {
     #[inline]
     pub(super) fn make_candidate(&mut self, rule: u32) {
         self.candidate[rule as usize / 64] |= 1 << (rule % 64);
+    }
+
+    /// Whether a phrase of the rule's `none` list is in the current post.
+    #[inline]
+    pub(super) fn is_vetoed(&self, rule: u32) -> bool {
+        self.vetoed[rule as usize / 64] & (1 << (rule % 64)) != 0
     }
 
     #[inline]
@@ -381,9 +392,12 @@ impl Rulebook {
     pub(super) fn gather_candidates(&self, s: &mut Scratch) -> Needs {
         let m = &self.matcher;
         for i in 0..s.hits.len() {
-            let p = s.hits[i].pattern as usize;
-            for &r in &m.triggered[m.phrase_hits[p].rules()] {
+            let hit = &m.phrase_hits[s.hits[i].pattern as usize];
+            for &r in &m.triggered[hit.rules()] {
                 s.make_candidate(r);
+            }
+            for &r in &m.triggered[hit.vetoes()] {
+                s.vetoed[r as usize / 64] |= 1 << (r % 64);
             }
         }
         for &r in &m.always {
@@ -445,17 +459,14 @@ impl Rulebook {
     }
 }
 
-/// Whether every condition of a candidate rule holds; `checks` says which
-/// it has.
+/// Whether every condition of a candidate rule holds but its `none` list
+/// (see [`Scratch::is_vetoed`]); `checks` says which it has.
 pub(super) fn fires(c: &Conditions, checks: Checks, s: &Scratch, later: &mut Later) -> bool {
     let present = |p: &u32| s.is_present(*p);
     if checks.has(Checks::ANY) && !c.any.iter().any(present) {
         return false;
     }
     if checks.has(Checks::ALL) && !c.all.iter().all(present) {
-        return false;
-    }
-    if checks.has(Checks::NONE) && c.none.iter().any(present) {
         return false;
     }
     if checks.has(Checks::HASHTAGS) && !c.hashtags.iter().any(present) {

@@ -94,6 +94,14 @@ impl DelimitedOut {
         push_csv_field(field, self.delimiter, &mut self.buf);
     }
 
+    /// A field quoted already, as [`push_csv_field`] does.
+    fn quoted_field(&mut self, field: &[u8]) {
+        if !std::mem::take(&mut self.row_start) {
+            self.buf.push(self.delimiter);
+        }
+        self.buf.extend_from_slice(field);
+    }
+
     fn end_row(&mut self) -> std::io::Result<()> {
         self.buf.push(b'\n');
         self.row_start = true;
@@ -140,6 +148,67 @@ pub struct RowWriter {
     /// For JSON input written as CSV: the fields flattened into columns.
     json_fields: Vec<FlatField>,
     buf: String,
+    /// CSV/TSV fields of the label columns, made once per label.
+    label_fields: LabelFields,
+}
+
+/// The CSV/TSV fields of the columns whose value is one of a label's own
+/// strings (a `one` set's label, the primary label's priority and action),
+/// made once per label of the rulebook, quoted as they must be: a row then
+/// copies them, where each was built, checked for quoting and copied again
+/// in every row (the action, a sentence, the longest field of most rows).
+#[derive(Debug, Default)]
+struct LabelFields {
+    /// The compiled rulebook they were made for.
+    rulebook: Option<u64>,
+    /// Per column: its field for each label of its set, then the field of a
+    /// row without a label; empty for the other columns.
+    fields: Vec<Vec<Vec<u8>>>,
+}
+
+impl LabelFields {
+    /// Makes the fields for `rulebook`, unless they are made already.
+    fn prepare(&mut self, kinds: &[ColumnKind], rulebook: &Rulebook, delimiter: u8) {
+        if self.rulebook == Some(rulebook.matcher.id) {
+            return;
+        }
+        self.rulebook = Some(rulebook.matcher.id);
+        let mut text = String::new();
+        self.fields = kinds
+            .iter()
+            .map(|&kind| {
+                let Some(set) = label_column_set(kind, rulebook) else {
+                    return Vec::new();
+                };
+                let labels = set.map_or(0, |s| rulebook.sets[s].labels.len());
+                (0..labels)
+                    .map(Some)
+                    .chain([None])
+                    .map(|label| {
+                        text.clear();
+                        label_value(kind, rulebook, label, &mut text);
+                        let mut field = Vec::new();
+                        push_csv_field(text.as_bytes(), delimiter, &mut field);
+                        field
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+
+    /// The field of column `col` for `verdict`, when the column is one of
+    /// these.
+    fn get(
+        &self,
+        col: usize,
+        kind: ColumnKind,
+        rulebook: &Rulebook,
+        verdict: &Verdict,
+    ) -> Option<&[u8]> {
+        let fields = self.fields.get(col).filter(|f| !f.is_empty())?;
+        let label = row_label(kind, rulebook, verdict);
+        Some(&fields[label.unwrap_or(fields.len() - 1)])
+    }
 }
 
 impl RowWriter {
@@ -196,6 +265,7 @@ impl RowWriter {
             columns,
             json_fields,
             buf: String::new(),
+            label_fields: LabelFields::default(),
         })
     }
 
@@ -225,9 +295,15 @@ impl RowWriter {
                         }
                     }
                 }
-                for kind in &self.columns.kinds {
+                self.label_fields
+                    .prepare(&self.columns.kinds, rulebook, w.delimiter);
+                for (col, &kind) in self.columns.kinds.iter().enumerate() {
+                    if let Some(field) = self.label_fields.get(col, kind, rulebook, verdict) {
+                        w.quoted_field(field);
+                        continue;
+                    }
                     self.buf.clear();
-                    csv_label_value(*kind, rulebook, verdict, &mut self.buf);
+                    csv_label_value(kind, rulebook, verdict, &mut self.buf);
                     w.field(self.buf.as_bytes());
                 }
                 w.end_row().context("writing output")?;
@@ -345,6 +421,61 @@ fn rule_ids<'a>(rulebook: &'a Rulebook, verdict: &'a Verdict) -> impl Iterator<I
     verdict.fired.iter().map(|&r| rulebook.rules[r].id.as_str())
 }
 
+/// For a column whose value is one of a label's own strings, the set of
+/// that label (`None` inside: the rulebook has no primary set); `None` for
+/// the other columns.
+fn label_column_set(kind: ColumnKind, rulebook: &Rulebook) -> Option<Option<usize>> {
+    match kind {
+        ColumnKind::Label(set) => Some(Some(set)),
+        ColumnKind::Priority | ColumnKind::Action => Some(rulebook.primary_set()),
+        _ => None,
+    }
+}
+
+/// The label whose string a row's column holds (see [`label_column_set`]):
+/// the set's label, or for the priority and action the primary label (the
+/// primary set's fallback label included); `None` for none.
+fn row_label(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict) -> Option<usize> {
+    match kind {
+        ColumnKind::Label(set) => verdict.sets[set].labels.first().copied(),
+        _ => {
+            let set = rulebook.primary_set()?;
+            let given = verdict.sets[set].labels.first().copied();
+            given.or(rulebook.sets[set].fallback_label)
+        }
+    }
+}
+
+/// The text of a column of [`label_column_set`] for `label` of its set
+/// (`None`: no label; a `one` set's fallback, when it has one, is written
+/// then).
+fn label_value(kind: ColumnKind, rulebook: &Rulebook, label: Option<usize>, out: &mut String) {
+    let Some(set) = label_column_set(kind, rulebook).flatten() else {
+        return;
+    };
+    let s = &rulebook.sets[set];
+    let label = label.map(|l| &s.labels[l]);
+    match (kind, label) {
+        (ColumnKind::Label(_), Some(l)) => out.push_str(&l.id),
+        (ColumnKind::Label(_), None) => out.push_str(s.fallback.as_deref().unwrap_or("")),
+        (ColumnKind::Priority, Some(l)) => push_priority(l, out),
+        (ColumnKind::Action, Some(l)) => out.push_str(l.action.as_deref().unwrap_or("")),
+        _ => {}
+    }
+}
+
+/// A label's priority: its name, else its rank, else nothing.
+fn push_priority(l: &crate::engine::Label, out: &mut String) {
+    match (&l.priority_name, l.priority) {
+        (Some(name), _) => out.push_str(name),
+        (None, Some(rank)) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{rank}");
+        }
+        (None, None) => {}
+    }
+}
+
 fn csv_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, out: &mut String) {
     match kind {
         ColumnKind::Label(set) => out.push_str(rulebook.label_of(verdict, set)),
@@ -360,14 +491,7 @@ fn csv_label_value(kind: ColumnKind, rulebook: &Rulebook, verdict: &Verdict, out
         }
         ColumnKind::Priority => {
             if let Some(l) = primary_label(rulebook, verdict) {
-                match (&l.priority_name, l.priority) {
-                    (Some(name), _) => out.push_str(name),
-                    (None, Some(rank)) => {
-                        use std::fmt::Write;
-                        let _ = write!(out, "{rank}");
-                    }
-                    (None, None) => {}
-                }
+                push_priority(l, out);
             }
         }
         ColumnKind::Action => {
@@ -471,6 +595,86 @@ mod tests {
             "{}",
             outs[0]
         );
+    }
+
+    /// The label columns made once per label are the fields each row would
+    /// get built on its own, for every label, fallback or none, whatever
+    /// rows came before.
+    #[test]
+    fn label_fields_made_once_are_the_fields_of_each_row() {
+        let text = "[rulebook]\nname = \"t\"\nversion = \"1\"\n\
+            [[set]]\nid = \"type\"\nmode = \"one\"\nfallback = \"calm\"\n\
+            [[set.label]]\nid = \"x\"\npriority = 1\npriority_name = \"high, first\"\naction = 'say \"hi\", then wait'\n\
+            [[set.label.rule]]\nid = \"x\"\nany = [\"xx\"]\n\
+            [[set.label]]\nid = \"y\"\npriority = 2\n[[set.label.rule]]\nid = \"y\"\nany = [\"yy\"]\n\
+            [[set.label]]\nid = \"calm\"\naction = \"nothing\\nto do\"\n[[set.label.rule]]\nid = \"c\"\nany = [\"cc\"]\n\
+            [[set]]\nid = \"tone\"\nmode = \"one\"\n\
+            [[set.label]]\nid = \"dry\"\naction = \"a;b\"\n[[set.label.rule]]\nid = \"d\"\nany = [\"dd\"]\n";
+        let rb = crate::engine::from_str("t.toml", text).unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("postclass-label-fields-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let headers = ByteRecord::from(vec!["id"]);
+        let mut verdicts = Vec::new();
+        for post in ["xx", "yy dd", "cc", "none", "xx", "dd", "yy"] {
+            let mut v = rb.classify(post);
+            verdicts.push(v.clone());
+            // A `one` set without its label, its fallback or not.
+            v.sets[0].labels.clear();
+            v.sets[1].labels.clear();
+            verdicts.push(v);
+        }
+        for (format, delimiter) in [(OutputFormat::Csv, b','), (OutputFormat::Tsv, b'\t')] {
+            let path = dir.join("out.csv");
+            let sink = Sink::File(super::super::AtomicFile::create(&path).unwrap());
+            let columns = LabelColumns::new(&rb, "");
+            let kinds = columns.kinds.clone();
+            let mut w = RowWriter::new(sink, format, columns, Some(&headers), &[]).unwrap();
+            let mut expected = b"id".to_vec();
+            for name in &LabelColumns::new(&rb, "").names {
+                expected.push(delimiter);
+                push_csv_field(name.as_bytes(), delimiter, &mut expected);
+            }
+            expected.push(b'\n');
+            for (i, v) in verdicts.iter().enumerate() {
+                let record = ByteRecord::from(vec![i.to_string()]);
+                w.write(
+                    Row::Csv {
+                        headers: &headers,
+                        record: &record,
+                    },
+                    &rb,
+                    v,
+                )
+                .unwrap();
+                expected.extend_from_slice(i.to_string().as_bytes());
+                for &kind in &kinds {
+                    let mut value = String::new();
+                    csv_label_value(kind, &rb, v, &mut value);
+                    expected.push(delimiter);
+                    push_csv_field(value.as_bytes(), delimiter, &mut expected);
+                }
+                expected.push(b'\n');
+            }
+            w.finish().unwrap();
+            let got = std::fs::read(&path).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&expected)
+            );
+            let got = String::from_utf8(got).unwrap();
+            if format == OutputFormat::Csv {
+                assert!(
+                    got.contains("\n0,x,1,,0,\"high, first\",\"say \"\"hi\"\", then wait\",x\n"),
+                    "{got}"
+                );
+                assert!(
+                    got.contains("\n1,calm,0,,0,,\"nothing\nto do\",x\n"),
+                    "{got}"
+                );
+            }
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     /// Rows are quoted as the `csv` crate writes them by default.
