@@ -183,9 +183,9 @@ pub(crate) struct Matcher {
 }
 
 /// What a hit of one phrase needs: the word boundaries to check, the rules
-/// to make candidates and the rules it rules out. Twelve bytes, where the
-/// [`Pattern`] and a list of its own were two places in memory more for
-/// each hit.
+/// to make candidates and the rules it rules out. Sixteen bytes, where the
+/// [`Pattern`] and lists of its own were more places in memory for each
+/// hit.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PhraseHit {
     /// Where its rules start in [`Matcher::triggered`].
