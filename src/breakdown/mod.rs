@@ -640,6 +640,7 @@ any = ["love"]
             pos: Pos::default(),
             raw: Raw::Csv(rec),
             read_problem: None,
+            unquoted: None,
             verdict: rb.classify(&text),
             text,
             value: None,

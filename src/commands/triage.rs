@@ -310,7 +310,11 @@ pub fn run(args: Args) -> Result<Outcome> {
             let headers = opened.header.as_ref().unwrap_or(&empty);
             for e in &rows {
                 let row = match (&e.raw, &e.value) {
-                    (Raw::Csv(record), _) => Row::Csv { headers, record },
+                    (Raw::Csv(record), _) => Row::Csv {
+                        headers,
+                        record,
+                        unquoted: None,
+                    },
                     (Raw::Line(line), value) => Row::Json {
                         line,
                         value: value.as_ref(),
