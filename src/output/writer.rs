@@ -121,6 +121,16 @@ impl DelimitedOut {
     }
 }
 
+/// Whether the CSV/TSV fields of a column never need quoting, with `,` or
+/// a tab: a language code and its source are ASCII letters, a score is
+/// digits, `-`, `.` (or `inf`, `NaN`).
+fn never_quoted(kind: ColumnKind) -> bool {
+    matches!(
+        kind,
+        ColumnKind::Lang | ColumnKind::LangSource | ColumnKind::Score(_)
+    )
+}
+
 /// Appends one field to a CSV/TSV row, quoted when it holds the delimiter,
 /// a quote, `\r` or `\n` (its quotes then doubled), else as it is.
 fn push_csv_field(field: &[u8], delimiter: u8, out: &mut Vec<u8>) {
@@ -316,7 +326,11 @@ impl RowWriter {
                     }
                     self.buf.clear();
                     csv_label_value(kind, rulebook, verdict, &mut self.buf);
-                    w.field(self.buf.as_bytes());
+                    if never_quoted(kind) {
+                        w.quoted_field(self.buf.as_bytes());
+                    } else {
+                        w.field(self.buf.as_bytes());
+                    }
                 }
                 w.end_row().context("writing output")?;
             }
@@ -740,6 +754,48 @@ mod tests {
             let other = if delimiter == b',' { b'\t' } else { b',' };
             assert_eq!(write(Some(other)), checked);
         }
+    }
+
+    /// The fields written without a pass for quoting need none.
+    #[test]
+    fn fields_never_quoted_need_no_quoting() {
+        let mut values: Vec<String> = crate::lang::ISO_639_1
+            .iter()
+            .map(|c| c.to_string())
+            .chain(["und", "field", "detected"].map(String::from))
+            .collect();
+        for score in [
+            0.0,
+            1.0,
+            9.0,
+            10.0,
+            -1.0,
+            0.5,
+            -2.25,
+            1e-7,
+            3.0000004,
+            1e15,
+            1e300,
+            -1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+            123456.789,
+        ] {
+            let mut s = String::new();
+            format_score(score, &mut s);
+            values.push(s);
+        }
+        for v in &values {
+            for delimiter in [b',', b'\t'] {
+                let mut field = Vec::new();
+                push_csv_field(v.as_bytes(), delimiter, &mut field);
+                assert_eq!(field, v.as_bytes(), "{v}");
+            }
+        }
+        assert!(never_quoted(ColumnKind::Lang) && never_quoted(ColumnKind::Score(0)));
+        assert!(!never_quoted(ColumnKind::MatchedRules) && !never_quoted(ColumnKind::Reason));
     }
 
     #[test]
