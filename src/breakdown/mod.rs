@@ -640,7 +640,6 @@ any = ["love"]
             pos: Pos::default(),
             raw: Raw::Csv(rec),
             read_problem: None,
-            unquoted: None,
             verdict: rb.classify(&text),
             text,
             value: None,

@@ -266,7 +266,6 @@ pub fn run(args: Args) -> Result<Outcome> {
                     (Raw::Csv(record), _) => Row::Csv {
                         headers: header,
                         record,
-                        unquoted: item.unquoted,
                     },
                     (Raw::Line(line), value) => Row::Json {
                         line,

@@ -96,9 +96,6 @@ struct Span {
     /// Its quotes are known to be well placed (it was split without the
     /// parser, which takes only such records).
     quotes_ok: bool,
-    /// It holds no quote (split without the parser): none of its fields
-    /// holds a quote, a line break or the delimiter.
-    unquoted: bool,
 }
 
 impl DelimitedSource {
@@ -210,7 +207,6 @@ impl DelimitedSource {
             record: self.index,
         };
         item.read_problem = self.record_problem(&span, record, false);
-        item.unquoted = span.unquoted.then_some(self.delimiter);
         item.original.clear();
         if item.read_problem.is_some() {
             item.original.extend_from_slice(trim_terminators(&self.raw));
@@ -268,7 +264,6 @@ impl DelimitedSource {
                 offset: self.record_offset,
                 oversized,
                 quotes_ok: false,
-                unquoted: false,
             };
             if oversized {
                 let span = span(true);
@@ -326,18 +321,9 @@ impl DelimitedSource {
         };
         let line = &rest[..end];
         let body = line.strip_suffix(b"\r").unwrap_or(line);
-        // A quote, or a `\r` (after a quote, searched again).
-        let unquoted = match memchr::memchr2(b'\r', QUOTE, body) {
-            None => true,
-            Some(at) => {
-                if body[at] == b'\r' || memchr::memchr(b'\r', &body[at..]).is_some() {
-                    return Ok(None);
-                }
-                false
-            }
-        };
         if body.is_empty()
             || line.len() + 1 > self.max_record_bytes
+            || memchr::memchr(b'\r', body).is_some()
             || !split_line(body, self.delimiter, record, &mut self.unquoted)
         {
             return Ok(None);
@@ -350,7 +336,6 @@ impl DelimitedSource {
             offset: self.offset,
             oversized: false,
             quotes_ok: true,
-            unquoted,
         };
         self.record_line = span.line;
         self.record_offset = span.offset;
@@ -836,61 +821,6 @@ mod tests {
             let slow = read_with(&text, max, buffer, false);
             prop_assert_eq!(fast, slow);
         }
-    }
-
-    /// Each record's fields and the delimiter it is known to need no
-    /// quoting for ([`Item::unquoted`]).
-    fn unquoted_of(text: &[u8], buffer: usize) -> Vec<(Vec<Vec<u8>>, Option<u8>)> {
-        let reader = std::io::BufReader::with_capacity(buffer, std::io::Cursor::new(text.to_vec()));
-        let mut src = DelimitedSource::from_reader(
-            Box::new(reader),
-            "t".into(),
-            0,
-            b',',
-            &ReadOptions::default(),
-        )
-        .unwrap();
-        let mut out = Vec::new();
-        let mut item = Item::default();
-        while src.read_into(&mut item).unwrap() {
-            let Raw::Csv(r) = &item.raw else { panic!() };
-            out.push((r.iter().map(<[u8]>::to_vec).collect(), item.unquoted));
-        }
-        out
-    }
-
-    proptest! {
-        /// A record said to need no quoting holds no quote, `\r`, `\n` or
-        /// delimiter in any field, whatever the line.
-        #[test]
-        fn records_said_unquoted_need_no_quoting(
-            parts in proptest::collection::vec(
-                proptest::sample::select(vec!["a", "bc", ",", "\"", "\"\"", "\n", "\r", "\r\n", "\u{e9}", " "]),
-                0..40,
-            ),
-            buffer in proptest::sample::select(vec![3usize, 7, 64, 8192]),
-        ) {
-            let mut text = b"h1,h2\n".to_vec();
-            parts.iter().for_each(|p| text.extend_from_slice(p.as_bytes()));
-            for (fields, unquoted) in unquoted_of(&text, buffer) {
-                if let Some(d) = unquoted {
-                    prop_assert_eq!(d, b',');
-                    for f in &fields {
-                        prop_assert!(!f.iter().any(|b| b"\"\r\n,".contains(b)), "{:?}", f);
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn only_records_without_quotes_are_said_unquoted() {
-        // `5,a\rb`: a record ended by `\r` (read by the parser), then `b`.
-        let text =
-            b"id,text\n1,\"a, \"\"b\"\"\"\n2,plain text\n3,\"quoted\"\n4,x\"y\n5,a\rb\n6,\n7,crlf\r\n";
-        let got: Vec<Option<u8>> = unquoted_of(text, 8192).into_iter().map(|r| r.1).collect();
-        let u = Some(b',');
-        assert_eq!(got, [None, u, None, None, None, u, u, u]);
     }
 
     #[test]

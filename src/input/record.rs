@@ -48,10 +48,6 @@ pub struct Item {
     pub raw: Raw,
     /// A problem found while reading (a ragged row), before extraction.
     pub read_problem: Option<Problem>,
-    /// Set by the CSV and TSV reader, to its delimiter, when no field of
-    /// the record holds a quote, `\r`, `\n` or that delimiter: written with
-    /// the same delimiter, no field needs quoting.
-    pub unquoted: Option<u8>,
     /// The record's bytes as read, kept by readers whose `raw` is not the
     /// bytes themselves (CSV) when `read_problem` is set, for the rejects.
     pub original: Vec<u8>,

@@ -46,9 +46,6 @@ pub enum Row<'a> {
     Csv {
         headers: &'a ByteRecord,
         record: &'a ByteRecord,
-        /// The delimiter for which no field of the record needs quoting,
-        /// when the reader knows one ([`crate::input::record::Item::unquoted`]).
-        unquoted: Option<u8>,
     },
     Json {
         /// The line as read, without its line ending.
@@ -288,18 +285,9 @@ impl RowWriter {
         match &mut self.inner {
             Inner::Delimited(w) => {
                 match row {
-                    Row::Csv {
-                        record, unquoted, ..
-                    } => {
-                        if unquoted == Some(w.delimiter) {
-                            // Each field as it is, with no pass over it.
-                            for f in record.iter() {
-                                w.quoted_field(f);
-                            }
-                        } else {
-                            for f in record.iter() {
-                                w.field(f);
-                            }
+                    Row::Csv { record, .. } => {
+                        for f in record.iter() {
+                            w.field(f);
                         }
                     }
                     Row::Json { line, value } => {
@@ -350,9 +338,7 @@ impl RowWriter {
                         self.buf.push_str(body);
                         body.trim_start().len() > 1
                     }
-                    Row::Csv {
-                        headers, record, ..
-                    } => {
+                    Row::Csv { headers, record } => {
                         self.buf.push('{');
                         for (i, (h, v)) in headers.iter().zip(record.iter()).enumerate() {
                             if i > 0 {
@@ -656,7 +642,6 @@ mod tests {
             let row = Row::Csv {
                 headers: &headers,
                 record: &record,
-                unquoted: None,
             };
             w.write(row, &rb, if i % 3 == 0 { &yes } else { &no })
                 .unwrap();
@@ -716,7 +701,6 @@ mod tests {
                     Row::Csv {
                         headers: &headers,
                         record: &record,
-                        unquoted: None,
                     },
                     &rb,
                     v,
@@ -750,56 +734,6 @@ mod tests {
             }
         }
         std::fs::remove_dir_all(&dir).ok();
-    }
-
-    /// Rows are quoted as the `csv` crate writes them by default.
-    /// A record whose fields need no quoting is written as the fields
-    /// checked one by one are, and only with the delimiter it was read with.
-    #[test]
-    fn records_known_unquoted_are_written_as_checked_ones() {
-        let rb = crate::engine::from_str(
-            "t",
-            "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='s'\nmode='one'\nfallback='none'\n[[set.label]]\nid='x'\n[[set.label.rule]]\nid='r'\nany=['x']\n",
-        )
-        .unwrap();
-        let headers = ByteRecord::from(vec!["id", "text"]);
-        let records = [
-            vec!["1", "plain text"],
-            vec!["2", ""],
-            vec!["3", "tab\there"],
-            vec!["4", "semi;colon x"],
-        ];
-        for (format, delimiter) in [(OutputFormat::Csv, b','), (OutputFormat::Tsv, b'\t')] {
-            let dir =
-                std::env::temp_dir().join(format!("postclass-unquoted-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let write = |unquoted: Option<u8>| {
-                let path = dir.join(format!("out-{}", unquoted.unwrap_or(0)));
-                let sink = Sink::File(super::super::AtomicFile::create(&path).unwrap());
-                let columns = LabelColumns::new(&rb, "");
-                let mut w = RowWriter::new(sink, format, columns, Some(&headers), &[]).unwrap();
-                for r in &records {
-                    let record = ByteRecord::from(r.clone());
-                    // Said unquoted only when it is so for that delimiter.
-                    let safe = !r
-                        .iter()
-                        .any(|f| f.bytes().any(|b| b == unquoted.unwrap_or(0)));
-                    let row = Row::Csv {
-                        headers: &headers,
-                        record: &record,
-                        unquoted: unquoted.filter(|_| safe),
-                    };
-                    w.write(row, &rb, &rb.classify(r[1])).unwrap();
-                }
-                w.finish().unwrap();
-                std::fs::read(&path).unwrap()
-            };
-            let checked = write(None);
-            assert_eq!(write(Some(delimiter)), checked);
-            // Known unquoted for another delimiter: checked all the same.
-            let other = if delimiter == b',' { b'\t' } else { b',' };
-            assert_eq!(write(Some(other)), checked);
-        }
     }
 
     /// The fields written without a pass for quoting need none.
@@ -844,6 +778,7 @@ mod tests {
         assert!(!never_quoted(ColumnKind::MatchedRules) && !never_quoted(ColumnKind::Reason));
     }
 
+    /// Rows are quoted as the `csv` crate writes them by default.
     #[test]
     fn fields_are_quoted_as_the_csv_crate_does() {
         let fields: [&[u8]; 14] = [
