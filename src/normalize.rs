@@ -171,13 +171,30 @@ impl Normalizer {
 /// Whether `bytes` are ASCII whose only white space is single spaces
 /// between other characters: text that normalising leaves as it is, but
 /// for its capitals.
+///
+/// One pass of comparisons over each byte and the next, which the compiler
+/// vectorises: cheaper than the searches it replaces (`is_ascii`, two
+/// `memchr`s and a `memmem` for two spaces, whose searcher is built anew for
+/// every text), and each text is only a few hundred bytes.
 fn is_plain_ascii(bytes: &[u8]) -> bool {
-    bytes.is_ascii()
-        && bytes.first() != Some(&b' ')
-        && bytes.last() != Some(&b' ')
-        && memchr::memchr3(b'\n', b'\r', b'\t', bytes).is_none()
-        && memchr::memchr2(0x0b, 0x0c, bytes).is_none()
-        && memchr::memmem::find(bytes, b"  ").is_none()
+    let Some((&last, init)) = bytes.split_last() else {
+        return true;
+    };
+    if bytes[0] == b' ' || !is_plain_byte(last) || last == b' ' {
+        return false;
+    }
+    !init
+        .iter()
+        .zip(&bytes[1..])
+        .fold(false, |bad, (&b, &next)| {
+            bad | !is_plain_byte(b) | ((b == b' ') & (next == b' '))
+        })
+}
+
+/// An ASCII byte that is no white space but a space.
+#[inline]
+fn is_plain_byte(b: u8) -> bool {
+    (b < 0x80) & (b.wrapping_sub(b'\t') > b'\r' - b'\t')
 }
 
 /// White space as [`char::is_whitespace`] has it, for an ASCII byte.
@@ -323,6 +340,7 @@ pub fn is_word_char(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Just;
 
     fn n(s: &str) -> String {
         Normalizer::default().normalize(s)
@@ -437,6 +455,53 @@ mod tests {
             norm.normalize_into(&t, &mut a);
             norm.normalize_with_offsets(&t, &mut b, &mut offs);
             proptest::prop_assert_eq!(a, b);
+        }
+    }
+
+    /// The searches the one pass of [`is_plain_ascii`] replaced.
+    fn plain_by_searches(bytes: &[u8]) -> bool {
+        bytes.is_ascii()
+            && bytes.first() != Some(&b' ')
+            && bytes.last() != Some(&b' ')
+            && memchr::memchr3(b'\n', b'\r', b'\t', bytes).is_none()
+            && memchr::memchr2(0x0b, 0x0c, bytes).is_none()
+            && memchr::memmem::find(bytes, b"  ").is_none()
+    }
+
+    #[test]
+    fn plain_ascii_is_told_as_by_searches_on_every_short_text() {
+        // Every text of up to five bytes over an alphabet with each kind of
+        // byte: letters, a space, the other white space, a control byte
+        // that is no white space, the highest ASCII byte and bytes above.
+        let alphabet = b"aZ \t\n\x0b\x0c\r\x1f\x7f\x80\xc3\xff";
+        let mut text = Vec::new();
+        for len in 0..=5u32 {
+            for mut k in 0..alphabet.len().pow(len) {
+                text.clear();
+                for _ in 0..len {
+                    text.push(alphabet[k % alphabet.len()]);
+                    k /= alphabet.len();
+                }
+                assert_eq!(is_plain_ascii(&text), plain_by_searches(&text), "{text:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Long texts too: the pass is vectorised in blocks, whose ends fall
+        /// anywhere in the text.
+        #[test]
+        fn plain_ascii_is_told_as_by_searches(
+            text in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::prop_oneof![Just(b'a'), Just(b'Q'), Just(b'.'), Just(b'@')],
+                    2 => Just(b' '),
+                    1 => proptest::prelude::any::<u8>(),
+                ],
+                0..300,
+            ),
+        ) {
+            proptest::prop_assert_eq!(is_plain_ascii(&text), plain_by_searches(&text));
         }
     }
 

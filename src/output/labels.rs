@@ -129,6 +129,12 @@ pub fn primary_label<'a>(
 /// Writes a score without float noise: `2`, `1.5`, `0.3`.
 pub fn format_score(score: f64, out: &mut String) {
     use std::fmt::Write;
+    // The score of most rows, the fallback's (-0.0 too, which rounding
+    // would also write as 0).
+    if score == 0.0 {
+        out.push('0');
+        return;
+    }
     let rounded = (score * 1e6).round() / 1e6;
     // The score of most rows: 0 (the fallback) or a few whole points.
     if (0.0..10.0).contains(&rounded) && rounded == rounded.trunc() {
@@ -150,6 +156,40 @@ mod tests {
         let mut s = String::new();
         format_score(x, &mut s);
         s
+    }
+
+    /// What [`format_score`] wrote before 0 was written at once.
+    fn by_rounding(score: f64) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let rounded = (score * 1e6).round() / 1e6;
+        if (0.0..10.0).contains(&rounded) && rounded == rounded.trunc() {
+            out.push(char::from(b'0' + rounded as u8));
+        } else if rounded == rounded.trunc() && rounded.abs() < 1e15 {
+            let _ = write!(out, "{}", rounded as i64);
+        } else {
+            let _ = write!(out, "{rounded}");
+        }
+        out
+    }
+
+    #[test]
+    fn zero_is_written_as_rounding_writes_it() {
+        let mut scores = vec![
+            0.0,
+            -0.0,
+            1e-300,
+            -1e-300,
+            4e-7,
+            -4e-7,
+            6e-7,
+            f64::MIN_POSITIVE,
+        ];
+        scores.extend((-2000..2000).map(|i| f64::from(i) * 0.001 + 1e-9));
+        scores.extend((-50..50).map(|i| f64::from(i) * 0.5));
+        for x in scores {
+            assert_eq!(fmt(x), by_rounding(x), "{x:e}");
+        }
     }
 
     #[test]

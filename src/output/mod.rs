@@ -15,6 +15,10 @@ use anyhow::{bail, Context, Result};
 pub use labels::LabelColumns;
 pub use writer::{OutputFormat, Row, RowWriter};
 
+/// The buffer of a [`Sink`], in bytes. A write of at least this much goes
+/// straight through it, without a copy into the buffer.
+pub(crate) const SINK_BUFFER: usize = 128 * 1024;
+
 /// Where output goes: standard output, or a file that only appears (or is
 /// replaced) once everything was written.
 pub enum Sink {
@@ -28,7 +32,7 @@ impl Sink {
         match path {
             Some(p) if p.as_os_str() != "-" => Ok(Sink::File(AtomicFile::create(p)?)),
             _ => Ok(Sink::Stdout(BufWriter::with_capacity(
-                128 * 1024,
+                SINK_BUFFER,
                 io::stdout(),
             ))),
         }
@@ -98,7 +102,7 @@ impl AtomicFile {
                 return Ok(AtomicFile {
                     target: target.to_path_buf(),
                     temp: None,
-                    writer: BufWriter::with_capacity(128 * 1024, file),
+                    writer: BufWriter::with_capacity(SINK_BUFFER, file),
                     committed: false,
                 });
             }
@@ -128,7 +132,7 @@ impl AtomicFile {
         Ok(AtomicFile {
             target: resolved,
             temp: Some(temp),
-            writer: BufWriter::with_capacity(128 * 1024, file),
+            writer: BufWriter::with_capacity(SINK_BUFFER, file),
             committed: false,
         })
     }
