@@ -274,6 +274,59 @@ fn eval_gold(gold: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The fixture's gold posts as JSON lines, with the split of
+/// `split_gold` as a field (rows 3 and 5 held out), so that neighbouring
+/// records differ in it.
+fn split_gold_jsonl(dir: &Path) -> PathBuf {
+    let mut reader = csv::Reader::from_path(fixture("gold.csv")).unwrap();
+    let mut out = String::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.unwrap();
+        let split = if i == 2 || i == 4 { "holdout" } else { "tune" };
+        let record = serde_json::json!({
+            "text": &row[0], "mood": &row[1], "topics": &row[2], "split": split,
+        });
+        out.push_str(&format!("{record}\n"));
+    }
+    let path = dir.join("gold-split.jsonl");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn where_selects_json_records_by_their_own_fields() {
+    let dir =
+        std::env::temp_dir().join(format!("postclass-eval-where-json-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gold = split_gold_jsonl(&dir);
+    let report = |extra: &[&str]| {
+        let o = eval_gold(&gold, &[&["--format", "json"], extra].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    assert_eq!(report(&[])["posts"], 6);
+    assert_eq!(report(&["--where", "split=tune"])["posts"], 4);
+    let held = report(&["--where", "split=holdout"]);
+    assert_eq!(held["posts"], 2);
+    // The same two posts as the CSV file's: one right, one wrong.
+    close(&held["sets"][0]["accuracy"], 0.5);
+    assert_eq!(report(&["--where", "split!=holdout"])["posts"], 4);
+
+    // A line that is not an object is an input error that names its place,
+    // filtered or not.
+    let bad = dir.join("bad.jsonl");
+    let text = std::fs::read_to_string(&gold).unwrap();
+    std::fs::write(&bad, text.replacen('\n', "\n[1, 2]\n", 1)).unwrap();
+    let o = eval_gold(&bad, &["--where", "split=tune"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.jsonl:2") && err.contains("expected a JSON object"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn where_selects_the_rows_to_measure() {
     let dir = std::env::temp_dir().join(format!("postclass-eval-where-{}", std::process::id()));

@@ -10,9 +10,26 @@ use serde_json::Value;
 use crate::engine::Rulebook;
 use crate::eval::GoldPost;
 use crate::input::fields::{self, JsonPath};
+use crate::input::record::json_kind;
 use crate::input::{open, Input, InputFormat, RecordError};
 use crate::pipeline::{Item, Problem, Raw, RecordSource};
 use crate::rulebook::Mode;
+
+/// The JSON object of one record, or why the line is not one.
+fn json_object(line: &[u8]) -> Result<Value, Problem> {
+    let value: Value = serde_json::from_slice(line).map_err(|e| Problem {
+        field: None,
+        reason: format!("invalid JSON: {e}"),
+    })?;
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(Problem {
+            field: None,
+            reason: format!("expected a JSON object, found {}", json_kind(&value)),
+        })
+    }
+}
 
 /// The options that say where the labelled posts are.
 #[derive(Debug, Clone, clap::Args)]
@@ -251,6 +268,16 @@ pub fn read_gold(args: &GoldArgs, rulebook: &Rulebook) -> Result<Gold> {
     let mut item = Item::default();
     while sources.next_into(&mut item)? {
         if !conditions.is_empty() {
+            // A JSON record is parsed when its text is read, after the
+            // filter; the filter needs this record's value first (the
+            // item still holds the last record's).
+            if let Raw::Line(line) = &item.raw {
+                let parsed = match item.read_problem.take() {
+                    Some(p) => Err(p),
+                    None => json_object(line),
+                };
+                item.value = Some(parsed.map_err(|p| RecordError::at(&name, item.pos, p))?);
+            }
             let values: Vec<Option<String>> = match (&item.raw, &item.value, &where_columns) {
                 (Raw::Csv(record), _, Some(cols)) => cols
                     .iter()
