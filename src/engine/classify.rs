@@ -80,7 +80,8 @@ impl Rulebook {
         self.find_phrases(scratch);
         let needs = self.gather_candidates(scratch);
         self.compute(text, needs, scratch);
-        // Only candidates can fire; every other rule lacks a phrase it needs.
+        // Only candidates can fire; every other rule lacks a phrase it needs
+        // or has one of its `none` list.
         verdict.fired.clear();
         let mut later = Later {
             m,
@@ -92,9 +93,6 @@ impl Rulebook {
             let r = r as usize;
             let rule = &self.rules[r];
             if self.lang_scoped && !rule.lang.is_empty() && !rule.lang.contains(&lang.lang) {
-                continue;
-            }
-            if scratch.is_vetoed(r as u32) {
                 continue;
             }
             if m.on_trigger[r] || fires(&rule.cond, m.checks[r], scratch, &mut later) {
@@ -255,6 +253,98 @@ mod tests {
         assert_eq!(fired("I love it, donte"), ["a", "b", "c"]);
         assert_eq!(fired("never"), ["b"]);
         assert_eq!(fired("love it"), ["a", "b", "c"]);
+    }
+
+    /// The rules that fire, found by checking every rule of `r` on `text`
+    /// in full (every condition, its `none` list phrase by phrase), without
+    /// candidates: what [`Rulebook::classify_as`] must find, for a post of
+    /// unknown language.
+    fn fired_by_checking_every_rule(r: &Rulebook, text: &str) -> Vec<usize> {
+        use crate::engine::compile::{Checks, Needs};
+        use crate::engine::matching::fires;
+        let m = &r.matcher;
+        let mut s = Scratch::default();
+        r.normalizer.normalize_into(text, &mut s.normalized);
+        s.next_post(m.patterns.len(), r.rules.len());
+        s.regexes.next_post(m, s.post);
+        r.find_phrases(&mut s);
+        let every = Needs {
+            mention_count: true,
+            hashtag_count: true,
+            caps: true,
+            runs: true,
+        };
+        r.compute(text, every, &mut s);
+        let mut later = Later {
+            m,
+            regexes: std::mem::take(&mut s.regexes),
+            words: std::mem::take(&mut s.words),
+        };
+        later.words.ready = false;
+        (0..r.rules.len())
+            .filter(|&i| {
+                let rule = &r.rules[i];
+                let c = &rule.cond;
+                (rule.lang.is_empty() || rule.lang.contains(&Lang::UND))
+                    && !c.none.iter().any(|&p| s.is_present(p))
+                    && fires(c, Checks::of(c), &s, &mut later)
+            })
+            .collect()
+    }
+
+    /// Rules ruled out by their `none` list are no candidates, and a regex
+    /// whose rules are all candidates or ruled out is not tried for them:
+    /// the same rules fire as when every rule is checked in full.
+    #[test]
+    fn rules_ruled_out_are_no_candidates() {
+        let r = book(
+            "[[set.label]]\nid = \"x\"\n\
+             [[set.label.rule]]\nid = \"a\"\nregex = ['\\bwait\\w*']\nnone = [\"never\"]\n\
+             [[set.label.rule]]\nid = \"b\"\nregex = ['\\bwait\\w*']\nweight = 0.5\n\
+             [[set.label.rule]]\nid = \"c\"\nregex = ['\\d+ hours']\nnone = [\"never\", \"wait\"]\nweight = 0.25\n\
+             [[set.label.rule]]\nid = \"d\"\nany = [\"late\"]\nnone = [\"never\"]\nweight = 0.125\n",
+        );
+        let mut scratch = Scratch::default();
+        let mut fired = |text: &str| -> Vec<&str> {
+            let mut v = Verdict::default();
+            r.classify_as(text, PostLang::default(), &mut scratch, &mut v);
+            assert_eq!(v.fired, fired_by_checking_every_rule(&r, text), "{text:?}");
+            v.fired.iter().map(|&i| r.rules[i].id.as_str()).collect()
+        };
+        assert_eq!(fired("waited 3 hours, late"), ["a", "b", "c", "d"]);
+        assert_eq!(fired("never waited 3 hours, late"), ["b"]);
+        assert_eq!(fired("wait 3 hours"), ["a", "b"]);
+        assert_eq!(fired("never 3 hours"), Vec::<&str>::new());
+        assert_eq!(fired("3 hours"), ["c"]);
+        assert_eq!(fired("waited 3 hours, late"), ["a", "b", "c", "d"]);
+    }
+
+    /// On the default rulebook's examples and test cases, the rules that
+    /// fire are those a full check of every rule finds.
+    #[test]
+    fn candidates_fire_as_a_check_of_every_rule() {
+        let r = crate::engine::default_rulebook();
+        let mut texts: Vec<String> = r
+            .sets
+            .iter()
+            .flat_map(|s| &s.labels)
+            .flat_map(|l| l.examples.iter().chain(&l.counter_examples))
+            .cloned()
+            .collect();
+        for case in [
+            include_str!("../../tests/cases/default.csv"),
+            include_str!("../../tests/cases/french.csv"),
+        ] {
+            texts.extend(case.lines().map(str::to_string));
+        }
+        let (mut scratch, mut v) = (Scratch::default(), Verdict::default());
+        let mut fired = 0;
+        for text in &texts {
+            r.classify_as(text, PostLang::default(), &mut scratch, &mut v);
+            assert_eq!(v.fired, fired_by_checking_every_rule(&r, text), "{text:?}");
+            fired += v.fired.len();
+        }
+        assert!(fired > 500, "only {fired} rules fired");
     }
 
     #[test]

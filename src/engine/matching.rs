@@ -29,7 +29,7 @@ pub struct Scratch {
     /// The patterns found in the current post.
     pub(super) present: Present,
     /// One bit per rule: made a candidate for the current post (listed in
-    /// rule order from the set bits, with no sort).
+    /// rule order from the set bits, with no sort, but those `vetoed`).
     pub(super) candidate: Vec<u64>,
     /// One bit per rule: one of the phrases of its `none` list is in the
     /// current post, so it cannot fire.
@@ -63,19 +63,16 @@ impl Scratch {
     }
 
     #[inline]
-    pub(super) fn is_candidate(&self, rule: u32) -> bool {
-        self.candidate[rule as usize / 64] & (1 << (rule % 64)) != 0
-    }
-
-    #[inline]
     pub(super) fn make_candidate(&mut self, rule: u32) {
         self.candidate[rule as usize / 64] |= 1 << (rule % 64);
     }
 
-    /// Whether a phrase of the rule's `none` list is in the current post.
+    /// Whether the rule is a candidate, or ruled out by its `none` list:
+    /// nothing found later in the post changes whether it can fire.
     #[inline]
-    pub(super) fn is_vetoed(&self, rule: u32) -> bool {
-        self.vetoed[rule as usize / 64] & (1 << (rule % 64)) != 0
+    pub(super) fn is_settled(&self, rule: u32) -> bool {
+        let w = rule as usize / 64;
+        (self.candidate[w] | self.vetoed[w]) & (1 << (rule % 64)) != 0
     }
 
     #[inline]
@@ -410,7 +407,9 @@ impl Rulebook {
         let found = std::mem::take(&mut cache.found);
         for &i in found.iter().chain(&m.unfiltered_triggers) {
             let rules = &m.regex_rules[i as usize];
-            if rules.iter().all(|&r| s.is_candidate(r)) || !cache.is_match(m, i, &s.normalized) {
+            // Not tried when each of its rules is a candidate already or
+            // ruled out by its `none` list.
+            if rules.iter().all(|&r| s.is_settled(r)) || !cache.is_match(m, i, &s.normalized) {
                 continue;
             }
             for &r in rules {
@@ -419,11 +418,11 @@ impl Rulebook {
         }
         cache.found = found;
         s.regexes = cache;
-        // The set bits, in rule order.
+        // The set bits, in rule order, but the rules ruled out.
         s.candidates.clear();
         let mut needs = Needs::default();
-        for (w, &bits) in s.candidate.iter().enumerate() {
-            let mut bits = bits;
+        for (w, (&bits, &vetoed)) in s.candidate.iter().zip(&s.vetoed).enumerate() {
+            let mut bits = bits & !vetoed;
             while bits != 0 {
                 let r = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
@@ -460,7 +459,7 @@ impl Rulebook {
 }
 
 /// Whether every condition of a candidate rule holds but its `none` list
-/// (see [`Scratch::is_vetoed`]); `checks` says which it has.
+/// (a rule it rules out is no candidate); `checks` says which it has.
 pub(super) fn fires(c: &Conditions, checks: Checks, s: &Scratch, later: &mut Later) -> bool {
     let present = |p: &u32| s.is_present(*p);
     if checks.has(Checks::ANY) && !c.any.iter().any(present) {
