@@ -4,7 +4,7 @@
 
 use super::compile::Rulebook;
 use super::decision::Verdict;
-use super::matching::{fires, Later, Scratch};
+use super::matching::{fires, Scratch};
 use crate::lang::{self, Lang, LangSource, PostLang};
 
 impl Rulebook {
@@ -83,24 +83,17 @@ impl Rulebook {
         // Only candidates can fire; every other rule lacks a phrase it needs
         // or has one of its `none` list.
         verdict.fired.clear();
-        let mut later = Later {
-            m,
-            regexes: std::mem::take(&mut scratch.regexes),
-            words: std::mem::take(&mut scratch.words),
-        };
-        later.words.ready = false;
-        for &r in &scratch.candidates {
+        let (candidates, found, mut later) = scratch.for_checks(m);
+        for &r in candidates {
             let r = r as usize;
             let rule = &self.rules[r];
             if self.lang_scoped && !rule.lang.is_empty() && !rule.lang.contains(&lang.lang) {
                 continue;
             }
-            if m.on_trigger[r] || fires(&rule.cond, m.checks[r], scratch, &mut later) {
+            if m.on_trigger[r] || fires(&rule.cond, m.checks[r], &found, &mut later) {
                 verdict.fired.push(r);
             }
         }
-        scratch.regexes = later.regexes;
-        scratch.words = later.words;
         self.decide(verdict, scratch);
     }
 
@@ -275,19 +268,14 @@ mod tests {
             runs: true,
         };
         r.compute(text, every, &mut s);
-        let mut later = Later {
-            m,
-            regexes: std::mem::take(&mut s.regexes),
-            words: std::mem::take(&mut s.words),
-        };
-        later.words.ready = false;
+        let (_, found, mut later) = s.for_checks(m);
         (0..r.rules.len())
             .filter(|&i| {
                 let rule = &r.rules[i];
                 let c = &rule.cond;
                 (rule.lang.is_empty() || rule.lang.contains(&Lang::UND))
-                    && !c.none.iter().any(|&p| s.is_present(p))
-                    && fires(c, Checks::of(c), &s, &mut later)
+                    && !c.none.iter().any(|&p| found.present.contains(p))
+                    && fires(c, Checks::of(c), &found, &mut later)
             })
             .collect()
     }
@@ -317,6 +305,34 @@ mod tests {
         assert_eq!(fired("never 3 hours"), Vec::<&str>::new());
         assert_eq!(fired("3 hours"), ["c"]);
         assert_eq!(fired("waited 3 hours, late"), ["a", "b", "c", "d"]);
+    }
+
+    /// Rules made of regexes alone, from a regex the phrase search found a
+    /// literal of and from one without literals (tried on every post), over
+    /// posts in turn with one scratch: the rules that fire are those a full
+    /// check of every rule finds.
+    #[test]
+    fn regex_rules_fire_from_literals_and_without() {
+        let r = book(
+            "[[set.label]]\nid = \"x\"\n\
+             [[set.label.rule]]\nid = \"lit\"\nregex = ['\\bdelay\\w*']\n\
+             [[set.label.rule]]\nid = \"bare\"\nregex = ['^.{1,3}$']\nweight = 0.5\n\
+             [[set.label.rule]]\nid = \"both\"\nregex = ['\\bdelay\\w*', '^.{1,3}$']\nweight = 0.25\n",
+        );
+        let mut scratch = Scratch::default();
+        let mut fired = |text: &str| -> Vec<&str> {
+            let mut v = Verdict::default();
+            r.classify_as(text, PostLang::default(), &mut scratch, &mut v);
+            assert_eq!(v.fired, fired_by_checking_every_rule(&r, text), "{text:?}");
+            v.fired.iter().map(|&i| r.rules[i].id.as_str()).collect()
+        };
+        for _ in 0..2 {
+            assert_eq!(fired("delayed again"), ["lit", "both"]);
+            assert_eq!(fired("ok"), ["bare", "both"]);
+            assert_eq!(fired("abcd"), Vec::<&str>::new());
+            assert_eq!(fired("delay"), ["lit", "both"]);
+            assert_eq!(fired(""), Vec::<&str>::new());
+        }
     }
 
     /// On the default rulebook's examples and test cases, the rules that
