@@ -4,7 +4,7 @@
 
 use super::compile::Rulebook;
 use super::decision::Verdict;
-use super::matching::{fires, Later, Scratch};
+use super::matching::{fires, Scratch};
 use crate::lang::{self, Lang, LangSource, PostLang};
 
 impl Rulebook {
@@ -80,29 +80,20 @@ impl Rulebook {
         self.find_phrases(scratch);
         let needs = self.gather_candidates(scratch);
         self.compute(text, needs, scratch);
-        // Only candidates can fire; every other rule lacks a phrase it needs.
+        // Only candidates can fire; every other rule lacks a phrase it needs
+        // or has one of its `none` list.
         verdict.fired.clear();
-        let mut later = Later {
-            m,
-            regexes: std::mem::take(&mut scratch.regexes),
-            words: std::mem::take(&mut scratch.words),
-        };
-        later.words.ready = false;
-        for &r in &scratch.candidates {
+        let (candidates, found, mut later) = scratch.for_checks(m);
+        for &r in candidates {
             let r = r as usize;
             let rule = &self.rules[r];
             if self.lang_scoped && !rule.lang.is_empty() && !rule.lang.contains(&lang.lang) {
                 continue;
             }
-            if scratch.is_vetoed(r as u32) {
-                continue;
-            }
-            if m.on_trigger[r] || fires(&rule.cond, m.checks[r], scratch, &mut later) {
+            if m.on_trigger[r] || fires(&rule.cond, m.checks[r], &found, &mut later) {
                 verdict.fired.push(r);
             }
         }
-        scratch.regexes = later.regexes;
-        scratch.words = later.words;
         self.decide(verdict, scratch);
     }
 
@@ -255,6 +246,121 @@ mod tests {
         assert_eq!(fired("I love it, donte"), ["a", "b", "c"]);
         assert_eq!(fired("never"), ["b"]);
         assert_eq!(fired("love it"), ["a", "b", "c"]);
+    }
+
+    /// The rules that fire, found by checking every rule of `r` on `text`
+    /// in full (every condition, its `none` list phrase by phrase), without
+    /// candidates: what [`Rulebook::classify_as`] must find, for a post of
+    /// unknown language.
+    fn fired_by_checking_every_rule(r: &Rulebook, text: &str) -> Vec<usize> {
+        use crate::engine::compile::{Checks, Needs};
+        use crate::engine::matching::fires;
+        let m = &r.matcher;
+        let mut s = Scratch::default();
+        r.normalizer.normalize_into(text, &mut s.normalized);
+        s.next_post(m.patterns.len(), r.rules.len());
+        s.regexes.next_post(m, s.post);
+        r.find_phrases(&mut s);
+        let every = Needs {
+            mention_count: true,
+            hashtag_count: true,
+            caps: true,
+            runs: true,
+        };
+        r.compute(text, every, &mut s);
+        let (_, found, mut later) = s.for_checks(m);
+        (0..r.rules.len())
+            .filter(|&i| {
+                let rule = &r.rules[i];
+                let c = &rule.cond;
+                (rule.lang.is_empty() || rule.lang.contains(&Lang::UND))
+                    && !c.none.iter().any(|&p| found.present.contains(p))
+                    && fires(c, Checks::of(c), &found, &mut later)
+            })
+            .collect()
+    }
+
+    /// Rules ruled out by their `none` list are no candidates, and a regex
+    /// whose rules are all candidates or ruled out is not tried for them:
+    /// the same rules fire as when every rule is checked in full.
+    #[test]
+    fn rules_ruled_out_are_no_candidates() {
+        let r = book(
+            "[[set.label]]\nid = \"x\"\n\
+             [[set.label.rule]]\nid = \"a\"\nregex = ['\\bwait\\w*']\nnone = [\"never\"]\n\
+             [[set.label.rule]]\nid = \"b\"\nregex = ['\\bwait\\w*']\nweight = 0.5\n\
+             [[set.label.rule]]\nid = \"c\"\nregex = ['\\d+ hours']\nnone = [\"never\", \"wait\"]\nweight = 0.25\n\
+             [[set.label.rule]]\nid = \"d\"\nany = [\"late\"]\nnone = [\"never\"]\nweight = 0.125\n",
+        );
+        let mut scratch = Scratch::default();
+        let mut fired = |text: &str| -> Vec<&str> {
+            let mut v = Verdict::default();
+            r.classify_as(text, PostLang::default(), &mut scratch, &mut v);
+            assert_eq!(v.fired, fired_by_checking_every_rule(&r, text), "{text:?}");
+            v.fired.iter().map(|&i| r.rules[i].id.as_str()).collect()
+        };
+        assert_eq!(fired("waited 3 hours, late"), ["a", "b", "c", "d"]);
+        assert_eq!(fired("never waited 3 hours, late"), ["b"]);
+        assert_eq!(fired("wait 3 hours"), ["a", "b"]);
+        assert_eq!(fired("never 3 hours"), Vec::<&str>::new());
+        assert_eq!(fired("3 hours"), ["c"]);
+        assert_eq!(fired("waited 3 hours, late"), ["a", "b", "c", "d"]);
+    }
+
+    /// Rules made of regexes alone, from a regex the phrase search found a
+    /// literal of and from one without literals (tried on every post), over
+    /// posts in turn with one scratch: the rules that fire are those a full
+    /// check of every rule finds.
+    #[test]
+    fn regex_rules_fire_from_literals_and_without() {
+        let r = book(
+            "[[set.label]]\nid = \"x\"\n\
+             [[set.label.rule]]\nid = \"lit\"\nregex = ['\\bdelay\\w*']\n\
+             [[set.label.rule]]\nid = \"bare\"\nregex = ['^.{1,3}$']\nweight = 0.5\n\
+             [[set.label.rule]]\nid = \"both\"\nregex = ['\\bdelay\\w*', '^.{1,3}$']\nweight = 0.25\n",
+        );
+        let mut scratch = Scratch::default();
+        let mut fired = |text: &str| -> Vec<&str> {
+            let mut v = Verdict::default();
+            r.classify_as(text, PostLang::default(), &mut scratch, &mut v);
+            assert_eq!(v.fired, fired_by_checking_every_rule(&r, text), "{text:?}");
+            v.fired.iter().map(|&i| r.rules[i].id.as_str()).collect()
+        };
+        for _ in 0..2 {
+            assert_eq!(fired("delayed again"), ["lit", "both"]);
+            assert_eq!(fired("ok"), ["bare", "both"]);
+            assert_eq!(fired("abcd"), Vec::<&str>::new());
+            assert_eq!(fired("delay"), ["lit", "both"]);
+            assert_eq!(fired(""), Vec::<&str>::new());
+        }
+    }
+
+    /// On the default rulebook's examples and test cases, the rules that
+    /// fire are those a full check of every rule finds.
+    #[test]
+    fn candidates_fire_as_a_check_of_every_rule() {
+        let r = crate::engine::default_rulebook();
+        let mut texts: Vec<String> = r
+            .sets
+            .iter()
+            .flat_map(|s| &s.labels)
+            .flat_map(|l| l.examples.iter().chain(&l.counter_examples))
+            .cloned()
+            .collect();
+        for case in [
+            include_str!("../../tests/cases/default.csv"),
+            include_str!("../../tests/cases/french.csv"),
+        ] {
+            texts.extend(case.lines().map(str::to_string));
+        }
+        let (mut scratch, mut v) = (Scratch::default(), Verdict::default());
+        let mut fired = 0;
+        for text in &texts {
+            r.classify_as(text, PostLang::default(), &mut scratch, &mut v);
+            assert_eq!(v.fired, fired_by_checking_every_rule(&r, text), "{text:?}");
+            fired += v.fired.len();
+        }
+        assert!(fired > 500, "only {fired} rules fired");
     }
 
     #[test]

@@ -279,7 +279,7 @@ impl Checks {
     pub const SIGNALS: u16 = 1 << 7;
     pub const NEAR: u16 = 1 << 8;
 
-    fn of(c: &Conditions) -> Checks {
+    pub(super) fn of(c: &Conditions) -> Checks {
         let bit = |set: bool, b: u16| if set { b } else { 0 };
         Checks(
             bit(!c.any.is_empty(), Self::ANY)

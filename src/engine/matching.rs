@@ -29,7 +29,7 @@ pub struct Scratch {
     /// The patterns found in the current post.
     pub(super) present: Present,
     /// One bit per rule: made a candidate for the current post (listed in
-    /// rule order from the set bits, with no sort).
+    /// rule order from the set bits, with no sort, but those `vetoed`).
     pub(super) candidate: Vec<u64>,
     /// One bit per rule: one of the phrases of its `none` list is in the
     /// current post, so it cannot fire.
@@ -63,24 +63,8 @@ impl Scratch {
     }
 
     #[inline]
-    pub(super) fn is_candidate(&self, rule: u32) -> bool {
-        self.candidate[rule as usize / 64] & (1 << (rule % 64)) != 0
-    }
-
-    #[inline]
     pub(super) fn make_candidate(&mut self, rule: u32) {
         self.candidate[rule as usize / 64] |= 1 << (rule % 64);
-    }
-
-    /// Whether a phrase of the rule's `none` list is in the current post.
-    #[inline]
-    pub(super) fn is_vetoed(&self, rule: u32) -> bool {
-        self.vetoed[rule as usize / 64] & (1 << (rule % 64)) != 0
-    }
-
-    #[inline]
-    pub(super) fn is_present(&self, pattern: u32) -> bool {
-        self.present.contains(pattern)
     }
 }
 
@@ -309,11 +293,50 @@ impl WordStarts {
 }
 
 /// What a rule check computes only when a rule asks: regex matches and
-/// word positions. Kept apart from the [`Scratch`] the check reads.
+/// word positions. Borrowed apart from the parts of the [`Scratch`] the
+/// check reads ([`Found`]), not moved out of it and back for each post.
 pub(super) struct Later<'a> {
     pub(super) m: &'a Matcher,
-    pub(super) regexes: RegexCache,
-    pub(super) words: WordStarts,
+    pub(super) regexes: &'a mut RegexCache,
+    pub(super) words: &'a mut WordStarts,
+}
+
+/// What a rule check reads of the current post.
+pub(super) struct Found<'a> {
+    pub(super) present: &'a Present,
+    pub(super) hits: &'a [Hit],
+    pub(super) normalized: &'a str,
+    pub(super) signals: &'a Signals,
+}
+
+impl Found<'_> {
+    #[inline]
+    fn is_present(&self, pattern: u32) -> bool {
+        self.present.contains(pattern)
+    }
+}
+
+impl Scratch {
+    /// The candidate rules, what their checks read and what they compute on
+    /// need, borrowed apart. The word starts are not yet found.
+    pub(super) fn for_checks<'a>(
+        &'a mut self,
+        m: &'a Matcher,
+    ) -> (&'a [u32], Found<'a>, Later<'a>) {
+        self.words.ready = false;
+        let found = Found {
+            present: &self.present,
+            hits: &self.hits,
+            normalized: &self.normalized,
+            signals: &self.signals,
+        };
+        let later = Later {
+            m,
+            regexes: &mut self.regexes,
+            words: &mut self.words,
+        };
+        (&self.candidates, found, later)
+    }
 }
 
 impl Rulebook {
@@ -406,24 +429,34 @@ impl Rulebook {
         // Rules made of regexes alone are candidates when a regex matches:
         // the regexes tried are those whose literals are in the post, and
         // those without literals.
-        let mut cache = std::mem::take(&mut s.regexes);
-        let found = std::mem::take(&mut cache.found);
-        for &i in found.iter().chain(&m.unfiltered_triggers) {
+        // (The cache is borrowed apart from the rest; `found` does not
+        // change while regexes run.)
+        let (cache, candidate, vetoed) = (&mut s.regexes, &mut s.candidate, &s.vetoed);
+        let literals = cache.found.len();
+        for k in 0..literals + m.unfiltered_triggers.len() {
+            let i = match cache.found.get(k) {
+                Some(&i) => i,
+                None => m.unfiltered_triggers[k - literals],
+            };
             let rules = &m.regex_rules[i as usize];
-            if rules.iter().all(|&r| s.is_candidate(r)) || !cache.is_match(m, i, &s.normalized) {
+            // Not tried when each of its rules is a candidate already or
+            // ruled out by its `none` list.
+            let settled = |r: u32| {
+                let w = r as usize / 64;
+                (candidate[w] | vetoed[w]) & (1 << (r % 64)) != 0
+            };
+            if rules.iter().all(|&r| settled(r)) || !cache.is_match(m, i, &s.normalized) {
                 continue;
             }
             for &r in rules {
-                s.make_candidate(r);
+                candidate[r as usize / 64] |= 1 << (r % 64);
             }
         }
-        cache.found = found;
-        s.regexes = cache;
-        // The set bits, in rule order.
+        // The set bits, in rule order, but the rules ruled out.
         s.candidates.clear();
         let mut needs = Needs::default();
-        for (w, &bits) in s.candidate.iter().enumerate() {
-            let mut bits = bits;
+        for (w, (&bits, &vetoed)) in s.candidate.iter().zip(&s.vetoed).enumerate() {
+            let mut bits = bits & !vetoed;
             while bits != 0 {
                 let r = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
@@ -460,8 +493,8 @@ impl Rulebook {
 }
 
 /// Whether every condition of a candidate rule holds but its `none` list
-/// (see [`Scratch::is_vetoed`]); `checks` says which it has.
-pub(super) fn fires(c: &Conditions, checks: Checks, s: &Scratch, later: &mut Later) -> bool {
+/// (a rule it rules out is no candidate); `checks` says which it has.
+pub(super) fn fires(c: &Conditions, checks: Checks, s: &Found, later: &mut Later) -> bool {
     let present = |p: &u32| s.is_present(*p);
     if checks.has(Checks::ANY) && !c.any.iter().any(present) {
         return false;
@@ -482,11 +515,11 @@ pub(super) fn fires(c: &Conditions, checks: Checks, s: &Scratch, later: &mut Lat
         && !c
             .regex
             .iter()
-            .any(|&r| later.regexes.is_match(later.m, r, &s.normalized))
+            .any(|&r| later.regexes.is_match(later.m, r, s.normalized))
     {
         return false;
     }
-    if checks.has(Checks::SIGNALS) && !signals_hold(c, &s.signals) {
+    if checks.has(Checks::SIGNALS) && !signals_hold(c, s.signals) {
         return false;
     }
     if let (true, Some(near)) = (checks.has(Checks::NEAR), &c.near) {
@@ -518,12 +551,12 @@ fn signals_hold(c: &Conditions, sig: &Signals) -> bool {
     true
 }
 
-fn near_holds(near: &Near, s: &Scratch, later: &mut Later) -> bool {
+fn near_holds(near: &Near, s: &Found, later: &mut Later) -> bool {
     let (left, right) = (near.left.as_slice(), near.right.as_slice());
     if !left.iter().any(|p| s.is_present(*p)) || !right.iter().any(|p| s.is_present(*p)) {
         return false;
     }
-    let starts = later.words.of(&s.normalized);
+    let starts = later.words.of(s.normalized);
     spans(s, starts, left).any(|(l0, l1)| {
         spans(s, starts, right).any(|(r0, r1)| {
             // How many words after the end of the first phrase (whichever
@@ -537,7 +570,7 @@ fn near_holds(near: &Near, s: &Scratch, later: &mut Later) -> bool {
 
 /// The first and last word index of every hit of the `side` patterns.
 fn spans<'a>(
-    s: &'a Scratch,
+    s: &'a Found<'a>,
     starts: &'a [usize],
     side: &'a [u32],
 ) -> impl Iterator<Item = (usize, usize)> + 'a {
