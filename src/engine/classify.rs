@@ -248,6 +248,15 @@ mod tests {
         assert_eq!(fired("love it"), ["a", "b", "c"]);
     }
 
+    /// The ids of the rules that fire on `text`, after checking that they
+    /// are those a full check of every rule finds.
+    fn fired_as_in_full<'r>(r: &'r Rulebook, scratch: &mut Scratch, text: &str) -> Vec<&'r str> {
+        let mut v = Verdict::default();
+        r.classify_as(text, PostLang::default(), scratch, &mut v);
+        assert_eq!(v.fired, fired_by_checking_every_rule(r, text), "{text:?}");
+        v.fired.iter().map(|&i| r.rules[i].id.as_str()).collect()
+    }
+
     /// The rules that fire, found by checking every rule of `r` on `text`
     /// in full (every condition, its `none` list phrase by phrase), without
     /// candidates: what [`Rulebook::classify_as`] must find, for a post of
@@ -293,12 +302,7 @@ mod tests {
              [[set.label.rule]]\nid = \"d\"\nany = [\"late\"]\nnone = [\"never\"]\nweight = 0.125\n",
         );
         let mut scratch = Scratch::default();
-        let mut fired = |text: &str| -> Vec<&str> {
-            let mut v = Verdict::default();
-            r.classify_as(text, PostLang::default(), &mut scratch, &mut v);
-            assert_eq!(v.fired, fired_by_checking_every_rule(&r, text), "{text:?}");
-            v.fired.iter().map(|&i| r.rules[i].id.as_str()).collect()
-        };
+        let mut fired = |text: &str| fired_as_in_full(&r, &mut scratch, text);
         assert_eq!(fired("waited 3 hours, late"), ["a", "b", "c", "d"]);
         assert_eq!(fired("never waited 3 hours, late"), ["b"]);
         assert_eq!(fired("wait 3 hours"), ["a", "b"]);
@@ -320,12 +324,7 @@ mod tests {
              [[set.label.rule]]\nid = \"both\"\nregex = ['\\bdelay\\w*', '^.{1,3}$']\nweight = 0.25\n",
         );
         let mut scratch = Scratch::default();
-        let mut fired = |text: &str| -> Vec<&str> {
-            let mut v = Verdict::default();
-            r.classify_as(text, PostLang::default(), &mut scratch, &mut v);
-            assert_eq!(v.fired, fired_by_checking_every_rule(&r, text), "{text:?}");
-            v.fired.iter().map(|&i| r.rules[i].id.as_str()).collect()
-        };
+        let mut fired = |text: &str| fired_as_in_full(&r, &mut scratch, text);
         for _ in 0..2 {
             assert_eq!(fired("delayed again"), ["lit", "both"]);
             assert_eq!(fired("ok"), ["bare", "both"]);
@@ -340,19 +339,7 @@ mod tests {
     #[test]
     fn candidates_fire_as_a_check_of_every_rule() {
         let r = crate::engine::default_rulebook();
-        let mut texts: Vec<String> = r
-            .sets
-            .iter()
-            .flat_map(|s| &s.labels)
-            .flat_map(|l| l.examples.iter().chain(&l.counter_examples))
-            .cloned()
-            .collect();
-        for case in [
-            include_str!("../../tests/cases/default.csv"),
-            include_str!("../../tests/cases/french.csv"),
-        ] {
-            texts.extend(case.lines().map(str::to_string));
-        }
+        let texts = crate::engine::default_sample_texts(&r);
         let (mut scratch, mut v) = (Scratch::default(), Verdict::default());
         let mut fired = 0;
         for text in &texts {

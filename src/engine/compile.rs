@@ -764,19 +764,7 @@ mod tests {
             .regex_prefilter
             .as_ref()
             .expect("the default has literals");
-        let mut texts: Vec<String> = book
-            .sets
-            .iter()
-            .flat_map(|s| &s.labels)
-            .flat_map(|l| l.examples.iter().chain(&l.counter_examples))
-            .cloned()
-            .collect();
-        for case in [
-            include_str!("../../tests/cases/default.csv"),
-            include_str!("../../tests/cases/french.csv"),
-        ] {
-            texts.extend(case.lines().map(str::to_string));
-        }
+        let texts = crate::engine::default_sample_texts(&book);
         let regexes: Vec<regex::Regex> = (0..m.regexes.len())
             .map(|i| regex::Regex::new(m.regexes.source(i)).unwrap())
             .collect();

@@ -17,3 +17,24 @@ pub use compile::{Label, LabelSet, Rule, Rulebook};
 pub use decision::{SetVerdict, Verdict};
 pub use load::{check, default_rulebook, from_str, load, load_chain, load_on, no_files, Loaded};
 pub use matching::{Hit, Scratch};
+
+/// The default rulebook's examples and counter-examples and the texts of
+/// the English and French case files: posts for tests that compare a fast
+/// path with a full check.
+#[cfg(test)]
+pub(crate) fn default_sample_texts(book: &Rulebook) -> Vec<String> {
+    let mut texts: Vec<String> = book
+        .sets
+        .iter()
+        .flat_map(|s| &s.labels)
+        .flat_map(|l| l.examples.iter().chain(&l.counter_examples))
+        .cloned()
+        .collect();
+    for case in [
+        include_str!("../../tests/cases/default.csv"),
+        include_str!("../../tests/cases/french.csv"),
+    ] {
+        texts.extend(case.lines().map(str::to_string));
+    }
+    texts
+}
