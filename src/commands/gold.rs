@@ -9,27 +9,11 @@ use serde_json::Value;
 
 use crate::engine::Rulebook;
 use crate::eval::GoldPost;
+use crate::input::extract::json_object;
 use crate::input::fields::{self, JsonPath};
-use crate::input::record::json_kind;
 use crate::input::{open, Input, InputFormat, RecordError};
 use crate::pipeline::{Item, Problem, Raw, RecordSource};
 use crate::rulebook::Mode;
-
-/// The JSON object of one record, or why the line is not one.
-fn json_object(line: &[u8]) -> Result<Value, Problem> {
-    let value: Value = serde_json::from_slice(line).map_err(|e| Problem {
-        field: None,
-        reason: format!("invalid JSON: {e}"),
-    })?;
-    if value.is_object() {
-        Ok(value)
-    } else {
-        Err(Problem {
-            field: None,
-            reason: format!("expected a JSON object, found {}", json_kind(&value)),
-        })
-    }
-}
 
 /// The options that say where the labelled posts are.
 #[derive(Debug, Clone, clap::Args)]

@@ -68,16 +68,7 @@ impl TextField {
                 Ok(())
             }
             (Raw::Line(line), TextField::Path(_) | TextField::Preset(_)) => {
-                let value: Value = serde_json::from_slice(line).map_err(|e| Problem {
-                    field: None,
-                    reason: format!("invalid JSON: {e}"),
-                })?;
-                if !value.is_object() {
-                    return Err(Problem {
-                        field: None,
-                        reason: format!("expected a JSON object, found {}", json_kind(&value)),
-                    });
-                }
+                let value = json_object(line)?;
                 self.text_of(&value, &mut item.text)?;
                 item.value = Some(value);
                 Ok(())
@@ -109,6 +100,23 @@ impl TextField {
                 reason: "a CSV column is not a JSON field".into(),
             }),
         }
+    }
+}
+
+/// The JSON object of one record (a line of JSON), or why the line is not
+/// one.
+pub fn json_object(line: &[u8]) -> Result<Value, Problem> {
+    let value: Value = serde_json::from_slice(line).map_err(|e| Problem {
+        field: None,
+        reason: format!("invalid JSON: {e}"),
+    })?;
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(Problem {
+            field: None,
+            reason: format!("expected a JSON object, found {}", json_kind(&value)),
+        })
     }
 }
 

@@ -136,7 +136,7 @@ pub fn format_score(score: f64, out: &mut String) {
         return;
     }
     let rounded = (score * 1e6).round() / 1e6;
-    // The score of most rows: 0 (the fallback) or a few whole points.
+    // Most other rows: a few whole points.
     if (0.0..10.0).contains(&rounded) && rounded == rounded.trunc() {
         out.push(char::from(b'0' + rounded as u8));
         return;

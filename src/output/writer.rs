@@ -613,9 +613,6 @@ mod tests {
         );
     }
 
-    /// The label columns made once per label are the fields each row would
-    /// get built on its own, for every label, fallback or none, whatever
-    /// rows came before.
     /// Rows over many of the buffer's hand-overs to the sink come out whole
     /// and in order.
     #[test]
@@ -659,6 +656,9 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 
+    /// The label columns made once per label are the fields each row would
+    /// get built on its own, for every label, fallback or none, whatever
+    /// rows came before.
     #[test]
     fn label_fields_made_once_are_the_fields_of_each_row() {
         let text = "[rulebook]\nname = \"t\"\nversion = \"1\"\n\
