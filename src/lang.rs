@@ -275,13 +275,14 @@ fn scan(text: &str) -> (usize, Tally) {
     let mut tally = Tally::default();
     let (mut letters, mut kept, mut i) = (0, 0, 0);
     while i < bytes.len() && kept < DETECT_BYTES {
-        let first = bytes[i];
-        if CLASS[usize::from(first)] == SPACE {
+        let class = CLASS[usize::from(bytes[i])];
+        if class == SPACE {
             i += 1;
             continue;
         }
         let rest = &bytes[i..];
-        if is_skipped(rest) {
+        // Only a word that starts with `@`, `#`, `h` or `w` can be left out.
+        if class & SKIP_START != 0 && is_skipped(rest) {
             i += rest
                 .iter()
                 .position(|&b| CLASS[usize::from(b)] == SPACE)
@@ -290,10 +291,15 @@ fn scan(text: &str) -> (usize, Tally) {
         }
         let word = tally.add(rest);
         kept += word.len + usize::from(kept > 0);
+        // Letters are only compared with MIN_LETTERS: once there are as
+        // many, the characters of a word that is not ASCII are not looked
+        // up.
         letters += if word.ascii {
             word.letters
-        } else {
+        } else if letters < MIN_LETTERS {
             word_letters(&text[i..i + word.len])
+        } else {
+            0
         };
         i += word.len;
     }
@@ -318,6 +324,9 @@ const HIGH: u8 = 8;
 /// Bytes that make up words: the four above.
 const PART: u8 = LETTER | APOSTROPHE | DIGIT | HIGH;
 const SPACE: u8 = 16;
+/// Bytes that start the words left out ([`is_skipped`]): `@`, `#`, and
+/// the `h` and `w` of links.
+const SKIP_START: u8 = 32;
 static CLASS: [u8; 256] = byte_classes();
 
 const fn byte_classes() -> [u8; 256] {
@@ -335,6 +344,10 @@ const fn byte_classes() -> [u8; 256] {
             DIGIT
         } else if byte >= 0x80 {
             HIGH
+        } else {
+            0
+        } | if matches!(byte, b'@' | b'#' | b'h' | b'H' | b'w' | b'W') {
+            SKIP_START
         } else {
             0
         };
@@ -824,6 +837,32 @@ mod tests {
         assert_eq!(kept, [&long[..DETECT_BYTES]]);
         let (letters, _) = scan("déçu, 100% ! mais bon");
         assert_eq!(letters, 4 + 4 + 3);
+    }
+
+    #[test]
+    fn words_left_out_start_with_a_byte_marked_so() {
+        for b in 0..=u8::MAX {
+            for rest in ["", "x", "ttp://x", "ttps://x", "TTPS://x", "ww.x", "WW.x"] {
+                let word = [&[b], rest.as_bytes()].concat();
+                if is_skipped(&word) {
+                    assert_ne!(CLASS[usize::from(b)] & SKIP_START, 0, "{word:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn letters_past_the_cut_off_decide_as_counted() {
+        // Words that are not ASCII after MIN_LETTERS letters are not
+        // counted; the language is as it was.
+        let text = "the flight and the crew were late again, déjà été déçu";
+        let (letters, _) = scan(text);
+        assert!(letters >= MIN_LETTERS);
+        assert_eq!(detect(text).as_str(), "en");
+        assert_eq!(
+            detect("déjà été déçu, ça c'est vraiment la fin des haricots").as_str(),
+            "fr"
+        );
     }
 
     fn tally_of(text: &str) -> (u32, u32) {

@@ -5,9 +5,11 @@
 use std::sync::OnceLock;
 
 use regex::RegexSet;
-use regex_automata::meta;
+use regex_automata::nfa::thompson::{self, backtrack, pikevm};
+use regex_automata::{hybrid, meta, Anchored, Input, MatchKind};
+use regex_syntax::hir::Look;
 
-use crate::rulebook::patterns::regex_builder;
+use crate::rulebook::patterns::{regex_builder, REGEX_SIZE_LIMIT};
 
 /// The search cache of each regex, per thread.
 const REGEX_CACHE_BYTES: usize = 2 << 20;
@@ -54,27 +56,177 @@ pub(crate) struct OneRegex {
     source: String,
     /// As written. Compiled on first need: few posts need it when there is
     /// an ASCII form, and Unicode classes take memory.
-    unicode: OnceLock<meta::Regex>,
+    unicode: OnceLock<Engine>,
     /// Word boundaries and classes in ASCII form (see [`super::ascii`]):
     /// the same matches on posts without non-ASCII word characters, found
     /// by the fast engines whatever else the post holds. Compiled on first
     /// need too (`None` inside: the regex has no such form): a short run
     /// tries only some of the rulebook's regexes, and a rulebook's start
     /// would otherwise be spent compiling them all.
-    ascii: OnceLock<Option<meta::Regex>>,
+    ascii: OnceLock<Option<Engine>>,
     /// Whether the regex is only ever tried anchored, where one of its
-    /// literals starts ([`OneRegex::is_match_at`]). An anchored search
-    /// uses no prefilter, so none is built for it: the regex's own literal
-    /// search and the reverse strategies that go with it were about a
-    /// quarter of the regexes' builds over real posts.
+    /// literals starts ([`OneRegex::is_match_at`]): it is then built as a
+    /// [`Forward`] engine, not a [`meta::Regex`].
     anchored: bool,
+}
+
+/// A compiled form of a regex.
+#[derive(Debug)]
+enum Engine {
+    /// Every engine, for searches anywhere in a text.
+    Meta(meta::Regex),
+    /// For anchored searches only.
+    Forward(Box<Forward>),
+}
+
+/// A regex searched only anchored, for whether it matches: its forward NFA,
+/// a lazy DFA over it, and the NFA engines that answer when the lazy DFA
+/// gives up (a Unicode word boundary next to a non-ASCII byte, a cache
+/// cleared too often). That is what the regex engine's own `is_match` runs
+/// for an anchored search, less what the other searches need and cost to
+/// build on every first need: the reverse NFA (and the reverse lazy DFA
+/// over it, which only finds where a match starts), the one-pass DFA (one
+/// more engine for the same answer) and the literal prefilter (none is used
+/// anchored).
+#[derive(Debug)]
+struct Forward {
+    /// The fewest bytes a match takes, when known: a search in a shorter
+    /// span has no match (checked first, as the regex engine does).
+    min_len: Option<usize>,
+    /// Whether every match starts at the start of the text (`^`).
+    at_start: bool,
+    dfa: hybrid::dfa::DFA,
+    backtrack: backtrack::BoundedBacktracker,
+    pikevm: pikevm::PikeVM,
+}
+
+/// The search cache of one compiled form.
+#[derive(Debug, Clone)]
+enum EngineCache {
+    Meta(Box<meta::Cache>),
+    Forward(Box<ForwardCache>),
+}
+
+/// The lazy DFA's cache; the others' only once the lazy DFA has given up.
+#[derive(Debug, Clone)]
+struct ForwardCache {
+    dfa: hybrid::dfa::Cache,
+    backtrack: Option<backtrack::Cache>,
+    pikevm: Option<pikevm::Cache>,
+}
+
+/// Texts up to this long are searched by the bounded backtracker when the
+/// lazy DFA gives up, longer ones by the PikeVM: the regex engine's own
+/// choice for a search that stops at the first match.
+const BACKTRACK_TEXT_BYTES: usize = 128;
+
+impl Engine {
+    #[cold]
+    fn create_cache(&self) -> EngineCache {
+        match self {
+            Engine::Meta(re) => EngineCache::Meta(Box::new(re.create_cache())),
+            Engine::Forward(f) => EngineCache::Forward(Box::new(ForwardCache {
+                dfa: f.dfa.create_cache(),
+                backtrack: None,
+                pikevm: None,
+            })),
+        }
+    }
+
+    #[inline(always)]
+    fn is_match(&self, cache: &mut EngineCache, input: &Input<'_>) -> bool {
+        match (self, cache) {
+            (Engine::Meta(re), EngineCache::Meta(cache)) => re.is_match_with(cache, input),
+            (Engine::Forward(f), EngineCache::Forward(cache)) => f.is_match(cache, input),
+            _ => unreachable!("a cache is only used with the form that made it"),
+        }
+    }
+}
+
+impl Forward {
+    fn new(src: &str) -> Result<Forward, String> {
+        // The regex engine's own configuration (see `regex_builder`).
+        let hir = regex_automata::util::syntax::parse_with(
+            src,
+            &regex_automata::util::syntax::Config::new().utf8(true),
+        )
+        .map_err(|e| e.to_string())?;
+        let props = hir.properties();
+        let (min_len, at_start) = (
+            props.minimum_len(),
+            props.look_set_prefix().contains(Look::Start),
+        );
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .utf8(true)
+                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                    .shrink(false),
+            )
+            .build_from_hir(&hir)
+            .map_err(|e| e.to_string())?;
+        let dfa = hybrid::dfa::Builder::new()
+            .configure(
+                hybrid::dfa::DFA::config()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .unicode_word_boundary(true)
+                    .cache_capacity(REGEX_CACHE_BYTES)
+                    .skip_cache_capacity_check(false)
+                    .minimum_cache_clear_count(Some(3))
+                    .minimum_bytes_per_state(Some(10)),
+            )
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| e.to_string())?;
+        let backtrack =
+            backtrack::BoundedBacktracker::new_from_nfa(nfa.clone()).map_err(|e| e.to_string())?;
+        let pikevm = pikevm::PikeVM::new_from_nfa(nfa).map_err(|e| e.to_string())?;
+        Ok(Forward {
+            min_len,
+            at_start,
+            dfa,
+            backtrack,
+            pikevm,
+        })
+    }
+
+    #[inline(always)]
+    fn is_match(&self, cache: &mut ForwardCache, input: &Input<'_>) -> bool {
+        if (self.at_start && input.start() > 0)
+            || self.min_len.is_some_and(|min| input.get_span().len() < min)
+        {
+            return false;
+        }
+        match self.dfa.try_search_fwd(&mut cache.dfa, input) {
+            Ok(found) => found.is_some(),
+            Err(_) => self.is_match_nfa(cache, input),
+        }
+    }
+
+    /// [`Forward::is_match`] where the lazy DFA gave up.
+    #[cold]
+    fn is_match_nfa(&self, cache: &mut ForwardCache, input: &Input<'_>) -> bool {
+        if input.haystack().len() <= BACKTRACK_TEXT_BYTES
+            && input.get_span().len() < self.backtrack.max_haystack_len()
+        {
+            let bt = cache
+                .backtrack
+                .get_or_insert_with(|| self.backtrack.create_cache());
+            if let Ok(found) = self.backtrack.try_is_match(bt, input.clone()) {
+                return found;
+            }
+        }
+        let vm = cache
+            .pikevm
+            .get_or_insert_with(|| self.pikevm.create_cache());
+        self.pikevm.is_match(vm, input.clone())
+    }
 }
 
 /// The search caches of one regex, one per form, made on first use.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RegexCaches {
-    ascii: Option<meta::Cache>,
-    unicode: Option<meta::Cache>,
+    ascii: Option<EngineCache>,
+    unicode: Option<EngineCache>,
 }
 
 impl OneRegex {
@@ -93,36 +245,40 @@ impl OneRegex {
         }
     }
 
-    fn unicode(&self) -> &meta::Regex {
+    fn unicode(&self) -> &Engine {
         self.unicode.get_or_init(|| {
-            build_regex(&self.source, self.anchored)
+            build_engine(&self.source, self.anchored)
                 .expect("the rulebook's checks passed this regex")
         })
     }
 
     /// The ASCII form, when there is one. It is an optimisation: should it
     /// not compile (it is never larger), the regex runs as written.
-    fn ascii(&self) -> Option<&meta::Regex> {
+    fn ascii(&self) -> Option<&Engine> {
         self.ascii
             .get_or_init(|| {
                 super::ascii::ascii_form(&self.source)
-                    .and_then(|a| build_regex(&a, self.anchored).ok())
+                    .and_then(|a| build_engine(&a, self.anchored).ok())
             })
             .as_ref()
     }
 
     /// The form to search a text with, and its cache: the ASCII form when
     /// there is one and the text has no non-ASCII word characters.
+    #[inline(always)]
     fn form<'a>(
         &'a self,
         unicode_words: bool,
         caches: &'a mut RegexCaches,
-    ) -> (&'a meta::Regex, &'a mut meta::Cache) {
+    ) -> (&'a Engine, &'a mut EngineCache) {
         let (re, cache) = match self.ascii() {
             Some(ascii) if !unicode_words => (ascii, &mut caches.ascii),
             _ => (self.unicode(), &mut caches.unicode),
         };
-        (re, cache.get_or_insert_with(|| re.create_cache()))
+        if cache.is_none() {
+            *cache = Some(re.create_cache());
+        }
+        (re, cache.as_mut().expect("made above"))
     }
 
     /// Whether the regex matches `text`; `unicode_words` says whether the
@@ -130,7 +286,7 @@ impl OneRegex {
     /// `caches` must only ever be used with this regex.
     pub fn is_match(&self, text: &str, unicode_words: bool, caches: &mut RegexCaches) -> bool {
         let (re, cache) = self.form(unicode_words, caches);
-        re.is_match_with(cache, &regex_automata::Input::new(text))
+        re.is_match(cache, &Input::new(text).earliest(true))
     }
 
     /// Whether the regex has a match in `text` that starts at one of
@@ -144,40 +300,56 @@ impl OneRegex {
         caches: &mut RegexCaches,
     ) -> bool {
         let (re, cache) = self.form(unicode_words, caches);
-        let mut input = regex_automata::Input::new(text).anchored(regex_automata::Anchored::Yes);
-        starts.filter(|&at| text.is_char_boundary(at)).any(|at| {
-            input.set_start(at);
-            re.is_match_with(cache, &input)
-        })
+        let mut input = Input::new(text).anchored(Anchored::Yes).earliest(true);
+        let mut starts = starts.filter(|&at| text.is_char_boundary(at));
+        // The form is told once, not at each start.
+        match (re, cache) {
+            (Engine::Forward(f), EngineCache::Forward(cache)) => starts.any(|at| {
+                input.set_start(at);
+                f.is_match(cache, &input)
+            }),
+            (re, cache) => starts.any(|at| {
+                input.set_start(at);
+                re.is_match(cache, &input)
+            }),
+        }
     }
 }
 
-/// Compiles a regex for searching: every engine, and the rulebook's search
-/// cache size; a regex only searched `anchored` gets no prefilter.
-fn build_regex(src: &str, anchored: bool) -> Result<meta::Regex, String> {
+/// Compiles a regex for searching: a regex only searched `anchored` as a
+/// [`Forward`] engine, any other with every engine and the rulebook's
+/// search cache size.
+fn build_engine(src: &str, anchored: bool) -> Result<Engine, String> {
+    if anchored {
+        return Forward::new(src).map(|f| Engine::Forward(Box::new(f)));
+    }
     // Each thread's cache of each regex grows on need up to this.
-    regex_builder(|c| {
-        c.hybrid_cache_capacity(REGEX_CACHE_BYTES)
-            .auto_prefilter(!anchored)
-    })
-    .build(src)
-    .map_err(|e| e.to_string())
+    regex_builder(|c| c.hybrid_cache_capacity(REGEX_CACHE_BYTES))
+        .build(src)
+        .map(Engine::Meta)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A regex built for anchored tries only (no prefilter) finds the same
-    /// matches at each start as the same regex built for any search, in
-    /// both its forms.
+    /// A regex built for anchored tries only (the forward engines, no
+    /// prefilter) finds the same matches at each start as the same regex
+    /// built with every engine, in both its forms, and searched anywhere
+    /// too: where the lazy DFA answers, and where it gives up at a
+    /// non-ASCII character next to a Unicode word boundary, in a short text
+    /// (the bounded backtracker) and a long one (the PikeVM).
     #[test]
     fn a_regex_built_for_anchored_tries_matches_as_the_full_build() {
         let sources = [
             r"\b(love|like)\b.{0,20}\b(but|mais)\b",
             r"\b(thanks|merci) (for|pour) (nothing|rien)\b",
             r"\d+ ?(h|hours?|heures?)\b",
+            r"\b(deja|déjà|ete|été)\b\s+\w+",
+            r"^(\.?@\w+[\s,:]*)+\w+$",
         ];
+        let long = format!("{} merci pour rien, déjà 3 heures", "é à ".repeat(40));
         let texts = [
             "i love it but the seats",
             "j'aime bien, love la box mais la wifi",
@@ -185,6 +357,10 @@ mod tests {
             "merci pour rien depuis 12h",
             "loved it, no but",
             "été 2 heures à l'attente",
+            "déjà été là, deja vu",
+            "@été_x réponse",
+            "@united thanks",
+            long.as_str(),
         ];
         let mut matched = 0;
         for src in sources {
@@ -200,9 +376,32 @@ mod tests {
                         assert_eq!(got, want, "{src} on {text:?} at {at}");
                         matched += usize::from(got);
                     }
+                    let (mut a, mut f) = (RegexCaches::default(), RegexCaches::default());
+                    assert_eq!(
+                        anchored.is_match(text, unicode_words, &mut a),
+                        full.is_match(text, unicode_words, &mut f),
+                        "{src} on {text:?}"
+                    );
                 }
             }
         }
         assert!(matched >= 8, "only {matched} tries matched");
+    }
+
+    /// Both forms of the anchored build give up in the lazy DFA at a
+    /// non-ASCII letter next to a Unicode word boundary, and still answer.
+    #[test]
+    fn the_forward_engines_answer_where_the_lazy_dfa_gives_up() {
+        let re = Forward::new(r"\bdéjà\b").unwrap();
+        let mut cache = match Engine::Forward(Box::new(re)).create_cache() {
+            EngineCache::Forward(c) => c,
+            EngineCache::Meta(_) => unreachable!(),
+        };
+        let re = Forward::new(r"\bdéjà\b").unwrap();
+        for (text, want) in [("oui déjà là", true), ("déjàvu", false)] {
+            let input = Input::new(text).earliest(true);
+            assert!(re.dfa.try_search_fwd(&mut cache.dfa, &input).is_err());
+            assert_eq!(re.is_match(&mut cache, &input), want, "{text}");
+        }
     }
 }
