@@ -161,6 +161,13 @@ impl PostLang {
 /// letters and keep the model's answer.
 pub const LATIN_GUESS_LETTERS: usize = 40;
 
+/// Letters [`scan`] counts exactly, the larger of the two cut-offs.
+const COUNTED_LETTERS: usize = if MIN_LETTERS > LATIN_GUESS_LETTERS {
+    MIN_LETTERS
+} else {
+    LATIN_GUESS_LETTERS
+};
+
 /// Bytes of a post given to the detector at most: enough to tell a
 /// language, and a bound on the cost of long posts.
 pub const DETECT_BYTES: usize = 64;
@@ -291,12 +298,12 @@ fn scan(text: &str) -> (usize, Tally) {
         }
         let word = tally.add(rest);
         kept += word.len + usize::from(kept > 0);
-        // Letters are only compared with MIN_LETTERS: once there are as
-        // many, the characters of a word that is not ASCII are not looked
-        // up.
+        // Letters are only compared with MIN_LETTERS and
+        // LATIN_GUESS_LETTERS: once there are as many as the larger, the
+        // characters of a word that is not ASCII are not looked up.
         letters += if word.ascii {
             word.letters
-        } else if letters < MIN_LETTERS {
+        } else if letters < COUNTED_LETTERS {
             word_letters(&text[i..i + word.len])
         } else {
             0
@@ -849,6 +856,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn letters_of_words_not_ascii_count_up_to_the_latin_cut_off() {
+        // 34 ASCII letters, then 15 in words with accents: no common word,
+        // 49 letters, so the model's guess stands.
+        let text = "servicio retrasos constantes equipaje pésimo aerolínea";
+        let (letters, tally) = scan(text);
+        assert!(tally.is_empty());
+        assert!(letters >= LATIN_GUESS_LETTERS, "{letters}");
+        assert_ne!(detect(text), Lang::UND);
     }
 
     #[test]
