@@ -29,16 +29,20 @@ pub fn sigil_tokens(raw: &str, sigil: char) -> impl Iterator<Item = &str> {
     let lead = sigil.encode_utf8(&mut [0; 4]).as_bytes()[0];
     let found =
         memchr::memchr_iter(lead, raw.as_bytes()).filter(move |&i| raw[i..].starts_with(sigil));
-    found.filter_map(move |i| {
-        if raw[..i].chars().next_back().is_some_and(is_word_char) {
-            return None;
-        }
-        let rest = &raw[i + sigil.len_utf8()..];
-        let end = rest
-            .find(|ch: char| !is_word_char(ch))
-            .unwrap_or(rest.len());
-        (end > 0).then(|| &rest[..end])
-    })
+    found.filter_map(move |i| token_at(raw, i, sigil))
+}
+
+/// The name after the sigil at byte `i` of `raw`, if the sigil starts a
+/// token there (no word character before it) and a name follows.
+fn token_at(raw: &str, i: usize, sigil: char) -> Option<&str> {
+    if raw[..i].chars().next_back().is_some_and(is_word_char) {
+        return None;
+    }
+    let rest = &raw[i + sigil.len_utf8()..];
+    let end = rest
+        .find(|ch: char| !is_word_char(ch))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
 }
 
 /// Distinct `@handles` (or other sigil names) in raw text, compared
@@ -302,16 +306,7 @@ mod tests {
     /// is, as the search for a `char` in a `str` finds them.
     fn sigil_tokens_plain(raw: &str, sigil: char) -> Vec<&str> {
         raw.match_indices(sigil)
-            .filter_map(|(i, _)| {
-                if raw[..i].chars().next_back().is_some_and(is_word_char) {
-                    return None;
-                }
-                let rest = &raw[i + sigil.len_utf8()..];
-                let end = rest
-                    .find(|ch: char| !is_word_char(ch))
-                    .unwrap_or(rest.len());
-                (end > 0).then(|| &rest[..end])
-            })
+            .filter_map(|(i, _)| token_at(raw, i, sigil))
             .collect()
     }
 
