@@ -9,7 +9,7 @@ use regex_automata::nfa::thompson::{self, backtrack, pikevm};
 use regex_automata::{hybrid, meta, Anchored, Input, MatchKind};
 use regex_syntax::hir::Look;
 
-use crate::rulebook::patterns::{regex_builder, REGEX_SIZE_LIMIT};
+use crate::rulebook::patterns::{regex_builder, regex_syntax_config, REGEX_SIZE_LIMIT};
 
 /// The search cache of each regex, per thread.
 const REGEX_CACHE_BYTES: usize = 2 << 20;
@@ -146,11 +146,8 @@ impl Engine {
 impl Forward {
     fn new(src: &str) -> Result<Forward, String> {
         // The regex engine's own configuration (see `regex_builder`).
-        let hir = regex_automata::util::syntax::parse_with(
-            src,
-            &regex_automata::util::syntax::Config::new().utf8(true),
-        )
-        .map_err(|e| e.to_string())?;
+        let hir = regex_automata::util::syntax::parse_with(src, &regex_syntax_config())
+            .map_err(|e| e.to_string())?;
         let props = hir.properties();
         let (min_len, at_start) = (
             props.minimum_len(),

@@ -26,8 +26,15 @@ pub(crate) fn regex_builder(engines: impl FnOnce(meta::Config) -> meta::Config) 
     let mut builder = meta::Builder::new();
     builder
         .configure(engines(config))
-        .syntax(regex_automata::util::syntax::Config::new().utf8(true));
+        .syntax(regex_syntax_config());
     builder
+}
+
+/// How a rulebook's regex is parsed: as `regex::Regex` parses it (matches
+/// are valid UTF-8). Shared by [`regex_builder`] and the engine's own
+/// builds of anchored regexes, so that both read a regex alike.
+pub(crate) fn regex_syntax_config() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new().utf8(true)
 }
 
 /// How a phrase of a given matcher kind is turned into a pattern.
