@@ -283,7 +283,14 @@ impl OneRegex {
     /// `caches` must only ever be used with this regex.
     pub fn is_match(&self, text: &str, unicode_words: bool, caches: &mut RegexCaches) -> bool {
         let (re, cache) = self.form(unicode_words, caches);
-        re.is_match(cache, &Input::new(text).earliest(true))
+        let input = Input::new(text).earliest(true);
+        // A `Forward` engine searched over the whole text is a regex whose
+        // every match starts at the text's start (see `build_engine`).
+        let input = match re {
+            Engine::Forward(f) if f.at_start => input.anchored(Anchored::Yes),
+            _ => input,
+        };
+        re.is_match(cache, &input)
     }
 
     /// Whether the regex has a match in `text` that starts at one of
@@ -313,11 +320,12 @@ impl OneRegex {
     }
 }
 
-/// Compiles a regex for searching: a regex only searched `anchored` as a
-/// [`Forward`] engine, any other with every engine and the rulebook's
-/// search cache size.
+/// Compiles a regex for searching: a regex only searched `anchored`, or
+/// whose every match starts at the start of the text (`^…`, searched
+/// anchored there), as a [`Forward`] engine; any other with every engine and
+/// the rulebook's search cache size.
 fn build_engine(src: &str, anchored: bool) -> Result<Engine, String> {
-    if anchored {
+    if anchored || starts_at_text_start(src) {
         return Forward::new(src).map(|f| Engine::Forward(Box::new(f)));
     }
     // Each thread's cache of each regex grows on need up to this.
@@ -325,6 +333,14 @@ fn build_engine(src: &str, anchored: bool) -> Result<Engine, String> {
         .build(src)
         .map(Engine::Meta)
         .map_err(|e| e.to_string())
+}
+
+/// Whether every match of the regex starts at the start of the text (it
+/// begins with `^` outside multi-line mode, in every alternative): an
+/// unanchored search for it is the anchored search at the start.
+fn starts_at_text_start(src: &str) -> bool {
+    regex_automata::util::syntax::parse_with(src, &regex_syntax_config())
+        .is_ok_and(|hir| hir.properties().look_set_prefix().contains(Look::Start))
 }
 
 #[cfg(test)]
@@ -383,6 +399,71 @@ mod tests {
             }
         }
         assert!(matched >= 8, "only {matched} tries matched");
+    }
+
+    /// A regex whose every match starts at the start of the text is built
+    /// as a forward engine and searched anchored there: it answers as the
+    /// regex built with every engine and searched anywhere, in both forms,
+    /// on texts that match, that match only past the start, and that have
+    /// non-ASCII word characters.
+    #[test]
+    fn a_regex_anchored_at_the_start_matches_as_the_full_build() {
+        let sources = [
+            r"^(\.?@\w+[\s,:]*)+[^\s@#]+(\s+[^\s@#]+){0,2}[\s!?.]*$",
+            r"^\.@",
+            r"^(une |grosse )?(panne|coupure)\b[^!?.]{0,30}\b(à|a|dans le)\s\w+$",
+            r"^(\.?@\w+[\s,:]*)+(what|when)\b[^!]*\?|^merci\b",
+        ];
+        let texts = [
+            "@united yes!",
+            "@united sure can! just a second.",
+            "@united @delta ok thanks a lot for it",
+            ".@united thanks",
+            "thanks .@united",
+            "panne de réseau à nanterre",
+            "grosse coupure dans le 78",
+            "encore une panne à paris",
+            "@été_x réponse là",
+            "@united when is my flight?",
+            "hi @united when is my flight?",
+            "merci beaucoup",
+            "un grand merci",
+            "",
+        ];
+        let mut matched = 0;
+        for src in sources {
+            assert!(starts_at_text_start(src), "{src}");
+            let one = OneRegex::new(src, false);
+            let meta = regex_builder(|c| c).build(src).unwrap();
+            for text in texts {
+                // The ASCII form is only for texts without non-ASCII word
+                // characters; the form as written is for any text.
+                let forms = if super::super::ascii::needs_unicode(text) {
+                    &[true][..]
+                } else {
+                    &[false, true][..]
+                };
+                for &unicode_words in forms {
+                    let got = one.is_match(text, unicode_words, &mut RegexCaches::default());
+                    assert_eq!(got, meta.is_match(text), "{src} on {text:?}");
+                    matched += usize::from(got);
+                }
+            }
+            assert!(matches!(one.unicode(), Engine::Forward(_)), "{src}");
+        }
+        assert!(matched >= 12, "only {matched} searches matched");
+    }
+
+    /// Only a regex whose every alternative starts at the text's start is
+    /// taken for one.
+    #[test]
+    fn a_start_anchor_is_told_from_a_line_anchor_and_a_partial_one() {
+        assert!(starts_at_text_start(r"^a|^b"));
+        assert!(starts_at_text_start(r"\Aab"));
+        assert!(!starts_at_text_start(r"^a|b"));
+        assert!(!starts_at_text_start(r"(?m)^a"));
+        assert!(!starts_at_text_start(r"a^"));
+        assert!(!starts_at_text_start(r"\bmerci\b"));
     }
 
     /// Both forms of the anchored build give up in the lazy DFA at a
