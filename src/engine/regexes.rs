@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use regex::RegexSet;
 use regex_automata::nfa::thompson::{self, backtrack, pikevm};
 use regex_automata::{hybrid, meta, Anchored, Input, MatchKind};
-use regex_syntax::hir::Look;
+use regex_syntax::hir::{Hir, Look};
 
 use crate::rulebook::patterns::{regex_builder, regex_syntax_config, REGEX_SIZE_LIMIT};
 
@@ -144,15 +144,8 @@ impl Engine {
 }
 
 impl Forward {
-    fn new(src: &str) -> Result<Forward, String> {
-        // The regex engine's own configuration (see `regex_builder`).
-        let hir = regex_automata::util::syntax::parse_with(src, &regex_syntax_config())
-            .map_err(|e| e.to_string())?;
-        let props = hir.properties();
-        let (min_len, at_start) = (
-            props.minimum_len(),
-            props.look_set_prefix().contains(Look::Start),
-        );
+    fn new(hir: &Hir) -> Result<Forward, String> {
+        let (min_len, at_start) = (hir.properties().minimum_len(), starts_at_text_start(hir));
         let nfa = thompson::Compiler::new()
             .configure(
                 thompson::Config::new()
@@ -160,7 +153,7 @@ impl Forward {
                     .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
                     .shrink(false),
             )
-            .build_from_hir(&hir)
+            .build_from_hir(hir)
             .map_err(|e| e.to_string())?;
         let dfa = hybrid::dfa::Builder::new()
             .configure(
@@ -325,22 +318,29 @@ impl OneRegex {
 /// anchored there), as a [`Forward`] engine; any other with every engine and
 /// the rulebook's search cache size.
 fn build_engine(src: &str, anchored: bool) -> Result<Engine, String> {
-    if anchored || starts_at_text_start(src) {
-        return Forward::new(src).map(|f| Engine::Forward(Box::new(f)));
+    // Parsed once, as the regex engine parses it (see `regex_builder`), for
+    // the choice of engine and the build.
+    let hir = parse(src)?;
+    if anchored || starts_at_text_start(&hir) {
+        return Forward::new(&hir).map(|f| Engine::Forward(Box::new(f)));
     }
     // Each thread's cache of each regex grows on need up to this.
     regex_builder(|c| c.hybrid_cache_capacity(REGEX_CACHE_BYTES))
-        .build(src)
+        .build_from_hir(&hir)
         .map(Engine::Meta)
         .map_err(|e| e.to_string())
+}
+
+/// A rulebook's regex parsed with the regex engine's own syntax settings.
+fn parse(src: &str) -> Result<Hir, String> {
+    regex_automata::util::syntax::parse_with(src, &regex_syntax_config()).map_err(|e| e.to_string())
 }
 
 /// Whether every match of the regex starts at the start of the text (it
 /// begins with `^` outside multi-line mode, in every alternative): an
 /// unanchored search for it is the anchored search at the start.
-fn starts_at_text_start(src: &str) -> bool {
-    regex_automata::util::syntax::parse_with(src, &regex_syntax_config())
-        .is_ok_and(|hir| hir.properties().look_set_prefix().contains(Look::Start))
+fn starts_at_text_start(hir: &Hir) -> bool {
+    hir.properties().look_set_prefix().contains(Look::Start)
 }
 
 #[cfg(test)]
@@ -432,7 +432,7 @@ mod tests {
         ];
         let mut matched = 0;
         for src in sources {
-            assert!(starts_at_text_start(src), "{src}");
+            assert!(starts_at_text_start(&parse(src).unwrap()), "{src}");
             let one = OneRegex::new(src, false);
             let meta = regex_builder(|c| c).build(src).unwrap();
             for text in texts {
@@ -458,24 +458,25 @@ mod tests {
     /// taken for one.
     #[test]
     fn a_start_anchor_is_told_from_a_line_anchor_and_a_partial_one() {
-        assert!(starts_at_text_start(r"^a|^b"));
-        assert!(starts_at_text_start(r"\Aab"));
-        assert!(!starts_at_text_start(r"^a|b"));
-        assert!(!starts_at_text_start(r"(?m)^a"));
-        assert!(!starts_at_text_start(r"a^"));
-        assert!(!starts_at_text_start(r"\bmerci\b"));
+        let at_start = |src: &str| starts_at_text_start(&parse(src).unwrap());
+        assert!(at_start(r"^a|^b"));
+        assert!(at_start(r"\Aab"));
+        assert!(!at_start(r"^a|b"));
+        assert!(!at_start(r"(?m)^a"));
+        assert!(!at_start(r"a^"));
+        assert!(!at_start(r"\bmerci\b"));
     }
 
     /// Both forms of the anchored build give up in the lazy DFA at a
     /// non-ASCII letter next to a Unicode word boundary, and still answer.
     #[test]
     fn the_forward_engines_answer_where_the_lazy_dfa_gives_up() {
-        let re = Forward::new(r"\bdéjà\b").unwrap();
+        let re = Forward::new(&parse(r"\bdéjà\b").unwrap()).unwrap();
         let mut cache = match Engine::Forward(Box::new(re)).create_cache() {
             EngineCache::Forward(c) => c,
             EngineCache::Meta(_) => unreachable!(),
         };
-        let re = Forward::new(r"\bdéjà\b").unwrap();
+        let re = Forward::new(&parse(r"\bdéjà\b").unwrap()).unwrap();
         for (text, want) in [("oui déjà là", true), ("déjàvu", false)] {
             let input = Input::new(text).earliest(true);
             assert!(re.dfa.try_search_fwd(&mut cache.dfa, &input).is_err());
