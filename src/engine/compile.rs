@@ -769,19 +769,25 @@ mod tests {
             .map(|i| regex::Regex::new(m.regexes.source(i)).unwrap())
             .collect();
         let (mut checked, mut exact, mut anchored, mut gated, mut bounded) = (0, 0, 0, 0, 0);
+        let mut exact_bounded = 0;
         for text in &texts {
             let text = book.normalizer.normalize(text);
             let mut present = vec![false; m.regexes.len()];
             let mut gate = vec![false; m.regexes.len()];
             let mut starts = vec![Vec::new(); m.regexes.len()];
+            let mut with_bounds = vec![false; m.regexes.len()];
             let ac = m.automaton.as_ref().unwrap();
             for hit in ac.find_overlapping_iter(&text) {
                 let Some(j) = hit.pattern().as_usize().checked_sub(m.patterns.len()) else {
                     continue;
                 };
+                let found = crate::engine::literals::Bounds::around(&text, hit.start(), hit.end());
                 for &r in &pre.literal_regexes[j] {
                     present[r as usize] = true;
                     starts[r as usize].push(hit.start());
+                    // Where the literal has the word boundaries its regex
+                    // needs (every literal, for most regexes).
+                    with_bounds[r as usize] |= pre.bounds[r as usize].met_by(found);
                 }
                 for &r in &pre.literal_gates[j] {
                     gate[r as usize] = true;
@@ -825,12 +831,24 @@ mod tests {
                 }
                 if pre.exact[i] {
                     exact += 1;
-                    assert_eq!(present[i], matched, "{} on {text:?}", m.regexes.source(i));
+                    assert_eq!(
+                        with_bounds[i],
+                        matched,
+                        "{} on {text:?}",
+                        m.regexes.source(i)
+                    );
+                    if pre.bounds[i].any() && matched {
+                        exact_bounded += 1;
+                    }
                 }
             }
         }
         assert!(checked > 100, "only {checked} matches checked");
         assert!(exact > 100, "only {exact} exact regexes checked");
+        assert!(
+            exact_bounded > 50,
+            "only {exact_bounded} matches of exact regexes between word boundaries checked"
+        );
         assert!(anchored > 100, "only {anchored} anchored matches checked");
         assert!(gated > 20, "only {gated} gated matches checked");
         assert!(

@@ -18,8 +18,16 @@ pub(crate) struct RegexPrefilter {
     pub filtered: Vec<bool>,
     /// For each regex, whether its literals are all it matches (`\?`,
     /// `https?://`): finding one of them is a match, and the regex is not
-    /// run.
+    /// run. So it is for a regex that matches its literals between word
+    /// boundaries (`\b(late|delayed) again\b`), where a literal found with
+    /// the boundaries of [`RegexPrefilter::bounds`] around it is a match.
     pub exact: Vec<bool>,
+    /// For each regex, the word boundaries its literals need around them to
+    /// be a match (only for an exact regex).
+    pub bounds: Vec<Bounds>,
+    /// For each literal, whether one of its regexes needs a word boundary
+    /// around it: its hits are then checked for them.
+    pub literal_bounded: Vec<bool>,
     /// For each regex, whether its literals are those that start every
     /// match (`\b(love|like)\b.*`): the regex is then only tried, anchored,
     /// where one of them starts, not over the whole post.
@@ -49,6 +57,7 @@ impl RegexPrefilter {
         let mut literal_gates: Vec<Vec<u32>> = Vec::new();
         let mut filtered = vec![false; sources.len()];
         let mut exact = vec![false; sources.len()];
+        let mut bounds = vec![Bounds::default(); sources.len()];
         let mut anchored = vec![false; sources.len()];
         let mut gated = vec![false; sources.len()];
         let mut add = |lit: Vec<u8>, ri: usize, gate: bool| {
@@ -78,6 +87,11 @@ impl RegexPrefilter {
             let lits = match found {
                 RegexLiterals::Exact(lits) => {
                     exact[ri] = true;
+                    lits
+                }
+                RegexLiterals::Bounded(lits, b) => {
+                    exact[ri] = true;
+                    bounds[ri] = b;
                     lits
                 }
                 RegexLiterals::Starting(lits) => {
@@ -115,8 +129,14 @@ impl RegexPrefilter {
                 })
             })
             .collect();
+        let literal_bounded = literal_regexes
+            .iter()
+            .map(|rs| rs.iter().any(|&r| bounds[r as usize].any()))
+            .collect();
         Some(RegexPrefilter {
             literal_word_start,
+            literal_bounded,
+            bounds,
             boundary_start,
             literals,
             literal_regexes,
@@ -137,6 +157,9 @@ const MIN_START_LITERAL: usize = 3;
 enum RegexLiterals {
     /// Every string it matches (see [`exact_literals`]).
     Exact(Vec<Vec<u8>>),
+    /// Every string it matches, with the word boundaries it asks for around
+    /// them (see [`bounded_literals`]).
+    Bounded(Vec<Vec<u8>>, Bounds),
     /// Literals one of which every match contains and starts with.
     Starting(Vec<Vec<u8>>),
     /// Literals one of which every match starts with, and a rarer set one
@@ -163,6 +186,9 @@ impl RegexLiterals {
                 return RegexLiterals::Exact(lits);
             }
         }
+        if let Some((lits, bounds)) = bounded_literals(hir) {
+            return RegexLiterals::Bounded(lits, bounds);
+        }
         let Some((_, lits)) = required_scored(hir, Some(&prefixes)) else {
             return RegexLiterals::None;
         };
@@ -180,6 +206,82 @@ impl RegexLiterals {
             _ => RegexLiterals::Required(lits),
         }
     }
+}
+
+/// The Unicode word boundaries (`\b`) a regex asks for before and after
+/// the strings it matches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Bounds {
+    pub before: bool,
+    pub after: bool,
+}
+
+impl Bounds {
+    pub fn any(self) -> bool {
+        self.before || self.after
+    }
+
+    /// The word boundaries there are at the two ends of `start..end` in
+    /// `text`: a Unicode word boundary is where a word character (as the
+    /// regex engine reads `\b`) meets a character that is not one, or the
+    /// text's start or end.
+    pub fn around(text: &str, start: usize, end: usize) -> Bounds {
+        let boundary = |at: usize| {
+            text[..at].chars().next_back().is_some_and(is_word)
+                != text[at..].chars().next().is_some_and(is_word)
+        };
+        Bounds {
+            before: boundary(start),
+            after: boundary(end),
+        }
+    }
+
+    /// Whether the boundaries `found` include these.
+    pub fn met_by(self, found: Bounds) -> bool {
+        (!self.before || found.before) && (!self.after || found.after)
+    }
+}
+
+/// A word character for `\b`, with ASCII decided from the byte.
+#[inline]
+fn is_word(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        regex_syntax::is_word_character(c)
+    }
+}
+
+/// Every string `hir` matches and the word boundaries around them, when it
+/// is a `\b` (or two, one at each end) around a part without assertions
+/// that matches a few strings only (`\b(late|delayed) again\b`): then the
+/// regex matches a text exactly where one of them occurs with those
+/// boundaries, and finding them is enough.
+fn bounded_literals(hir: &regex_syntax::hir::Hir) -> Option<(Vec<Vec<u8>>, Bounds)> {
+    use regex_syntax::hir::{Hir, HirKind, Look};
+
+    let mut hir = hir;
+    while let HirKind::Capture(c) = hir.kind() {
+        hir = &c.sub;
+    }
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    let is_boundary = |h: &Hir| matches!(h.kind(), HirKind::Look(Look::WordUnicode));
+    let before = parts.first().is_some_and(is_boundary);
+    let after = parts.len() > 1 && parts.last().is_some_and(is_boundary);
+    let body = &parts[usize::from(before)..parts.len() - usize::from(after)];
+    if body.is_empty() || body.iter().any(|p| !p.properties().look_set().is_empty()) {
+        return None;
+    }
+    let seq = regex_syntax::hir::literal::Extractor::new().extract(&Hir::concat(body.to_vec()));
+    if !seq.is_exact() {
+        return None;
+    }
+    let bounds = Bounds { before, after };
+    prefixes_in(&seq)
+        .filter(|_| bounds.any())
+        .map(|lits| (lits, bounds))
 }
 
 /// Whether a literal that starts matches is rare enough to try a regex at
@@ -561,12 +663,14 @@ mod tests {
                 RegexLiterals::Gated { .. } => "gated",
                 RegexLiterals::Required(_) => "required",
                 RegexLiterals::Exact(_) => "exact",
+                RegexLiterals::Bounded(..) => "bounded",
                 RegexLiterals::None => "none",
             };
         assert_eq!(kind(r"\b(\d+|two)\s*(h|hours?)\b"), "starting");
         assert_eq!(kind(r"\b\d+\s*(fois|times)\b"), "gated");
         assert_eq!(kind(r"\b(i|we)\s+(tried|looked)\b"), "required");
         assert_eq!(kind(r"\b(le|au)\s+(10|3\d)\d\d\b"), "required");
+        assert_eq!(kind(r"\b(two|three) (hours|days)\b"), "bounded");
         assert!(rare_start(b"7") && rare_start("٣".as_bytes()) && rare_start(b"two"));
         assert!(!rare_start(b"i") && !rare_start(b"le") && !rare_start(b"e"));
     }
@@ -581,6 +685,83 @@ mod tests {
         assert!(!bounded(r"(?-u:\b)foo"));
         assert!(!bounded(r"\Bfoo"));
         assert!(!bounded(r"x\bfoo"));
+    }
+
+    fn bounded_of(src: &str) -> Option<(Vec<String>, bool, bool)> {
+        let (lits, b) = bounded_literals(&regex_syntax::Parser::new().parse(src).unwrap())?;
+        let mut lits: Vec<String> = lits
+            .into_iter()
+            .map(|l| String::from_utf8(l).unwrap())
+            .collect();
+        lits.sort();
+        Some((lits, b.before, b.after))
+    }
+
+    /// A few strings between `\b`s are matched by finding them: the
+    /// literals are every string of the part between, and the boundaries
+    /// are those written.
+    #[test]
+    fn bounded_literals_of_phrase_like_regexes() {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            bounded_of(r"\b(late|delayed)( again)?\b"),
+            Some((
+                strings(&["delayed", "delayed again", "late", "late again"]),
+                true,
+                true
+            ))
+        );
+        assert_eq!(
+            bounded_of(r"\bthanks for"),
+            Some((strings(&["thanks for"]), true, false))
+        );
+        assert_eq!(
+            bounded_of(r"(?:#fail\b)"),
+            Some((strings(&["#fail"]), false, true))
+        );
+        // Each case of `ok`, the Kelvin sign (a `k` in Unicode) among them.
+        assert_eq!(bounded_of(r"\b(?i)ok\b").map(|b| b.0.len()), Some(6));
+        // Not a few strings, or other assertions, or a boundary inside.
+        assert_eq!(bounded_of(r"\b(i|we)\s+tried\b"), None);
+        assert_eq!(bounded_of(r"\blate\b|\bdelayed\b"), None);
+        assert_eq!(bounded_of(r"\blate\b again\b"), None);
+        assert_eq!(bounded_of(r"^late\b"), None);
+        assert_eq!(bounded_of(r"(?-u:\b)late(?-u:\b)"), None);
+        assert_eq!(bounded_of(r"\b(late)?\b"), None);
+        assert_eq!(bounded_of(r"late"), None);
+    }
+
+    /// Boundaries as `\b` reads them: between a word character and another
+    /// character, or the text's ends; accented letters and digits of any
+    /// script are word characters.
+    #[test]
+    fn boundaries_around_a_literal() {
+        let around = |text: &str, lit: &str| {
+            let start = text.find(lit).unwrap();
+            let b = Bounds::around(text, start, start + lit.len());
+            (b.before, b.after)
+        };
+        assert_eq!(around("late again", "late"), (true, true));
+        assert_eq!(around("too late", "late"), (true, true));
+        assert_eq!(around("lately", "late"), (true, false));
+        assert_eq!(around("chocolate!", "late"), (false, true));
+        assert_eq!(around("élate", "late"), (false, true));
+        assert_eq!(around("late٣", "late"), (true, false));
+        assert_eq!(around("_late", "late"), (false, true));
+        // A literal that starts with a character other than a word one has
+        // a boundary before it only after a word character.
+        assert_eq!(around("so #fail", "#fail"), (false, true));
+        assert_eq!(around("so#fail", "#fail"), (true, true));
+        let both = Bounds {
+            before: true,
+            after: true,
+        };
+        assert!(both.met_by(both));
+        assert!(!both.met_by(Bounds {
+            before: true,
+            after: false
+        }));
+        assert!(Bounds::default().met_by(Bounds::default()));
     }
 
     fn exact_of(src: &str) -> Option<Vec<String>> {

@@ -4,6 +4,7 @@
 
 use super::ascii;
 use super::compile::{Checks, Conditions, Matcher, Near, Needs, Rulebook};
+use super::literals::Bounds;
 use super::regexes::{RegexCaches, Regexes};
 use super::signals::{
     caps_counts, caps_upper_bound, count_distinct_sigils, count_sigils, longest_runs, Signals,
@@ -188,11 +189,18 @@ impl RegexCache {
 
     /// Notes that a literal of each regex in `regexes` starts at `start`,
     /// but for the regexes `skip` says (those whose matches start at a word
-    /// boundary, for a literal that does not start at one).
-    pub(super) fn literal_found(&mut self, start: usize, regexes: &[u32], skip: Option<&[bool]>) {
+    /// boundary, for a literal that does not start at one; those that need
+    /// boundaries the literal lacks).
+    #[inline]
+    pub(super) fn literal_found(
+        &mut self,
+        start: usize,
+        regexes: &[u32],
+        skip: impl Fn(usize) -> bool,
+    ) {
         for &r in regexes {
             let r = r as usize;
-            if skip.is_some_and(|skip| skip[r]) {
+            if skip(r) {
                 continue;
             }
             let first = self.possible[r] != self.post;
@@ -367,11 +375,16 @@ impl Rulebook {
                                 .next_back()
                                 .is_some_and(regex_syntax::is_word_character),
                         };
-                    s.regexes.literal_found(
-                        hit.start(),
-                        &pre.literal_regexes[j],
-                        inside_word.then_some(pre.boundary_start.as_slice()),
-                    );
+                    // A literal of a regex that needs word boundaries
+                    // around it (`\b(late|delayed) again\b`) is a match
+                    // only with them.
+                    let found = pre.literal_bounded[j]
+                        .then(|| Bounds::around(text, hit.start(), hit.end()));
+                    s.regexes
+                        .literal_found(hit.start(), &pre.literal_regexes[j], |r| {
+                            (inside_word && pre.boundary_start[r])
+                                || found.is_some_and(|f| !pre.bounds[r].met_by(f))
+                        });
                     s.regexes.gate_found(&pre.literal_gates[j]);
                 }
                 continue;
