@@ -226,10 +226,7 @@ impl Bounds {
     /// regex engine reads `\b`) meets a character that is not one, or the
     /// text's start or end.
     pub fn around(text: &str, start: usize, end: usize) -> Bounds {
-        let boundary = |at: usize| {
-            text[..at].chars().next_back().is_some_and(is_word)
-                != text[at..].chars().next().is_some_and(is_word)
-        };
+        let boundary = |at: usize| word_before(text, at) != word_at(text, at);
         Bounds {
             before: boundary(start),
             after: boundary(end),
@@ -242,13 +239,32 @@ impl Bounds {
     }
 }
 
-/// A word character for `\b`, with ASCII decided from the byte.
+/// Whether the character that ends right before byte `at` of `text` is a
+/// word character, as the regex engine reads `\b` (ASCII decided from the
+/// byte); false at the text's start.
 #[inline]
-fn is_word(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric() || c == '_'
-    } else {
-        regex_syntax::is_word_character(c)
+pub(crate) fn word_before(text: &str, at: usize) -> bool {
+    match text.as_bytes()[..at].last() {
+        None => false,
+        Some(&b) if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'_',
+        Some(_) => text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(regex_syntax::is_word_character),
+    }
+}
+
+/// Whether the character that starts at byte `at` of `text` is a word
+/// character, as [`word_before`] reads them; false at the text's end.
+#[inline]
+fn word_at(text: &str, at: usize) -> bool {
+    match text.as_bytes().get(at) {
+        None => false,
+        Some(&b) if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'_',
+        Some(_) => text[at..]
+            .chars()
+            .next()
+            .is_some_and(regex_syntax::is_word_character),
     }
 }
 

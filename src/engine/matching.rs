@@ -4,7 +4,7 @@
 
 use super::ascii;
 use super::compile::{Checks, Conditions, Matcher, Near, Needs, Rulebook};
-use super::literals::Bounds;
+use super::literals::{word_before, Bounds};
 use super::regexes::{RegexCaches, Regexes};
 use super::signals::{
     caps_counts, caps_upper_bound, count_distinct_sigils, count_sigils, longest_runs, Signals,
@@ -366,15 +366,7 @@ impl Rulebook {
                     // A literal that starts with a word character, right
                     // after another one, starts no match of a regex whose
                     // matches start at a word boundary.
-                    let inside_word = pre.literal_word_start[j]
-                        && hit.start() > 0
-                        && match bytes[hit.start() - 1] {
-                            b if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'_',
-                            _ => text[..hit.start()]
-                                .chars()
-                                .next_back()
-                                .is_some_and(regex_syntax::is_word_character),
-                        };
+                    let inside_word = pre.literal_word_start[j] && word_before(text, hit.start());
                     // A literal of a regex that needs word boundaries
                     // around it (`\b(late|delayed) again\b`) is a match
                     // only with them.
