@@ -309,6 +309,17 @@ fn rare_start(lit: &[u8]) -> bool {
         || (one_char && set_frequency(&[lit.to_vec()]) <= byte_frequency(b'0'))
 }
 
+/// The bytes every match of `hir` starts with (the first bytes of
+/// [`starting_literals`]); `None` when some match may start otherwise, or
+/// be empty.
+pub(super) fn first_bytes(hir: &regex_syntax::hir::Hir) -> Option<[bool; 256]> {
+    let mut first = [false; 256];
+    for lit in starting_literals(hir)? {
+        first[usize::from(lit[0])] = true;
+    }
+    Some(first)
+}
+
 /// Literals one of which every match of `hir` starts with, the characters
 /// of small classes included (see [`class_literals`]); `None` when some
 /// match may start otherwise, or be empty. Assertions before the first

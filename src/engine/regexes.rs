@@ -11,6 +11,8 @@ use regex_syntax::hir::{Hir, Look};
 
 use crate::rulebook::patterns::{regex_builder, regex_syntax_config, REGEX_SIZE_LIMIT};
 
+mod gap;
+
 /// The search cache of each regex, per thread.
 const REGEX_CACHE_BYTES: usize = 2 << 20;
 
@@ -77,6 +79,9 @@ enum Engine {
     Meta(meta::Regex),
     /// For anchored searches only.
     Forward(Box<Forward>),
+    /// For anchored searches only, a regex with a long gap of one class
+    /// between two parts, run part by part (see [`gap`]).
+    Split(Box<gap::Split>),
 }
 
 /// A regex searched only anchored, for whether it matches: its forward NFA,
@@ -105,6 +110,7 @@ struct Forward {
 enum EngineCache {
     Meta(Box<meta::Cache>),
     Forward(Box<ForwardCache>),
+    Split(Box<gap::SplitCache>),
 }
 
 /// The lazy DFA's cache; the others' only once the lazy DFA has given up.
@@ -125,11 +131,8 @@ impl Engine {
     fn create_cache(&self) -> EngineCache {
         match self {
             Engine::Meta(re) => EngineCache::Meta(Box::new(re.create_cache())),
-            Engine::Forward(f) => EngineCache::Forward(Box::new(ForwardCache {
-                dfa: f.dfa.create_cache(),
-                backtrack: None,
-                pikevm: None,
-            })),
+            Engine::Forward(f) => EngineCache::Forward(Box::new(f.create_cache())),
+            Engine::Split(s) => EngineCache::Split(Box::new(s.create_cache())),
         }
     }
 
@@ -138,6 +141,7 @@ impl Engine {
         match (self, cache) {
             (Engine::Meta(re), EngineCache::Meta(cache)) => re.is_match_with(cache, input),
             (Engine::Forward(f), EngineCache::Forward(cache)) => f.is_match(cache, input),
+            (Engine::Split(s), EngineCache::Split(cache)) => s.is_match(cache, input),
             _ => unreachable!("a cache is only used with the form that made it"),
         }
     }
@@ -146,25 +150,9 @@ impl Engine {
 impl Forward {
     fn new(hir: &Hir) -> Result<Forward, String> {
         let (min_len, at_start) = (hir.properties().minimum_len(), starts_at_text_start(hir));
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .utf8(true)
-                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                    .shrink(false),
-            )
-            .build_from_hir(hir)
-            .map_err(|e| e.to_string())?;
+        let nfa = forward_nfa(hir)?;
         let dfa = hybrid::dfa::Builder::new()
-            .configure(
-                hybrid::dfa::DFA::config()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .unicode_word_boundary(true)
-                    .cache_capacity(REGEX_CACHE_BYTES)
-                    .skip_cache_capacity_check(false)
-                    .minimum_cache_clear_count(Some(3))
-                    .minimum_bytes_per_state(Some(10)),
-            )
+            .configure(lazy_dfa_config().match_kind(MatchKind::LeftmostFirst))
             .build_from_nfa(nfa.clone())
             .map_err(|e| e.to_string())?;
         let backtrack =
@@ -177,6 +165,14 @@ impl Forward {
             backtrack,
             pikevm,
         })
+    }
+
+    fn create_cache(&self) -> ForwardCache {
+        ForwardCache {
+            dfa: self.dfa.create_cache(),
+            backtrack: None,
+            pikevm: None,
+        }
     }
 
     #[inline(always)]
@@ -281,6 +277,7 @@ impl OneRegex {
         // every match starts at the text's start (see `build_engine`).
         let input = match re {
             Engine::Forward(f) if f.at_start => input.anchored(Anchored::Yes),
+            Engine::Split(s) if s.at_start() => input.anchored(Anchored::Yes),
             _ => input,
         };
         re.is_match(cache, &input)
@@ -313,6 +310,29 @@ impl OneRegex {
     }
 }
 
+/// The forward NFA of a regex searched anchored.
+fn forward_nfa(hir: &Hir) -> Result<thompson::NFA, String> {
+    thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .utf8(true)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .shrink(false),
+        )
+        .build_from_hir(hir)
+        .map_err(|e| e.to_string())
+}
+
+/// The lazy DFA settings of the anchored engines: the regex engine's own.
+fn lazy_dfa_config() -> hybrid::dfa::Config {
+    hybrid::dfa::DFA::config()
+        .unicode_word_boundary(true)
+        .cache_capacity(REGEX_CACHE_BYTES)
+        .skip_cache_capacity_check(false)
+        .minimum_cache_clear_count(Some(3))
+        .minimum_bytes_per_state(Some(10))
+}
+
 /// Compiles a regex for searching: a regex only searched `anchored`, or
 /// whose every match starts at the start of the text (`^…`, searched
 /// anchored there), as a [`Forward`] engine; any other with every engine and
@@ -322,6 +342,9 @@ fn build_engine(src: &str, anchored: bool) -> Result<Engine, String> {
     // the choice of engine and the build.
     let hir = parse(src)?;
     if anchored || starts_at_text_start(&hir) {
+        if let Some(split) = gap::Split::new(&hir) {
+            return split.map(|s| Engine::Split(Box::new(s)));
+        }
         return Forward::new(&hir).map(|f| Engine::Forward(Box::new(f)));
     }
     // Each thread's cache of each regex grows on need up to this.
@@ -449,7 +472,12 @@ mod tests {
                     matched += usize::from(got);
                 }
             }
-            assert!(matches!(one.unicode(), Engine::Forward(_)), "{src}");
+            // Built for anchored searches: whole, or in parts where it has a
+            // long gap (the third).
+            assert!(
+                matches!(one.unicode(), Engine::Forward(_) | Engine::Split(_)),
+                "{src}"
+            );
         }
         assert!(matched >= 12, "only {matched} searches matched");
     }
@@ -474,7 +502,7 @@ mod tests {
         let re = Forward::new(&parse(r"\bdéjà\b").unwrap()).unwrap();
         let mut cache = match Engine::Forward(Box::new(re)).create_cache() {
             EngineCache::Forward(c) => c,
-            EngineCache::Meta(_) => unreachable!(),
+            EngineCache::Meta(_) | EngineCache::Split(_) => unreachable!(),
         };
         let re = Forward::new(&parse(r"\bdéjà\b").unwrap()).unwrap();
         for (text, want) in [("oui déjà là", true), ("déjàvu", false)] {
