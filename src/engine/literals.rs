@@ -309,15 +309,30 @@ fn rare_start(lit: &[u8]) -> bool {
         || (one_char && set_frequency(&[lit.to_vec()]) <= byte_frequency(b'0'))
 }
 
+/// The first bytes of the matches of a regex (see [`first_bytes`]).
+pub(super) struct FirstBytes {
+    /// Whether a match may start with each byte.
+    pub bytes: [bool; 256],
+    /// Whether every match starts with a word character.
+    pub word: bool,
+}
+
 /// The bytes every match of `hir` starts with (the first bytes of
 /// [`starting_literals`]); `None` when some match may start otherwise, or
 /// be empty.
-pub(super) fn first_bytes(hir: &regex_syntax::hir::Hir) -> Option<[bool; 256]> {
-    let mut first = [false; 256];
-    for lit in starting_literals(hir)? {
-        first[usize::from(lit[0])] = true;
+pub(super) fn first_bytes(hir: &regex_syntax::hir::Hir) -> Option<FirstBytes> {
+    let lits = starting_literals(hir)?;
+    let mut bytes = [false; 256];
+    for lit in &lits {
+        bytes[usize::from(lit[0])] = true;
     }
-    Some(first)
+    let word = lits.iter().all(|l| {
+        std::str::from_utf8(l)
+            .ok()
+            .and_then(|s| s.chars().next())
+            .is_some_and(regex_syntax::is_word_character)
+    });
+    Some(FirstBytes { bytes, word })
 }
 
 /// Literals one of which every match of `hir` starts with, the characters

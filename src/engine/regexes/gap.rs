@@ -39,6 +39,10 @@ pub(super) struct Split {
     /// The bytes every match of the part after the gap starts with; `None`
     /// when unknown (it is then tried everywhere the gap allows).
     suffix_starts: Option<Box<[bool; 256]>>,
+    /// Whether every match of the part after the gap starts with a word
+    /// boundary and a word character: it is then only tried at a character
+    /// that follows no word character.
+    suffix_word_start: bool,
     /// The whole regex, for where the part before the gap gives up (a
     /// Unicode word boundary next to a non-ASCII character): built then.
     whole_hir: Hir,
@@ -93,6 +97,48 @@ impl Gap {
             Some(&yes) => yes,
             None => in_ranges(&self.ranges, c),
         }
+    }
+}
+
+/// Whether the character that ends at `at` in `text` (UTF-8) is a word
+/// character, as `\b` reads them.
+fn word_char_before(text: &[u8], at: usize) -> bool {
+    let Some(&last) = at.checked_sub(1).and_then(|i| text.get(i)) else {
+        return false;
+    };
+    if last < 0x80 {
+        return last.is_ascii_alphanumeric() || last == b'_';
+    }
+    // The start of the character: at most three continuation bytes back.
+    let start = (at.saturating_sub(4)..at)
+        .rev()
+        .find(|&i| text[i] & 0xC0 != 0x80)
+        .unwrap_or(at - 1);
+    std::str::from_utf8(&text[start..at])
+        .ok()
+        .and_then(|s| s.chars().next())
+        .is_some_and(regex_syntax::is_word_character)
+}
+
+/// Whether every match of `hir` starts with a word boundary (`\b`,
+/// `\b{start}`, `\b{start-half}`, Unicode or ASCII).
+fn starts_with_word_boundary(hir: &Hir) -> bool {
+    use regex_syntax::hir::Look;
+
+    match hir.kind() {
+        HirKind::Look(look) => matches!(
+            look,
+            Look::WordUnicode
+                | Look::WordAscii
+                | Look::WordStartUnicode
+                | Look::WordStartAscii
+                | Look::WordStartHalfUnicode
+                | Look::WordStartHalfAscii
+        ),
+        HirKind::Capture(c) => starts_with_word_boundary(&c.sub),
+        HirKind::Concat(parts) => parts.first().is_some_and(starts_with_word_boundary),
+        HirKind::Alternation(branches) => branches.iter().all(starts_with_word_boundary),
+        _ => false,
     }
 }
 
@@ -161,7 +207,10 @@ impl Split {
             .configure(super::lazy_dfa_config().match_kind(MatchKind::All))
             .build_from_nfa(nfa)
             .map_err(|e| e.to_string())?;
-        let suffix_starts = super::super::literals::first_bytes(suffix).map(Box::new);
+        let first = super::super::literals::first_bytes(suffix);
+        let suffix_word_start =
+            first.as_ref().is_some_and(|f| f.word) && starts_with_word_boundary(suffix);
+        let suffix_starts = first.map(|f| Box::new(f.bytes));
         Ok(Split {
             min_len: hir.properties().minimum_len(),
             at_start: super::starts_at_text_start(hir),
@@ -169,6 +218,7 @@ impl Split {
             gap,
             suffix: Forward::new(suffix)?,
             suffix_starts,
+            suffix_word_start,
             whole_hir: hir.clone(),
             whole: OnceLock::new(),
         })
@@ -235,8 +285,10 @@ impl Split {
     ) -> bool {
         let text = after.haystack();
         let (mut at, mut count) = (from, 0);
+        // Whether the character before `at` is a word character.
+        let mut word_before = self.suffix_word_start && word_char_before(text, from);
         loop {
-            if count >= self.gap.min && self.may_start(text, at, limit) {
+            if count >= self.gap.min && !word_before && self.may_start(text, at, limit) {
                 after.set_start(at);
                 if self.suffix.is_match(&mut cache.suffix, after) {
                     return true;
@@ -249,6 +301,7 @@ impl Split {
                 Some(c) if self.gap.contains(c) => {
                     at += c.len_utf8();
                     count += 1;
+                    word_before = self.suffix_word_start && regex_syntax::is_word_character(c);
                 }
                 _ => return false,
             }
@@ -308,7 +361,8 @@ mod tests {
     /// longer, shorter than its minimum, broken by a character outside its
     /// class, holds characters of several bytes, where the part before the
     /// gap can end in several places, where the part after it ends the
-    /// text, and where a Unicode word boundary next to a non-ASCII letter
+    /// text or starts right after the part before (its word boundary then
+    /// read from that part's last character), and where a Unicode word boundary next to a non-ASCII letter
     /// makes the part before the gap give up (the whole regex then runs).
     #[test]
     fn a_split_regex_answers_as_the_whole_regex() {
@@ -318,6 +372,7 @@ mod tests {
             r"\s-\s[^-]{2,12}\shttps?://\S+\s*$",
             r"\b(déjà|deja|été)\b[^.!?]{0,10}\b(là|la)\b",
             r"^(une |grosse )?(panne|coupure)\b[^!?.]{0,10}\b(à|a|dans le)\s[^!?.]{1,12}[.\s]*$",
+            r"\b(thanks|merci) (to|à) [^.!?]{0,10}\b(who|qui|été)\b",
         ];
         let texts = [
             "i love it but",
@@ -344,6 +399,11 @@ mod tests {
             "oui déjà, là",
             "déjàvu là",
             "été ici là-bas",
+            "thanks to who",
+            "merci à qui",
+            "thanks to the crew who",
+            "thanks to thewho",
+            "merci à été",
             "panne à paris",
             "grosse panne de réseau dans le 92.",
             "panne, vers paris",
