@@ -364,16 +364,29 @@ fn starting_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
 /// (`\b`, `\b{start}`, `\b{start-half}`): one that starts with a word
 /// character then needs a character other than a word character before it.
 fn starts_at_word_boundary(hir: &regex_syntax::hir::Hir) -> bool {
+    starts_at_boundary(hir, false)
+}
+
+/// [`starts_at_word_boundary`], with ASCII word boundaries (`(?-u:\b)`)
+/// taken too when `ascii`: for a text whose word characters are all ASCII,
+/// where both kinds of boundary are at the same places.
+pub(super) fn starts_at_boundary(hir: &regex_syntax::hir::Hir, ascii: bool) -> bool {
     use regex_syntax::hir::{HirKind, Look};
 
     match hir.kind() {
-        HirKind::Look(look) => matches!(
-            look,
-            Look::WordUnicode | Look::WordStartUnicode | Look::WordStartHalfUnicode
-        ),
-        HirKind::Capture(c) => starts_at_word_boundary(&c.sub),
-        HirKind::Concat(parts) => parts.first().is_some_and(starts_at_word_boundary),
-        HirKind::Alternation(branches) => branches.iter().all(starts_at_word_boundary),
+        HirKind::Look(look) => {
+            matches!(
+                look,
+                Look::WordUnicode | Look::WordStartUnicode | Look::WordStartHalfUnicode
+            ) || (ascii
+                && matches!(
+                    look,
+                    Look::WordAscii | Look::WordStartAscii | Look::WordStartHalfAscii
+                ))
+        }
+        HirKind::Capture(c) => starts_at_boundary(&c.sub, ascii),
+        HirKind::Concat(parts) => parts.first().is_some_and(|p| starts_at_boundary(p, ascii)),
+        HirKind::Alternation(branches) => branches.iter().all(|b| starts_at_boundary(b, ascii)),
         _ => false,
     }
 }

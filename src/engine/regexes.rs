@@ -233,7 +233,7 @@ impl OneRegex {
 
     fn unicode(&self) -> &Engine {
         self.unicode.get_or_init(|| {
-            build_engine(&self.source, self.anchored)
+            build_engine(&self.source, self.anchored, false)
                 .expect("the rulebook's checks passed this regex")
         })
     }
@@ -244,7 +244,7 @@ impl OneRegex {
         self.ascii
             .get_or_init(|| {
                 super::ascii::ascii_form(&self.source)
-                    .and_then(|a| build_engine(&a, self.anchored).ok())
+                    .and_then(|a| build_engine(&a, self.anchored, true).ok())
             })
             .as_ref()
     }
@@ -337,12 +337,14 @@ fn lazy_dfa_config() -> hybrid::dfa::Config {
 /// whose every match starts at the start of the text (`^…`, searched
 /// anchored there), as a [`Forward`] engine; any other with every engine and
 /// the rulebook's search cache size.
-fn build_engine(src: &str, anchored: bool) -> Result<Engine, String> {
+///
+/// `ascii_words`: the form is for texts without word characters past ASCII.
+fn build_engine(src: &str, anchored: bool, ascii_words: bool) -> Result<Engine, String> {
     // Parsed once, as the regex engine parses it (see `regex_builder`), for
     // the choice of engine and the build.
     let hir = parse(src)?;
     if anchored || starts_at_text_start(&hir) {
-        if let Some(split) = gap::Split::new(&hir) {
+        if let Some(split) = gap::Split::new(&hir, ascii_words) {
             return split.map(|s| Engine::Split(Box::new(s)));
         }
         return Forward::new(&hir).map(|f| Engine::Forward(Box::new(f)));

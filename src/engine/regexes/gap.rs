@@ -120,28 +120,6 @@ fn word_char_before(text: &[u8], at: usize) -> bool {
         .is_some_and(regex_syntax::is_word_character)
 }
 
-/// Whether every match of `hir` starts with a word boundary (`\b`,
-/// `\b{start}`, `\b{start-half}`, Unicode or ASCII).
-fn starts_with_word_boundary(hir: &Hir) -> bool {
-    use regex_syntax::hir::Look;
-
-    match hir.kind() {
-        HirKind::Look(look) => matches!(
-            look,
-            Look::WordUnicode
-                | Look::WordAscii
-                | Look::WordStartUnicode
-                | Look::WordStartAscii
-                | Look::WordStartHalfUnicode
-                | Look::WordStartHalfAscii
-        ),
-        HirKind::Capture(c) => starts_with_word_boundary(&c.sub),
-        HirKind::Concat(parts) => parts.first().is_some_and(starts_with_word_boundary),
-        HirKind::Alternation(branches) => branches.iter().all(starts_with_word_boundary),
-        _ => false,
-    }
-}
-
 /// The character that starts at `at` in `text` (UTF-8), if one does.
 #[inline]
 fn char_at(text: &[u8], at: usize) -> Option<char> {
@@ -196,20 +174,28 @@ fn split_at_gap(hir: &Hir) -> Option<(Hir, Gap, Hir)> {
 impl Split {
     /// The split form of a regex that has a gap (see [`split_at_gap`]);
     /// `None` when it has none.
-    pub(super) fn new(hir: &Hir) -> Option<Result<Split, String>> {
+    /// `ascii_words`: the texts it is searched in have no word characters
+    /// past ASCII (see [`super::super::ascii`]).
+    pub(super) fn new(hir: &Hir, ascii_words: bool) -> Option<Result<Split, String>> {
         let (prefix, gap, suffix) = split_at_gap(hir)?;
-        Some(Split::build(hir, &prefix, gap, &suffix))
+        Some(Split::build(hir, &prefix, gap, &suffix, ascii_words))
     }
 
-    fn build(hir: &Hir, prefix: &Hir, gap: Gap, suffix: &Hir) -> Result<Split, String> {
+    fn build(
+        hir: &Hir,
+        prefix: &Hir,
+        gap: Gap,
+        suffix: &Hir,
+        ascii_words: bool,
+    ) -> Result<Split, String> {
         let nfa = super::forward_nfa(prefix)?;
         let prefix = hybrid::dfa::Builder::new()
             .configure(super::lazy_dfa_config().match_kind(MatchKind::All))
             .build_from_nfa(nfa)
             .map_err(|e| e.to_string())?;
         let first = super::super::literals::first_bytes(suffix);
-        let suffix_word_start =
-            first.as_ref().is_some_and(|f| f.word) && starts_with_word_boundary(suffix);
+        let suffix_word_start = first.as_ref().is_some_and(|f| f.word)
+            && super::super::literals::starts_at_boundary(suffix, ascii_words);
         let suffix_starts = first.map(|f| Box::new(f.bytes));
         Ok(Split {
             min_len: hir.properties().minimum_len(),
@@ -362,7 +348,8 @@ mod tests {
     /// class, holds characters of several bytes, where the part before the
     /// gap can end in several places, where the part after it ends the
     /// text or starts right after the part before (its word boundary then
-    /// read from that part's last character), and where a Unicode word boundary next to a non-ASCII letter
+    /// read from that part's last character), an ASCII word boundary after
+    /// a non-ASCII letter, and where a Unicode word boundary next to a non-ASCII letter
     /// makes the part before the gap give up (the whole regex then runs).
     #[test]
     fn a_split_regex_answers_as_the_whole_regex() {
@@ -373,6 +360,7 @@ mod tests {
             r"\b(déjà|deja|été)\b[^.!?]{0,10}\b(là|la)\b",
             r"^(une |grosse )?(panne|coupure)\b[^!?.]{0,10}\b(à|a|dans le)\s[^!?.]{1,12}[.\s]*$",
             r"\b(thanks|merci) (to|à) [^.!?]{0,10}\b(who|qui|été)\b",
+            r"\b(love|like)\b.{0,12}(?-u:\b)(but|mais)",
         ];
         let texts = [
             "i love it but",
@@ -404,6 +392,10 @@ mod tests {
             "thanks to the crew who",
             "thanks to thewho",
             "merci à été",
+            "i love ébut",
+            "i love the ébut",
+            "love ébut",
+            "i love xbut",
             "panne à paris",
             "grosse panne de réseau dans le 92.",
             "panne, vers paris",
