@@ -335,8 +335,9 @@ fn lazy_dfa_config() -> hybrid::dfa::Config {
 
 /// Compiles a regex for searching: a regex only searched `anchored`, or
 /// whose every match starts at the start of the text (`^…`, searched
-/// anchored there), as a [`Forward`] engine; any other with every engine and
-/// the rulebook's search cache size.
+/// anchored there), as a [`Forward`] engine (or a [`gap::Split`] one when it
+/// has a long gap); any other with every engine and the rulebook's search
+/// cache size.
 ///
 /// `ascii_words`: the form is for texts without word characters past ASCII.
 fn build_engine(src: &str, anchored: bool, ascii_words: bool) -> Result<Engine, String> {
@@ -344,8 +345,9 @@ fn build_engine(src: &str, anchored: bool, ascii_words: bool) -> Result<Engine, 
     // the choice of engine and the build.
     let hir = parse(src)?;
     if anchored || starts_at_text_start(&hir) {
-        if let Some(split) = gap::Split::new(&hir, ascii_words) {
-            return split.map(|s| Engine::Split(Box::new(s)));
+        // In parts where it has a long gap; whole should a part not build.
+        if let Some(Ok(split)) = gap::Split::new(&hir, ascii_words) {
+            return Ok(Engine::Split(Box::new(split)));
         }
         return Forward::new(&hir).map(|f| Engine::Forward(Box::new(f)));
     }

@@ -49,7 +49,8 @@ pub(super) struct Split {
     /// that follows no word character.
     suffix_word_start: bool,
     /// The whole regex, for where the part before the gap gives up (a
-    /// Unicode word boundary next to a non-ASCII character): built then.
+    /// Unicode word boundary next to a non-ASCII character) or has more
+    /// than [`MAX_ENDS`] ends: built then.
     whole_hir: Hir,
     whole: OnceLock<Result<Forward, String>>,
 }
