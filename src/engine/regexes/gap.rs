@@ -491,6 +491,71 @@ mod tests {
         assert!(matched >= 100, "only {matched} tries matched");
     }
 
+    /// Regexes with a gap, and the pieces of the texts of the property
+    /// test below: a first part, a gap of the characters around it, a
+    /// second part, with other pieces before and after.
+    const PROPERTY_SOURCES: [&str; 5] = [
+        r"\b(love|like)\b.{0,10}\b(but|mais)\b",
+        r"\b(to|à) [^.!?]{0,10}\b(who|été)\b",
+        r"\b(to|wait)\b[^.!?]{0,10}\b(\d+|one)\s*(h|hours?)\b",
+        r"\s-\s[^-]{2,10}\shttps?://\S+\s*$",
+        r"\bx\w*[^.!?]{0,10}(?-u:\b)y",
+    ];
+    /// First parts, and second parts that go with them, index by index.
+    const FIRSTS: [&str; 4] = ["love", "to ", "x", " - "];
+    const SECONDS: [&str; 5] = ["but", "who", "y", " https://t.co/a", "3 hours"];
+    const GAP_CHARS: [&str; 6] = [" ", "a", "é", ".", "😀", "-"];
+
+    fn pieces(picks: &[proptest::sample::Index], from: &[&str]) -> String {
+        picks.iter().map(|i| *i.get(from)).collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(600))]
+        /// A split regex answers as the whole regex at every start of a text
+        /// with a first part, a gap (short, or about as long as the longest
+        /// allowed, and past it) and a second part, most often the one that
+        /// goes with the first, among other pieces, in each form the text
+        /// may use.
+        #[test]
+        fn split_regexes_answer_as_whole_on_any_text(
+            before in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..3),
+            first in 0usize..4,
+            paired in proptest::prelude::any::<bool>(),
+            gap in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 12),
+            gap_len in proptest::prop_oneof![0usize..3, 9usize..13],
+            second in proptest::prelude::any::<proptest::sample::Index>(),
+            after in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..3),
+        ) {
+            let text = [
+                pieces(&before, &SECONDS),
+                FIRSTS[first].to_string(),
+                pieces(&gap[..gap_len], &GAP_CHARS),
+                if paired { SECONDS[first].to_string() } else { pieces(&[second], &SECONDS) },
+                pieces(&after, &FIRSTS),
+            ]
+            .concat();
+            let ascii_ok = !super::super::super::ascii::needs_unicode(&text);
+            for src in PROPERTY_SOURCES {
+                let re = super::super::OneRegex::new(src, true);
+                let whole = regex_automata::meta::Regex::new(src).unwrap();
+                for unicode_words in [false, true] {
+                    if !unicode_words && !ascii_ok {
+                        continue;
+                    }
+                    let mut caches = super::super::RegexCaches::default();
+                    for at in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
+                        proptest::prop_assert_eq!(
+                            re.is_match_at(&text, [at].into_iter(), unicode_words, &mut caches),
+                            whole_matches(&whole, &text, at),
+                            "{} on {:?} at {}", src, text, at
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_gap_holds_the_characters_of_its_class() {
         let gap = |src: &str| Gap::of(&parse(src).unwrap()).unwrap();
