@@ -180,6 +180,7 @@ fn split_at_gap(hir: &Hir) -> Option<(Hir, Gap, Hir)> {
 impl Split {
     /// The split form of a regex that has a gap (see [`split_at_gap`]);
     /// `None` when it has none.
+    ///
     /// `ascii_words`: the texts it is searched in have no word characters
     /// past ASCII (see [`super::super::ascii`]).
     pub(super) fn new(hir: &Hir, ascii_words: bool) -> Option<Result<Split, String>> {
