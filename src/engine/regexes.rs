@@ -137,11 +137,12 @@ impl Engine {
     }
 
     #[inline(always)]
-    fn is_match(&self, cache: &mut EngineCache, input: &Input<'_>) -> bool {
+    /// Whether the regex matches in `input`, whose haystack is `text`.
+    fn is_match(&self, cache: &mut EngineCache, text: &str, input: &Input<'_>) -> bool {
         match (self, cache) {
             (Engine::Meta(re), EngineCache::Meta(cache)) => re.is_match_with(cache, input),
             (Engine::Forward(f), EngineCache::Forward(cache)) => f.is_match(cache, input),
-            (Engine::Split(s), EngineCache::Split(cache)) => s.is_match(cache, input),
+            (Engine::Split(s), EngineCache::Split(cache)) => s.is_match(cache, text, input),
             _ => unreachable!("a cache is only used with the form that made it"),
         }
     }
@@ -280,7 +281,7 @@ impl OneRegex {
             Engine::Split(s) if s.at_start() => input.anchored(Anchored::Yes),
             _ => input,
         };
-        re.is_match(cache, &input)
+        re.is_match(cache, text, &input)
     }
 
     /// Whether the regex has a match in `text` that starts at one of
@@ -304,7 +305,7 @@ impl OneRegex {
             }),
             (re, cache) => starts.any(|at| {
                 input.set_start(at);
-                re.is_match(cache, &input)
+                re.is_match(cache, text, &input)
             }),
         }
     }

@@ -19,6 +19,7 @@ use regex_automata::hybrid::dfa::{Cache, OverlappingState, DFA};
 use regex_automata::{hybrid, Anchored, Input, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use super::super::literals;
 use super::{Forward, ForwardCache};
 
 /// The shortest gap worth a split: a shorter one adds few states.
@@ -106,42 +107,6 @@ impl Gap {
     }
 }
 
-/// Whether the character that ends at `at` in `text` (UTF-8) is a word
-/// character, as `\b` reads them.
-fn word_char_before(text: &[u8], at: usize) -> bool {
-    let Some(&last) = at.checked_sub(1).and_then(|i| text.get(i)) else {
-        return false;
-    };
-    if last < 0x80 {
-        return last.is_ascii_alphanumeric() || last == b'_';
-    }
-    // The start of the character: at most three continuation bytes back.
-    let start = (at.saturating_sub(4)..at)
-        .rev()
-        .find(|&i| text[i] & 0xC0 != 0x80)
-        .unwrap_or(at - 1);
-    std::str::from_utf8(&text[start..at])
-        .ok()
-        .and_then(|s| s.chars().next())
-        .is_some_and(regex_syntax::is_word_character)
-}
-
-/// The character that starts at `at` in `text` (UTF-8), if one does.
-#[inline]
-fn char_at(text: &[u8], at: usize) -> Option<char> {
-    let first = *text.get(at)?;
-    if first < 0x80 {
-        return Some(char::from(first));
-    }
-    let width = match first {
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => 4,
-    };
-    let bytes = text.get(at..at + width)?;
-    std::str::from_utf8(bytes).ok()?.chars().next()
-}
-
 fn in_ranges(ranges: &[(char, char)], c: char) -> bool {
     ranges
         .binary_search_by(|&(start, end)| {
@@ -200,9 +165,9 @@ impl Split {
             .configure(super::lazy_dfa_config().match_kind(MatchKind::All))
             .build_from_nfa(nfa)
             .map_err(|e| e.to_string())?;
-        let first = super::super::literals::first_bytes(suffix);
+        let first = literals::first_bytes(suffix);
         let suffix_word_start = first.as_ref().is_some_and(|f| f.word)
-            && super::super::literals::starts_at_boundary(suffix, ascii_words);
+            && literals::starts_at_boundary(suffix, ascii_words);
         let suffix_starts = first.map(|f| Box::new(f.bytes));
         Ok(Split {
             min_len: hir.properties().minimum_len(),
@@ -230,9 +195,10 @@ impl Split {
     }
 
     /// Whether the regex matches anchored at the start of `input`'s span
-    /// (anywhere in it, for an input not anchored: the whole regex runs).
+    /// (anywhere in it, for an input not anchored: the whole regex runs);
+    /// `text` is its haystack.
     #[inline]
-    pub(super) fn is_match(&self, cache: &mut SplitCache, input: &Input<'_>) -> bool {
+    pub(super) fn is_match(&self, cache: &mut SplitCache, text: &str, input: &Input<'_>) -> bool {
         if input.get_anchored() == Anchored::No {
             return self.whole_is_match(cache, input);
         }
@@ -241,7 +207,6 @@ impl Split {
         {
             return false;
         }
-        let text = input.haystack();
         let before = Input::new(text)
             .range(input.start()..input.end())
             .anchored(Anchored::Yes);
@@ -260,7 +225,7 @@ impl Split {
             let Some(end) = state.get_match().map(|m| m.offset()) else {
                 return false;
             };
-            if self.gap_then_suffix(cache, &mut after, end, input.end()) {
+            if self.gap_then_suffix(cache, text, &mut after, end, input.end()) {
                 return true;
             }
         }
@@ -273,14 +238,14 @@ impl Split {
     fn gap_then_suffix(
         &self,
         cache: &mut SplitCache,
+        text: &str,
         after: &mut Input<'_>,
         from: usize,
         limit: usize,
     ) -> bool {
-        let text = after.haystack();
         let (mut at, mut count) = (from, 0);
         // Whether the character before `at` is a word character.
-        let mut word_before = self.suffix_word_start && word_char_before(text, from);
+        let mut word_before = self.suffix_word_start && literals::word_before(text, from);
         loop {
             if count >= self.gap.min && !word_before && self.may_start(text, at, limit) {
                 after.set_start(at);
@@ -291,7 +256,7 @@ impl Split {
             if count == self.gap.max || at >= limit {
                 return false;
             }
-            match char_at(&text[..limit], at) {
+            match text.get(at..limit).and_then(|rest| rest.chars().next()) {
                 Some(c) if self.gap.contains(c) => {
                     at += c.len_utf8();
                     count += 1;
@@ -304,10 +269,10 @@ impl Split {
 
     /// Whether a match of the part after the gap may start at `at`.
     #[inline]
-    fn may_start(&self, text: &[u8], at: usize, limit: usize) -> bool {
+    fn may_start(&self, text: &str, at: usize, limit: usize) -> bool {
         match &self.suffix_starts {
             None => true,
-            Some(starts) => at < limit && starts[usize::from(text[at])],
+            Some(starts) => at < limit && starts[usize::from(text.as_bytes()[at])],
         }
     }
 
