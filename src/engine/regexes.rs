@@ -95,14 +95,37 @@ enum Engine {
 /// anchored).
 #[derive(Debug)]
 struct Forward {
+    quick: Quick,
+    dfa: hybrid::dfa::DFA,
+    backtrack: backtrack::BoundedBacktracker,
+    pikevm: pikevm::PikeVM,
+}
+
+/// What rules a search out before any engine runs, read off the regex.
+#[derive(Debug, Clone, Copy)]
+struct Quick {
     /// The fewest bytes a match takes, when known: a search in a shorter
     /// span has no match (checked first, as the regex engine does).
     min_len: Option<usize>,
     /// Whether every match starts at the start of the text (`^`).
     at_start: bool,
-    dfa: hybrid::dfa::DFA,
-    backtrack: backtrack::BoundedBacktracker,
-    pikevm: pikevm::PikeVM,
+}
+
+impl Quick {
+    fn of(hir: &Hir) -> Quick {
+        Quick {
+            min_len: hir.properties().minimum_len(),
+            at_start: starts_at_text_start(hir),
+        }
+    }
+
+    /// Whether an anchored search of `input` cannot match: it starts past
+    /// the text's start for a regex that needs it, or its span is too short.
+    #[inline(always)]
+    fn rules_out(&self, input: &Input<'_>) -> bool {
+        (self.at_start && input.start() > 0)
+            || self.min_len.is_some_and(|min| input.get_span().len() < min)
+    }
 }
 
 /// The search cache of one compiled form.
@@ -150,7 +173,6 @@ impl Engine {
 
 impl Forward {
     fn new(hir: &Hir) -> Result<Forward, String> {
-        let (min_len, at_start) = (hir.properties().minimum_len(), starts_at_text_start(hir));
         let nfa = forward_nfa(hir)?;
         let dfa = hybrid::dfa::Builder::new()
             .configure(lazy_dfa_config().match_kind(MatchKind::LeftmostFirst))
@@ -160,8 +182,7 @@ impl Forward {
             backtrack::BoundedBacktracker::new_from_nfa(nfa.clone()).map_err(|e| e.to_string())?;
         let pikevm = pikevm::PikeVM::new_from_nfa(nfa).map_err(|e| e.to_string())?;
         Ok(Forward {
-            min_len,
-            at_start,
+            quick: Quick::of(hir),
             dfa,
             backtrack,
             pikevm,
@@ -178,9 +199,7 @@ impl Forward {
 
     #[inline(always)]
     fn is_match(&self, cache: &mut ForwardCache, input: &Input<'_>) -> bool {
-        if (self.at_start && input.start() > 0)
-            || self.min_len.is_some_and(|min| input.get_span().len() < min)
-        {
+        if self.quick.rules_out(input) {
             return false;
         }
         match self.dfa.try_search_fwd(&mut cache.dfa, input) {
@@ -277,7 +296,7 @@ impl OneRegex {
         // A `Forward` engine searched over the whole text is a regex whose
         // every match starts at the text's start (see `build_engine`).
         let input = match re {
-            Engine::Forward(f) if f.at_start => input.anchored(Anchored::Yes),
+            Engine::Forward(f) if f.quick.at_start => input.anchored(Anchored::Yes),
             Engine::Split(s) if s.at_start() => input.anchored(Anchored::Yes),
             _ => input,
         };

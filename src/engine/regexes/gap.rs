@@ -20,7 +20,7 @@ use regex_automata::{hybrid, Anchored, Input, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use super::super::literals;
-use super::{Forward, ForwardCache};
+use super::{Forward, ForwardCache, Quick};
 
 /// The shortest gap worth a split: a shorter one adds few states.
 const MIN_GAP: u32 = 10;
@@ -33,10 +33,8 @@ const MAX_ENDS: usize = 16;
 /// A regex as the part before its gap, the gap, and the part after it.
 #[derive(Debug)]
 pub(super) struct Split {
-    /// The fewest bytes a match of the whole takes, when known.
-    min_len: Option<usize>,
-    /// Whether every match starts at the start of the text (`^`).
-    at_start: bool,
+    /// What rules out a search of the whole before any part runs.
+    quick: Quick,
     /// The part before the gap, reporting every end of a match.
     prefix: DFA,
     gap: Gap,
@@ -170,8 +168,7 @@ impl Split {
             && literals::starts_at_boundary(suffix, ascii_words);
         let suffix_starts = first.map(|f| Box::new(f.bytes));
         Ok(Split {
-            min_len: hir.properties().minimum_len(),
-            at_start: super::starts_at_text_start(hir),
+            quick: Quick::of(hir),
             prefix,
             gap,
             suffix: Forward::new(suffix)?,
@@ -191,7 +188,7 @@ impl Split {
     }
 
     pub(super) fn at_start(&self) -> bool {
-        self.at_start
+        self.quick.at_start
     }
 
     /// Whether the regex matches anchored at the start of `input`'s span
@@ -202,9 +199,7 @@ impl Split {
         if input.get_anchored() == Anchored::No {
             return self.whole_is_match(cache, input);
         }
-        if (self.at_start && input.start() > 0)
-            || self.min_len.is_some_and(|min| input.get_span().len() < min)
-        {
+        if self.quick.rules_out(input) {
             return false;
         }
         let before = Input::new(text)
