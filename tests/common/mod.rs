@@ -38,9 +38,14 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A fresh, empty directory for the test `name` of this test process.
+/// A fresh, empty directory for the test `name` of this test crate, under
+/// the build's own scratch directory (`target/tmp`): nothing is left in the
+/// system's temporary directory, and what a failing test wrote stays there to
+/// be read until the test runs again.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("postclass-test-{name}-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(env!("CARGO_CRATE_NAME"))
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
