@@ -369,6 +369,11 @@ struct Tally {
     en: u32,
     fr: u32,
     other: bool,
+    /// Whether a word common in English and in another language of Latin
+    /// script was seen ([`SHARED_EN_WORDS`]).
+    shared_en: bool,
+    /// The same for French ([`SHARED_FR_WORDS`]).
+    shared_fr: bool,
 }
 
 impl Tally {
@@ -435,31 +440,36 @@ impl Tally {
             Some(Common::En) => self.en += 1,
             Some(Common::Fr) => self.fr += 1,
             Some(Common::Other) => self.other = true,
+            Some(Common::SharedEn) => self.shared_en = true,
+            Some(Common::SharedFr) => self.shared_fr = true,
             None => {}
         }
     }
 
     /// English or French when the common words say so: at least one of
-    /// one language's, none of the other's, and none of the words that
-    /// mark the other languages of Latin script. Most English and French
-    /// posts are decided here, at a small part of the model's cost; the
-    /// others go to the model. One word is enough: the model, on a short
-    /// post, reads "FIND A WAY TO Cancelled Flight" as French and "Flight
-    /// 136 departed Phoenix at 1:30 am" as Swedish.
+    /// one language's, none of the other's, none of the words that mark
+    /// the other languages of Latin script, and none that the other one
+    /// shares with them ("la", "de" hold back English; "in", "so" French).
+    /// Most English and French posts are decided here, at a small part of
+    /// the model's cost; the others go to the model. One word is enough:
+    /// the model, on a short post, reads "FIND A WAY TO Cancelled Flight"
+    /// as French and "Flight 136 departed Phoenix at 1:30 am" as Swedish.
+    /// The shared words decide nothing, so that "la app de iberia no
+    /// funciona" or "o que fazer" is not taken for French.
     fn verdict(&self) -> Option<Lang> {
         if self.other {
             return None;
         }
         match (self.en, self.fr) {
-            (1.., 0) => Some(Lang([b'e', b'n', 0])),
-            (0, 1..) => Some(Lang([b'f', b'r', 0])),
+            (1.., 0) if !self.shared_fr => Some(Lang([b'e', b'n', 0])),
+            (0, 1..) if !self.shared_en => Some(Lang([b'f', b'r', 0])),
             _ => None,
         }
     }
 
     /// Whether no common word of any language was seen.
     fn is_empty(&self) -> bool {
-        self.en == 0 && self.fr == 0 && !self.other
+        self.en == 0 && self.fr == 0 && !self.other && !self.shared_en && !self.shared_fr
     }
 }
 
@@ -469,34 +479,63 @@ enum Common {
     /// A common word of Spanish, Italian, Portuguese, German, Dutch,
     /// Swedish or Turkish that is neither English nor French.
     Other,
+    /// A common word of English that is as common in one of those
+    /// languages ([`SHARED_EN_WORDS`]): it tells no language.
+    SharedEn,
+    /// The same for French ([`SHARED_FR_WORDS`]).
+    SharedFr,
 }
 
 /// Short words frequent in one language and rare in the others, ASCII and
 /// lower case (French words with accents are left out: `ça`, `été`).
 const EN_WORDS: &[&str] = &[
-    "the", "to", "and", "is", "my", "you", "for", "it", "of", "this", "that", "with", "was",
-    "have", "not", "are", "your", "be", "we", "can", "just", "but", "what", "get", "been", "will",
-    "why", "has", "they", "there", "would", "at", "from", "about", "now", "do", "so", "our",
-    "when", "how", "it's", "i'm", "don't", "can't", "thanks", "please", "i", "in", "an", "up",
-    "out", "by", "all", "any", "if", "had", "did", "were", "got", "after", "still", "again",
-    "today", "us", "one", "help",
+    "the", "to", "and", "my", "you", "for", "it", "this", "that", "with", "have", "not", "are",
+    "your", "be", "can", "just", "but", "what", "get", "been", "why", "has", "they", "there",
+    "would", "at", "from", "about", "now", "our", "when", "how", "it's", "i'm", "don't", "can't",
+    "thanks", "please", "up", "out", "by", "all", "any", "if", "had", "did", "were", "got",
+    "after", "still", "again", "today", "us", "one", "help",
 ];
 const FR_WORDS: &[&str] = &[
-    "le", "les", "des", "est", "et", "un", "une", "pas", "je", "que", "pour", "du", "qui", "dans",
-    "ce", "sur", "avec", "mais", "ne", "vous", "il", "plus", "au", "sont", "ai", "mon", "ma",
-    "mes", "nous", "c'est", "j'ai", "tout", "fait", "faire", "bien", "aussi", "depuis", "merci",
-    "encore", "quand", "comme", "par", "de", "la", "sans", "ont", "chez", "toujours", "votre",
-    "quoi", "aux", "peut", "pourquoi", "faut", "cette", "moi", "trop", "bonjour", "salut", "svp",
-    "vraiment", "rien", "jamais", "leur", "suis", "avez", "ils", "elle", "ces", "notre",
+    "les", "est", "et", "une", "pas", "pour", "dans", "ce", "sur", "avec", "vous", "au", "sont",
+    "mon", "nous", "c'est", "j'ai", "tout", "fait", "faire", "aussi", "depuis", "merci", "encore",
+    "quand", "comme", "par", "sans", "ont", "chez", "toujours", "votre", "quoi", "aux", "peut",
+    "pourquoi", "faut", "cette", "moi", "trop", "bonjour", "salut", "svp", "vraiment", "rien",
+    "jamais", "leur", "suis", "avez", "ils", "elle", "ces", "notre",
 ];
-/// Common words of the other languages of Latin script. Left out: words as
-/// common in French (`y`, `non`) or in English posts (`las`, `den`, `com`,
-/// `per`, `um`: cities, sites, units).
+/// Common words of English that are as common in Spanish, Portuguese,
+/// Italian, German or Dutch (`in`, `was`, `do`…): they make no post
+/// English, and a post with one of them is not taken for French without
+/// the model.
+const SHARED_EN_WORDS: &[&str] = &["in", "is", "i", "of", "we", "was", "will", "an", "so", "do"];
+/// The same for French (`de`, `la`, `que`, `il`…), and `plus`, as common
+/// in English.
+const SHARED_FR_WORDS: &[&str] = &[
+    "de", "la", "le", "des", "du", "je", "que", "qui", "un", "il", "ma", "mes", "mais", "ne", "ai",
+    "bien", "plus",
+];
+/// Common words of the other languages of Latin script, rare in English
+/// and French posts. Left out: words as common in French (`y`, `non`,
+/// `dit`, `mal`, `foi`, `ya`) or in English posts (`las`, `den`, `com`,
+/// `per`, `um`, `dia`, `bin`, `met`: cities, sites, units, codes).
 const OTHER_WORDS: &[&str] = &[
-    "el", "los", "por", "para", "una", "con", "del", "es", "der", "das", "und", "ist", "nicht",
-    "ich", "mit", "di", "che", "sono", "della", "uma", "os", "het", "een", "ik", "niet", "och",
-    "att", "jag", "bir", "ve", "bu", "da", "nao", "muy", "pero", "como", "mas", "auf", "ein",
-    "eine", "zu", "sie", "wir", "nel", "sei", "voor", "die", "van",
+    // Spanish
+    "el", "los", "por", "para", "una", "con", "del", "es", "muy", "pero", "como", "mas", "lo",
+    "hay", "esta", "estoy", "desde", "nadie", "todo", "otra", "vez", "hace", "tengo", "porque",
+    "cuando", "gracias", "hola", "nada", "sin", "mi", "pues", "llevo", // Portuguese
+    "uma", "os", "nao", "meu", "minha", "voce", "vc", "muito", "tem", "isso", "ainda", "agora",
+    "estou", "aqui", "nem", "seu", "sua", "pelo", "pela", "obrigado", "pra", "tambem",
+    // Italian
+    "di", "che", "sono", "della", "nel", "ho", "anche", "ancora", "questo", "questa", "molto",
+    "tutto", "gia", "cosa", "perche", "sempre", "dopo", "alla", "dei", "gli", "nella", "mio",
+    "grazie", "ciao", "stato", "sei", // German
+    "der", "das", "und", "ist", "nicht", "ich", "mit", "auf", "ein", "eine", "zu", "sie", "wir",
+    "die", "von", "dem", "auch", "noch", "schon", "wieder", "seit", "mein", "kein", "keine", "nur",
+    "aber", "oder", "wird", "habe", "heute", "immer", "mehr", "jetzt", "bitte", "danke", "warum",
+    "geht", "kann", // Dutch
+    "het", "een", "ik", "niet", "voor", "van", "dat", "zijn", "maar", "ook", "nog", "weer", "echt",
+    "geen", "bij", "naar", "heb", "heeft", "mijn", "deze", "jullie", "moet", "waarom", "bedankt",
+    "wanneer", // Swedish, Turkish
+    "och", "att", "jag", "bir", "ve", "bu", "da",
 ];
 
 /// Bytes a common word has at most: each is looked up as one `u64`.
@@ -506,9 +545,12 @@ const WORD_BYTES: usize = 8;
 const LOWER: u64 = 0x2020_2020_2020_2020;
 
 /// The common words in an open-addressing table keyed by their bytes
-/// packed in a `u64`, built at compile time.
-const TABLE_SIZE: usize = 512;
-static COMMON: [(u64, u8); TABLE_SIZE] = common_table();
+/// packed in a `u64`, built at compile time: the keys, then each one's
+/// list (apart, so that the keys probed lie close). A power of two, about
+/// four times the words, so that a word not listed (most of them) is
+/// told after one or two probes.
+const TABLE_SIZE: usize = 1024;
+static COMMON: ([u64; TABLE_SIZE], [u8; TABLE_SIZE]) = common_table();
 
 /// A word's bytes packed into a `u64`, little end first (none are 0).
 const fn pack(w: &[u8]) -> u64 {
@@ -522,12 +564,18 @@ const fn pack(w: &[u8]) -> u64 {
 }
 
 const fn slot(key: u64) -> usize {
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TABLE_SIZE.trailing_zeros())) as usize
 }
 
-const fn common_table() -> [(u64, u8); TABLE_SIZE] {
-    let mut table = [(0u64, 0u8); TABLE_SIZE];
-    let lists: [(&[&str], u8); 3] = [(EN_WORDS, 1), (FR_WORDS, 2), (OTHER_WORDS, 3)];
+const fn common_table() -> ([u64; TABLE_SIZE], [u8; TABLE_SIZE]) {
+    let (mut keys, mut classes) = ([0u64; TABLE_SIZE], [0u8; TABLE_SIZE]);
+    let lists: [(&[&str], u8); 5] = [
+        (EN_WORDS, 1),
+        (FR_WORDS, 2),
+        (OTHER_WORDS, 3),
+        (SHARED_EN_WORDS, 4),
+        (SHARED_FR_WORDS, 5),
+    ];
     let mut l = 0;
     while l < lists.len() {
         let (words, class) = lists[l];
@@ -537,16 +585,17 @@ const fn common_table() -> [(u64, u8); TABLE_SIZE] {
             assert!(w.len() <= WORD_BYTES, "a common word is 8 bytes at most");
             let key = pack(w);
             let mut s = slot(key);
-            while table[s].0 != 0 {
-                assert!(table[s].0 != key, "a common word is listed twice");
+            while keys[s] != 0 {
+                assert!(keys[s] != key, "a common word is listed twice");
                 s = (s + 1) % TABLE_SIZE;
             }
-            table[s] = (key, class);
+            keys[s] = key;
+            classes[s] = class;
             i += 1;
         }
         l += 1;
     }
-    table
+    (keys, classes)
 }
 
 /// The common word packed in `key` (lower case), if it is one.
@@ -554,15 +603,18 @@ fn lookup(key: u64) -> Option<Common> {
     if key == 0 {
         return None;
     }
+    let (keys, classes) = &COMMON;
     let mut s = slot(key);
     loop {
-        match COMMON[s] {
-            (0, _) => return None,
-            (k, class) if k == key => {
-                return Some(match class {
+        match keys[s] {
+            0 => return None,
+            k if k == key => {
+                return Some(match classes[s] {
                     1 => Common::En,
                     2 => Common::Fr,
-                    _ => Common::Other,
+                    3 => Common::Other,
+                    4 => Common::SharedEn,
+                    _ => Common::SharedFr,
                 })
             }
             _ => s = (s + 1) % TABLE_SIZE,
@@ -798,21 +850,27 @@ mod tests {
         }
     }
 
-    /// What the word pass counts in `text`, one word of it at a time.
-    fn tally(text: &str) -> (u32, u32, bool) {
+    /// What the word pass counts in `text`, one word of it at a time:
+    /// English and French words, and whether a word of another language
+    /// and words shared with English and with French were seen.
+    fn tally(text: &str) -> (u32, u32, bool, bool, bool) {
         let mut t = Tally::default();
         for word in text.split_ascii_whitespace() {
             assert_eq!(t.add(word.as_bytes()).len, word.len(), "{word}");
         }
-        (t.en, t.fr, t.other)
+        (t.en, t.fr, t.other, t.shared_en, t.shared_fr)
     }
+
+    const NONE: (u32, u32, bool, bool, bool) = (0, 0, false, false, false);
 
     #[test]
     fn every_listed_word_is_found_in_any_case_and_no_other() {
         for (words, want) in [
-            (EN_WORDS, (1, 0, false)),
-            (FR_WORDS, (0, 1, false)),
-            (OTHER_WORDS, (0, 0, true)),
+            (EN_WORDS, (1, 0, false, false, false)),
+            (FR_WORDS, (0, 1, false, false, false)),
+            (OTHER_WORDS, (0, 0, true, false, false)),
+            (SHARED_EN_WORDS, (0, 0, false, true, false)),
+            (SHARED_FR_WORDS, (0, 0, false, false, true)),
         ] {
             for w in words {
                 assert_eq!(tally(w), want, "{w}");
@@ -821,16 +879,16 @@ mod tests {
                 assert_eq!(tally(&format!("x {w}")), want, "{w}");
                 assert_eq!(tally(&format!("({w})!")), want, "{w}");
                 // Longer or glued to a digit, it is another word.
-                assert_eq!(tally(&format!("{w}xq")), (0, 0, false), "{w}xq");
-                assert_eq!(tally(&format!("{w}2")), (0, 0, false), "{w}2");
+                assert_eq!(tally(&format!("{w}xq")), NONE, "{w}xq");
+                assert_eq!(tally(&format!("{w}2")), NONE, "{w}2");
             }
         }
         // Words are cut at punctuation, not at apostrophes; accented and
         // long words are no common word.
-        assert_eq!(tally("the,to;and..is"), (4, 0, false));
-        assert_eq!(tally("c'est j'ai it's"), (1, 2, false));
-        assert_eq!(tally("thé là où théâtre"), (0, 0, false));
-        assert_eq!(tally("therefore everything"), (0, 0, false));
+        assert_eq!(tally("the,to;and..my"), (4, 0, false, false, false));
+        assert_eq!(tally("c'est j'ai it's"), (1, 2, false, false, false));
+        assert_eq!(tally("thé là où théâtre"), NONE);
+        assert_eq!(tally("therefore everything"), NONE);
     }
 
     #[test]
@@ -894,6 +952,62 @@ mod tests {
         let text = "Non mais il y a encore une panne depuis ce matin chez vous";
         assert!(!tally(text).2);
         assert_eq!(detect(text).as_str(), "fr");
+    }
+
+    #[test]
+    fn a_word_shared_with_another_language_decides_nothing() {
+        let verdict = |text: &str| {
+            let (_, t) = scan(text);
+            t.verdict().map(|l| l.as_str().to_owned())
+        };
+        // One English or French word decides, as before.
+        assert_eq!(verdict("the box").as_deref(), Some("en"));
+        assert_eq!(verdict("avec la box").as_deref(), Some("fr"));
+        // Words as common in Spanish, Italian, Portuguese, German or Dutch
+        // decide nothing alone ...
+        assert_eq!(verdict("la app de iberia"), None);
+        assert_eq!(verdict("il treno in ritardo"), None);
+        // ... and hold back a verdict for the other language: "by" in a
+        // French post, "so" in a French one, "plus" in an English one.
+        assert_eq!(verdict("de la nouvelle offre family by canal"), None);
+        assert_eq!(verdict("merci pour le retour, so cool"), None);
+        assert_eq!(verdict("flight plus hotel with the app"), None);
+    }
+
+    #[test]
+    fn posts_of_other_latin_languages_are_not_taken_for_english_or_french() {
+        // Posts with words shared with French or English (`de`, `la`,
+        // `que`, `il`, `ma`, `in`, `was`, `do`), each put in French or
+        // English by the common words before they were told apart.
+        for (text, want) in [
+            ("@Iberia la app de iberia no funciona desde ayer", "es"),
+            ("@Renfe dicen que mi tren sale tarde otra vez", "es"),
+            (
+                "@TAP o meu voo foi cancelado, alguém sabe o que fazer?",
+                "pt",
+            ),
+            ("@vivo a internet caiu de novo, que vergonha", "pt"),
+            ("@nubank o app não abre desde ontem, alguém mais?", "pt"),
+            (
+                "@Claro_Brasil estou sem sinal a dois dias, que absurdo",
+                "pt",
+            ),
+            ("@Alitalia ma perché il mio volo è stato cancellato?", "it"),
+            (
+                "@Trenitalia il treno è in ritardo di nuovo, che vergogna",
+                "it",
+            ),
+            (
+                "@Lufthansa mein Flug wurde gestrichen, was soll ich tun?",
+                "de",
+            ),
+            (
+                "@NS_online de trein is weer te laat, dit is echt niet normaal",
+                "nl",
+            ),
+        ] {
+            assert_eq!(detect(text).as_str(), want, "{text}");
+        }
     }
 
     #[test]
