@@ -519,14 +519,18 @@ const EN_WORDS: &[&str] = &[
     "your", "be", "can", "just", "but", "what", "get", "been", "why", "has", "they", "there",
     "would", "at", "from", "about", "now", "our", "when", "how", "it's", "i'm", "don't", "can't",
     "thanks", "please", "up", "out", "by", "all", "any", "if", "had", "did", "were", "got",
-    "after", "still", "again", "today", "us", "one", "help",
+    "after", "still", "again", "today", "us", "one", "help", "more", "like", "love", "great",
+    "new", "already", "before", "then", "first", "going", "off", "need", "into", "than", "wait",
+    "its", "cant", "didnt", "thank",
 ];
 const FR_WORDS: &[&str] = &[
     "les", "est", "et", "une", "pas", "pour", "dans", "ce", "sur", "avec", "vous", "au", "sont",
     "mon", "nous", "c'est", "j'ai", "tout", "fait", "faire", "aussi", "depuis", "merci", "encore",
     "quand", "comme", "par", "sans", "ont", "chez", "toujours", "votre", "quoi", "aux", "peut",
     "pourquoi", "faut", "cette", "moi", "trop", "bonjour", "salut", "svp", "vraiment", "rien",
-    "jamais", "leur", "suis", "avez", "ils", "elle", "ces", "notre",
+    "jamais", "leur", "suis", "avez", "ils", "elle", "ces", "notre", "avoir", "alors", "mois",
+    "jours", "nouveau", "fais", "donc", "bon", "peux", "veux", "toi", "tous", "fois", "deux",
+    "quelle",
 ];
 /// Common words of English that are as common in Spanish, Portuguese,
 /// Italian, German or Dutch (`in`, `was`, `do`…): they make no post
