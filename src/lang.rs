@@ -515,13 +515,13 @@ enum Common {
 /// Short words frequent in one language and rare in the others, ASCII and
 /// lower case (French words with accents are left out: `ça`, `été`).
 const EN_WORDS: &[&str] = &[
-    "the", "to", "and", "my", "you", "for", "it", "this", "that", "with", "have", "not", "are",
-    "your", "be", "can", "just", "but", "what", "get", "been", "why", "has", "they", "there",
-    "would", "at", "from", "about", "now", "our", "when", "how", "it's", "i'm", "don't", "can't",
-    "thanks", "please", "up", "out", "by", "all", "any", "if", "had", "did", "were", "got",
-    "after", "still", "again", "today", "us", "one", "help", "more", "like", "love", "great",
-    "new", "already", "before", "then", "first", "going", "off", "need", "into", "than", "wait",
-    "its", "cant", "didnt", "thank",
+    "the", "to", "and", "my", "you", "it", "this", "that", "with", "have", "not", "are", "your",
+    "be", "can", "but", "what", "get", "been", "why", "has", "they", "there", "would", "at",
+    "from", "about", "now", "our", "when", "how", "it's", "i'm", "don't", "can't", "thanks",
+    "please", "up", "out", "by", "all", "any", "if", "had", "did", "were", "got", "after", "still",
+    "again", "today", "us", "one", "help", "more", "like", "love", "great", "new", "already",
+    "before", "then", "first", "going", "off", "need", "into", "than", "wait", "its", "cant",
+    "didnt", "thank",
 ];
 const FR_WORDS: &[&str] = &[
     "les", "est", "et", "une", "pas", "pour", "dans", "ce", "sur", "avec", "vous", "au", "sont",
@@ -536,7 +536,9 @@ const FR_WORDS: &[&str] = &[
 /// Italian, German or Dutch (`in`, `was`, `do`…): they make no post
 /// English, and a post with one of them is not taken for French without
 /// the model.
-const SHARED_EN_WORDS: &[&str] = &["in", "is", "i", "of", "we", "was", "will", "an", "so", "do"];
+const SHARED_EN_WORDS: &[&str] = &[
+    "in", "is", "i", "of", "we", "was", "will", "an", "so", "do", "for", "just",
+];
 /// The same for French (`de`, `la`, `que`, `il`…), and `plus`, as common
 /// in English.
 const SHARED_FR_WORDS: &[&str] = &[

@@ -532,6 +532,33 @@ fn posts_of_other_latin_languages_stay_out_of_english_and_french() {
     }
 }
 
+/// Swedish and Turkish posts, which the model knows, are detected, and
+/// "just" or "for" (Swedish without its diacritics) does not make them
+/// English. The Catalan, Romanian, Polish and Indonesian posts of the same
+/// files get the closest language the model knows, often French or
+/// English: they are measured (bench/RESULTS.md), not held to a figure.
+#[test]
+fn swedish_and_turkish_posts_are_detected() {
+    for file in ["latin_c.csv", "latin_d.csv"] {
+        let path = format!("tests/fixtures/lang/{file}");
+        let rows = rows(&stdout(&postclass_ok(&["classify", &path, "-q"])));
+        assert_eq!(rows.len(), 180, "{file}");
+        for lang in ["sv", "tr"] {
+            let of: Vec<_> = rows.iter().filter(|r| r["expected"] == lang).collect();
+            let found = of.iter().filter(|r| r["lang"] == lang).count();
+            let en_fr = of
+                .iter()
+                .filter(|r| r["lang"] == "en" || r["lang"] == "fr")
+                .count();
+            assert!(found >= 22, "{file}: {found} of 30 {lang} posts detected");
+            assert!(
+                en_fr <= 1,
+                "{file}: {en_fr} {lang} posts taken for en or fr"
+            );
+        }
+    }
+}
+
 #[test]
 fn summaries_of_parts_add_up_their_languages() {
     let dir = temp_dir("lang-merge");
