@@ -533,9 +533,9 @@ const FR_WORDS: &[&str] = &[
     "quelle",
 ];
 /// Common words of English that are as common in Spanish, Portuguese,
-/// Italian, German or Dutch (`in`, `was`, `do`…): they make no post
-/// English, and a post with one of them is not taken for French without
-/// the model.
+/// Italian, German, Dutch or Swedish (`in`, `was`, `do`; `just`, and `for`,
+/// Swedish `för` without its diacritics): they make no post English, and a
+/// post with one of them is not taken for French without the model.
 const SHARED_EN_WORDS: &[&str] = &[
     "in", "is", "i", "of", "we", "was", "will", "an", "so", "do", "for", "just",
 ];
