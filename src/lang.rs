@@ -549,24 +549,29 @@ const SHARED_FR_WORDS: &[&str] = &[
 /// and French posts. Left out: words as common in French (`y`, `non`,
 /// `dit`, `mal`, `foi`, `ya`) or in English posts (`las`, `den`, `com`,
 /// `per`, `um`, `dia`, `bin`, `met`: cities, sites, units, codes).
+#[rustfmt::skip]
 const OTHER_WORDS: &[&str] = &[
     // Spanish
     "el", "los", "por", "para", "una", "con", "del", "es", "muy", "pero", "como", "mas", "lo",
     "hay", "esta", "estoy", "desde", "nadie", "todo", "otra", "vez", "hace", "tengo", "porque",
-    "cuando", "gracias", "hola", "nada", "sin", "mi", "pues", "llevo", // Portuguese
+    "cuando", "gracias", "hola", "nada", "sin", "mi", "pues", "llevo",
+    // Portuguese
     "uma", "os", "nao", "meu", "minha", "voce", "vc", "muito", "tem", "isso", "ainda", "agora",
     "estou", "aqui", "nem", "seu", "sua", "pelo", "pela", "obrigado", "pra", "tambem",
     // Italian
     "di", "che", "sono", "della", "nel", "ho", "anche", "ancora", "questo", "questa", "molto",
     "tutto", "gia", "cosa", "perche", "sempre", "dopo", "alla", "dei", "gli", "nella", "mio",
-    "grazie", "ciao", "stato", "sei", // German
+    "grazie", "ciao", "stato", "sei",
+    // German
     "der", "das", "und", "ist", "nicht", "ich", "mit", "auf", "ein", "eine", "zu", "sie", "wir",
-    "die", "von", "dem", "auch", "noch", "schon", "wieder", "seit", "mein", "kein", "keine", "nur",
-    "aber", "oder", "wird", "habe", "heute", "immer", "mehr", "jetzt", "bitte", "danke", "warum",
-    "geht", "kann", // Dutch
-    "het", "een", "ik", "niet", "voor", "van", "dat", "zijn", "maar", "ook", "nog", "weer", "echt",
-    "geen", "bij", "naar", "heb", "heeft", "mijn", "deze", "jullie", "moet", "waarom", "bedankt",
-    "wanneer", // Swedish, Turkish
+    "die", "von", "dem", "auch", "noch", "schon", "wieder", "seit", "mein", "kein", "keine",
+    "nur", "aber", "oder", "wird", "habe", "heute", "immer", "mehr", "jetzt", "bitte", "danke",
+    "warum", "geht", "kann",
+    // Dutch
+    "het", "een", "ik", "niet", "voor", "van", "dat", "zijn", "maar", "ook", "nog", "weer",
+    "echt", "geen", "bij", "naar", "heb", "heeft", "mijn", "deze", "jullie", "moet", "waarom",
+    "bedankt", "wanneer",
+    // Swedish, Turkish
     "och", "att", "jag", "bir", "ve", "bu", "da",
 ];
 
@@ -582,7 +587,7 @@ const LOWER: u64 = 0x2020_2020_2020_2020;
 /// The common words in an open-addressing table keyed by their bytes
 /// packed in a `u64`, built at compile time: the keys, then each one's
 /// list (apart, so that the keys probed lie close). A power of two, about
-/// four times the words, so that a word not listed (most of them) is
+/// three times the words, so that a word not listed (most of them) is
 /// told after one or two probes.
 const TABLE_SIZE: usize = 1024;
 static COMMON: ([u64; TABLE_SIZE], [u8; TABLE_SIZE]) = common_table();
