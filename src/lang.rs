@@ -1026,8 +1026,8 @@ mod tests {
     #[test]
     fn posts_of_other_latin_languages_are_not_taken_for_english_or_french() {
         // Posts with words shared with French or English (`de`, `la`,
-        // `que`, `il`, `ma`, `in`, `was`, `do`), each put in French or
-        // English by the common words before they were told apart.
+        // `que`, `il`, `ma`, `in`, `was`, `do`); the first seven were
+        // French before those words were told apart.
         for (text, want) in [
             ("@Iberia la app de iberia no funciona desde ayer", "es"),
             ("@Renfe dicen que mi tren sale tarde otra vez", "es"),
