@@ -494,6 +494,13 @@ fn detection_on_the_english_and_french_posts_of_the_data() {
     }
 }
 
+/// The rows of a file of `tests/fixtures/lang` classified with the default
+/// rulebook: its `expected` language beside the `lang` detected.
+fn detected(file: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let path = format!("tests/fixtures/lang/{file}");
+    rows(&stdout(&postclass_ok(&["classify", &path, "-q"])))
+}
+
 /// Posts in Spanish, Portuguese, Italian, German and Dutch
 /// (tests/fixtures/lang/README.md): a word they share with French or
 /// English (`de`, `la`, `que`, `il`, `in`, `was`) does not put them in
@@ -505,8 +512,7 @@ fn posts_of_other_latin_languages_stay_out_of_english_and_french() {
     for (file, right_at_least, en_fr_at_most) in
         [("latin_a.csv", 0.85, 0), ("latin_b.csv", 0.92, 2)]
     {
-        let path = format!("tests/fixtures/lang/{file}");
-        let rows = rows(&stdout(&postclass_ok(&["classify", &path, "-q"])));
+        let rows = detected(file);
         assert_eq!(rows.len(), 250, "{file}");
         let right = rows.iter().filter(|r| r["lang"] == r["expected"]).count();
         let en_fr: Vec<&str> = rows
@@ -540,8 +546,7 @@ fn posts_of_other_latin_languages_stay_out_of_english_and_french() {
 #[test]
 fn swedish_and_turkish_posts_are_detected() {
     for file in ["latin_c.csv", "latin_d.csv"] {
-        let path = format!("tests/fixtures/lang/{file}");
-        let rows = rows(&stdout(&postclass_ok(&["classify", &path, "-q"])));
+        let rows = detected(file);
         assert_eq!(rows.len(), 180, "{file}");
         for lang in ["sv", "tr"] {
             let of: Vec<_> = rows.iter().filter(|r| r["expected"] == lang).collect();
