@@ -292,8 +292,7 @@ fn no_colour_when_output_is_not_a_terminal() {
 
 #[test]
 fn an_oversized_rulebook_is_refused_before_reading() {
-    let dir = std::env::temp_dir().join(format!("postclass-check-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("big-rulebook");
     let big: PathBuf = dir.join("big.toml");
     let f = fs::File::create(&big).unwrap();
     f.set_len(9 << 20).unwrap();

@@ -1,5 +1,7 @@
 //! `postclass eval` end to end on a gold file with known answers.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -225,8 +227,7 @@ fn a_json_array_gold_file_gives_the_figures_of_the_same_posts_in_csv() {
 
 #[test]
 fn a_bad_gold_record_is_an_error_naming_it() {
-    let dir = std::env::temp_dir().join(format!("postclass-eval-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("eval-gold");
     let gold = dir.join("gold.csv");
     std::fs::write(
         &gold,
@@ -295,9 +296,7 @@ fn split_gold_jsonl(dir: &Path) -> PathBuf {
 
 #[test]
 fn where_selects_json_records_by_their_own_fields() {
-    let dir =
-        std::env::temp_dir().join(format!("postclass-eval-where-json-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("eval-where-json");
     let gold = split_gold_jsonl(&dir);
     let report = |extra: &[&str]| {
         let o = eval_gold(&gold, &[&["--format", "json"], extra].concat());
@@ -329,8 +328,7 @@ fn where_selects_json_records_by_their_own_fields() {
 
 #[test]
 fn where_selects_the_rows_to_measure() {
-    let dir = std::env::temp_dir().join(format!("postclass-eval-where-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("eval-where");
     let gold = split_gold(&dir);
     let posts = |extra: &[&str]| {
         let o = eval_gold(&gold, &[&["--format", "json"], extra].concat());

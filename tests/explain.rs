@@ -366,8 +366,7 @@ fn input_is_read_with_its_encoding_and_delimiter() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("\ntext:       déjà vu\n"));
 
-    let dir = std::env::temp_dir().join(format!("postclass-explain-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("explain-delimiter");
     let semicolons = dir.join("posts.csv");
     std::fs::write(&semicolons, "id;text\nx1;fed up, again\n").unwrap();
     let path = semicolons.to_str().unwrap();
@@ -384,8 +383,7 @@ fn input_is_read_with_its_encoding_and_delimiter() {
 
 #[test]
 fn a_bad_record_searched_for_is_an_error_naming_it() {
-    let dir = std::env::temp_dir().join(format!("postclass-explain-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("explain-bad");
     let posts = dir.join("posts.jsonl");
     std::fs::write(
         &posts,

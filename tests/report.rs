@@ -1,6 +1,8 @@
 //! `--report`: the self-contained HTML report. Its rendering in a browser
 //! is checked by tests/report/browser.sh.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -9,8 +11,7 @@ const POSTS: &str = "tests/fixtures/weekly/posts.csv";
 const SNAPSHOT: &str = "tests/fixtures/weekly/report.html";
 
 fn report(name: &str) -> (PathBuf, String) {
-    let dir = std::env::temp_dir().join(format!("postclass-report-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir(&format!("report-{name}"));
     let path = dir.join("report.html");
     let out = Command::new(env!("CARGO_BIN_EXE_postclass"))
         .args(["classify", POSTS, "--rules", RULES, "-q", "--summary-only"])

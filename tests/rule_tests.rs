@@ -245,8 +245,7 @@ fn examples_fail_in_json_too() {
 
 #[test]
 fn a_case_naming_an_unknown_label_is_an_input_error() {
-    let dir = std::env::temp_dir().join(format!("postclass-cases-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("cases-typo");
     let file = dir.join("typo.csv");
     std::fs::write(&file, "text,customer_type\nfed up,angyr\n").unwrap();
     let out = postclass(&["test", SUPPORT, "--cases", file.to_str().unwrap()]);

@@ -1,6 +1,8 @@
 //! Shell integration: completions, manual pages, help with examples, and a
 //! quiet stderr when it is not a terminal.
 
+mod common;
+
 use std::process::{Command, Output};
 
 fn postclass(args: &[&str]) -> Output {
@@ -65,7 +67,8 @@ fn man_prints_a_roff_page() {
 
 #[test]
 fn man_dir_writes_a_page_per_command() {
-    let dir = std::env::temp_dir().join(format!("postclass-man-{}", std::process::id()));
+    // A directory that does not exist yet: `--dir` makes it.
+    let dir = common::temp_dir("man").join("pages");
     postclass(&["man", "--dir", dir.to_str().unwrap()]);
     let names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()

@@ -3,7 +3,7 @@
 use std::process::{Command, Output};
 
 mod common;
-use common::postclass_ok as postclass;
+use common::{postclass_ok as postclass, temp_dir};
 
 const RULES: &str = "tests/fixtures/weekly/rules.toml";
 const POSTS: &str = "tests/fixtures/weekly/posts.csv";
@@ -95,8 +95,7 @@ passive (priority medium-high): Flag it and send the fix
 
 #[test]
 fn output_file_is_written_whole() {
-    let dir = std::env::temp_dir().join(format!("postclass-triage-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("triage-first");
     let path = dir.join("first.csv");
     let out = postclass(&[
         "triage",
@@ -132,14 +131,6 @@ fn triage_ok(input: &str, extra: &[&str]) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-/// A fresh directory for one test's output files.
-fn temp_dir(test: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("postclass-triage-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 const RAGGED: &str = "tests/fixtures/triage/ragged.csv";
