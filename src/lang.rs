@@ -432,9 +432,7 @@ impl Tally {
                 .rev()
                 .fold(0, |key, &b| key << 8 | u64::from(b)),
         };
-        // Lower case: an ASCII letter with 0x20 set; the apostrophe has it.
-        let key = key | (LOWER >> (8 * (WORD_BYTES - len)));
-        self.count(lookup(key));
+        self.count_packed(key, len);
     }
 
     /// Counts a run whose only bytes outside ASCII are typographic
@@ -458,6 +456,13 @@ impl Tally {
             key |= u64::from(b) << (8 * len);
             len += 1;
         }
+        self.count_packed(key, len);
+    }
+
+    /// Counts the word of `len` bytes packed in `key` (see [`pack`]) if it
+    /// is a common word, in lower case: an ASCII letter with 0x20 set (the
+    /// apostrophe has it).
+    fn count_packed(&mut self, key: u64, len: usize) {
         self.count(lookup(key | (LOWER >> (8 * (WORD_BYTES - len)))));
     }
 
@@ -499,6 +504,7 @@ impl Tally {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Common {
     En,
     Fr,
@@ -590,7 +596,7 @@ const LOWER: u64 = 0x2020_2020_2020_2020;
 /// three times the words, so that a word not listed (most of them) is
 /// told after one or two probes.
 const TABLE_SIZE: usize = 1024;
-static COMMON: ([u64; TABLE_SIZE], [u8; TABLE_SIZE]) = common_table();
+static COMMON: ([u64; TABLE_SIZE], [Common; TABLE_SIZE]) = common_table();
 
 /// A word's bytes packed into a `u64`, little end first (none are 0).
 const fn pack(w: &[u8]) -> u64 {
@@ -607,14 +613,15 @@ const fn slot(key: u64) -> usize {
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TABLE_SIZE.trailing_zeros())) as usize
 }
 
-const fn common_table() -> ([u64; TABLE_SIZE], [u8; TABLE_SIZE]) {
-    let (mut keys, mut classes) = ([0u64; TABLE_SIZE], [0u8; TABLE_SIZE]);
-    let lists: [(&[&str], u8); 5] = [
-        (EN_WORDS, 1),
-        (FR_WORDS, 2),
-        (OTHER_WORDS, 3),
-        (SHARED_EN_WORDS, 4),
-        (SHARED_FR_WORDS, 5),
+const fn common_table() -> ([u64; TABLE_SIZE], [Common; TABLE_SIZE]) {
+    // An empty slot's list is never read: its key is 0.
+    let (mut keys, mut classes) = ([0u64; TABLE_SIZE], [Common::Other; TABLE_SIZE]);
+    let lists: [(&[&str], Common); 5] = [
+        (EN_WORDS, Common::En),
+        (FR_WORDS, Common::Fr),
+        (OTHER_WORDS, Common::Other),
+        (SHARED_EN_WORDS, Common::SharedEn),
+        (SHARED_FR_WORDS, Common::SharedFr),
     ];
     let mut l = 0;
     while l < lists.len() {
@@ -648,15 +655,7 @@ fn lookup(key: u64) -> Option<Common> {
     loop {
         match keys[s] {
             0 => return None,
-            k if k == key => {
-                return Some(match classes[s] {
-                    1 => Common::En,
-                    2 => Common::Fr,
-                    3 => Common::Other,
-                    4 => Common::SharedEn,
-                    _ => Common::SharedFr,
-                })
-            }
+            k if k == key => return Some(classes[s]),
             _ => s = (s + 1) % TABLE_SIZE,
         }
     }
