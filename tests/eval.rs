@@ -361,3 +361,72 @@ fn where_selects_the_rows_to_measure() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--where left out all 6 rows"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// gold.csv cut in two files: its first two posts, then the four others.
+fn gold_in_two(dir: &Path) -> (PathBuf, PathBuf) {
+    let text = std::fs::read_to_string(fixture("gold.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = (dir.join("first.csv"), dir.join("rest.csv"));
+    std::fs::write(&a, format!("{}\n", lines[..3].join("\n"))).unwrap();
+    std::fs::write(&b, format!("{}\n{}\n", lines[0], lines[3..].join("\n"))).unwrap();
+    (a, b)
+}
+
+#[test]
+fn several_gold_files_are_measured_as_one_set_of_posts() {
+    let dir = common::temp_dir("eval-two-golds");
+    let (a, b) = gold_in_two(&dir);
+    let o = eval_on(&a, &["--gold", b.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let both: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(both["posts"], 6);
+    assert_eq!(both, json(), "the figures of gold.csv whole");
+
+    // Formats may differ from one file to the next: CSV, then a JSON array.
+    let o = eval_on(
+        &a,
+        &[
+            "--gold",
+            fixture("gold.json").to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["posts"], 8);
+}
+
+#[test]
+fn among_several_gold_files_the_one_at_fault_is_named() {
+    let dir = common::temp_dir("eval-two-golds-bad");
+    let (a, _) = gold_in_two(&dir);
+    let unlabelled = dir.join("unlabelled.csv");
+    std::fs::write(&unlabelled, "text,other\nI love the app,x\n").unwrap();
+    let o = eval_on(&a, &["--gold", unlabelled.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: no column holds reference labels",
+            unlabelled.display()
+        )),
+        "{err}"
+    );
+
+    // `--where` holds for every file: one without its field is named.
+    let split = split_gold(&dir);
+    let o = eval_on(
+        &split,
+        &["--gold", a.to_str().unwrap(), "--where", "split=tune"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: --where: no column named `split`",
+            a.display()
+        )),
+        "{err}"
+    );
+}

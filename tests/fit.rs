@@ -374,6 +374,61 @@ fn writing_onto_the_input_rulebook_and_unknown_keep_ids_are_refused() {
 
     let r = postclass(&["fit", "--gold", s(&gold), "--rules", START]);
     assert_eq!(r.status.code(), Some(2), "-o or --dry-run is required");
+
+    // Nor onto a second gold file.
+    let second = dir.join("more.csv");
+    std::fs::copy(&gold, &second).unwrap();
+    let before = std::fs::read_to_string(&second).unwrap();
+    let r = postclass(&[
+        "fit",
+        "--gold",
+        s(&gold),
+        "--gold",
+        s(&second),
+        "--rules",
+        START,
+        "-o",
+        s(&second),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        stderr(&r).contains("refusing to write the output onto the input"),
+        "{}",
+        stderr(&r)
+    );
+    assert_eq!(std::fs::read_to_string(&second).unwrap(), before);
+}
+
+#[test]
+fn several_gold_files_are_fitted_as_one() {
+    let dir = temp_dir("fit-two-golds");
+    let posts = synthetic_posts(300, 11);
+    let whole = write_gold(&dir, &posts);
+    let text = std::fs::read_to_string(&whole).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = (dir.join("a.csv"), dir.join("b.csv"));
+    std::fs::write(&a, format!("{}\n", lines[..151].join("\n"))).unwrap();
+    std::fs::write(&b, format!("{}\n{}\n", lines[0], lines[151..].join("\n"))).unwrap();
+    let one = dir.join("one.toml");
+    let two = dir.join("two.toml");
+    postclass_ok(&["fit", "--gold", s(&whole), "--rules", START, "-o", s(&one)]);
+    let r = postclass_ok(&[
+        "fit",
+        "--gold",
+        s(&a),
+        "--gold",
+        s(&b),
+        "--rules",
+        START,
+        "-o",
+        s(&two),
+    ]);
+    assert!(stdout(&r).contains(": 300 posts"), "{}", stdout(&r));
+    assert_eq!(
+        std::fs::read_to_string(&one).unwrap(),
+        std::fs::read_to_string(&two).unwrap(),
+        "the same posts in two files give the same rulebook"
+    );
 }
 
 #[test]

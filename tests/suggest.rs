@@ -285,3 +285,20 @@ fn where_leaving_no_rows_is_an_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn several_gold_files_are_mined_as_one() {
+    let out = suggest(&["--gold", GOLD_FR, "--gold", GOLD_EN, "--for", "angry"]);
+    // 8 of the 17 French posts and 5 of the 11 English ones.
+    assert!(
+        out.contains(
+            "# customer_type.angry: 13 of 28 labelled posts; the rulebook misses 9 of them."
+        ),
+        "{out}"
+    );
+    let found = phrases(&out);
+    assert!(
+        found.contains(&"panne".to_string()) && found.contains(&"on hold".to_string()),
+        "{out}"
+    );
+}

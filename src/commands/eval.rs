@@ -13,13 +13,15 @@ const EXAMPLES: &str = "\
 Gold file: CSV, TSV, JSONL or a JSON array with the post text and one field per label set holding the
 reference label(s): a label for `one` sets, `;`-joined labels (or a JSON array) for `many`
 sets. An empty `one` cell leaves that post out of the set's figures; an empty `many` cell
-means no label. The gold file is read into memory.
+means no label. The gold file is read into memory; with several --gold, the posts of all of
+them are measured as one set.
 
 Examples:
   postclass eval --gold labelled.csv
   postclass eval --gold labelled.jsonl --rules mine.toml --format md > quality.md
   postclass eval --gold labelled.csv --label customer_type=type --fail-under customer_type.macro_f1=0.6
   postclass eval --gold train_en.csv --where split=holdout     # only the held-out rows
+  postclass eval --gold train_en.csv --gold dev_fr.csv         # two files as one
 
 Metrics for --fail-under: SET.macro_f1, SET.micro_f1, SET.accuracy (one sets),
 SET.supported_macro_f1 and SET.lowest_recall (over the labels with at least --min-support

@@ -27,7 +27,7 @@ expressed against the thresholds as they are (which stay, unless --thresholds), 
 layout stay byte for byte. Rules and labels with `fixed = true`, or named by --keep, rules that
 never fired and labels with fewer than 3 reference posts keep their weights. The report gives
 each set's figures before and after, in-sample and cross-validated (--folds, --seed), and the
-weights changed. The gold file is read into memory. A rulebook that extends others (`extends`)
+weights changed. The gold files are read into memory (several --gold: their posts together). A rulebook that extends others (`extends`)
 gets the new values of its bases' rules and labels as `[[override]]` tables of its own: no base
 is ever written, and the fitted file goes in the folder of the rulebook given.
 
@@ -35,6 +35,7 @@ Examples:
   postclass fit --gold labelled.csv -o tuned.toml            # from the default rulebook
   postclass fit --gold labelled.csv --rules mine.toml -o mine-tuned.toml --keep angry-insult
   postclass fit --gold train_en.csv --where split=tune -o tuned.toml
+  postclass fit --gold train_en.csv --gold dev_fr.csv -o tuned.toml  # two files as one
   postclass fit --gold labelled.csv --dry-run --folds 10     # the report only
   postclass fit --gold labelled.csv --thresholds -o tuned.toml  # label thresholds as well
   diff mine.toml mine-tuned.toml                             # only weight lines differ";
@@ -96,7 +97,10 @@ pub fn run(args: Args) -> Result<Outcome> {
         bail!("-o -: the report goes to standard output; give -o a file name");
     }
     if let Some(out) = &args.output {
-        output::ensure_not_an_input(out, &[args.rules.clone(), Some(args.gold.gold.clone())])?;
+        let inputs: Vec<Option<PathBuf>> = std::iter::once(args.rules.clone())
+            .chain(args.gold.gold.iter().cloned().map(Some))
+            .collect();
+        output::ensure_not_an_input(out, &inputs)?;
     }
     let source = read_rulebook_source(args.rules.as_deref())?;
     let loaded = super::load_rulebook_chain(args.rules.as_deref(), 0)?;

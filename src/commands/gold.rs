@@ -2,7 +2,7 @@
 //! and `suggest`: the file, its text field, the field of each set's
 //! reference labels, and `--where` to select rows.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
@@ -19,9 +19,10 @@ use crate::rulebook::Mode;
 #[derive(Debug, Clone, clap::Args)]
 pub struct GoldArgs {
     /// Posts with reference labels (CSV, TSV, JSONL or a JSON array;
-    /// optionally gzip or zstd compressed).
-    #[arg(long, value_name = "FILE")]
-    pub gold: PathBuf,
+    /// optionally gzip or zstd compressed). Repeatable: the posts of every
+    /// file are read in turn, as one set of posts.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub gold: Vec<PathBuf>,
 
     /// Field holding the post text (detected from common names when absent).
     #[arg(short, long, value_name = "FIELD")]
@@ -42,14 +43,14 @@ pub struct GoldArgs {
     pub input_format: Option<InputFormat>,
 }
 
-/// The labelled posts of a gold file, and what reading them found.
+/// The labelled posts of the gold files, and what reading them found.
 #[derive(Debug, Clone)]
 pub struct Gold {
-    /// The file's name, for messages.
+    /// The files' names (joined by `, ` when several), for messages.
     pub name: String,
     pub posts: Vec<GoldPost>,
     /// Per set (rulebook order): the field read for its reference labels,
-    /// or `None` when the file has no such field.
+    /// or `None` when no file has such a field.
     pub fields: Vec<Option<String>>,
     /// Rows left out by `--where`.
     pub filtered_out: u64,
@@ -179,16 +180,48 @@ fn json_scalar(v: Option<&Value>) -> Option<String> {
     }
 }
 
-/// Reads the gold file of `args`: every post kept by `--where`, with its
-/// reference labels per set of `rulebook`. Errors when no field holds
-/// reference labels, or a `--where` field does not exist (CSV).
+/// Reads the gold files of `args`, one after the other: every post kept by
+/// `--where`, with its reference labels per set of `rulebook`. Errors,
+/// naming the file, when one has no field of reference labels, or no
+/// `--where` field (CSV).
 pub fn read_gold(args: &GoldArgs, rulebook: &Rulebook) -> Result<Gold> {
-    let input = Input::from_arg(&args.gold);
+    let set_fields = label_fields(args, rulebook)?;
+    let conditions = parse_where(&args.where_)?;
+    let mut all = Gold {
+        name: String::new(),
+        posts: Vec::new(),
+        fields: vec![None; rulebook.sets.len()],
+        filtered_out: 0,
+    };
+    for path in &args.gold {
+        let one = read_one(path, args, rulebook, &set_fields, &conditions)?;
+        if !all.name.is_empty() {
+            all.name.push_str(", ");
+        }
+        all.name.push_str(&one.name);
+        all.posts.extend(one.posts);
+        for (field, found) in all.fields.iter_mut().zip(one.fields) {
+            if field.is_none() {
+                *field = found;
+            }
+        }
+        all.filtered_out += one.filtered_out;
+    }
+    Ok(all)
+}
+
+/// Reads one gold file: see [`read_gold`].
+fn read_one(
+    path: &Path,
+    args: &GoldArgs,
+    rulebook: &Rulebook,
+    set_fields: &[String],
+    conditions: &[Condition],
+) -> Result<Gold> {
+    let input = Input::from_arg(path);
     let inputs = std::slice::from_ref(&input);
     let name = input.display_name();
     let format = open::input_format(inputs, args.input_format, None)?;
-    let set_fields = label_fields(args, rulebook)?;
-    let conditions = parse_where(&args.where_)?;
     let opened = open::open_inputs(inputs, format, None, args.text.as_deref(), None, &|_| {})?;
     let (Some(field), Some(mut sources)) = (opened.field, opened.sources) else {
         return Ok(Gold {
@@ -277,7 +310,7 @@ pub fn read_gold(args: &GoldArgs, rulebook: &Rulebook) -> Result<Gold> {
                     .collect(),
                 _ => unreachable!("CSV records have a header, JSON records a value once read"),
             };
-            if !keep(&conditions, &values) {
+            if !keep(conditions, &values) {
                 filtered_out += 1;
                 continue;
             }
