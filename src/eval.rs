@@ -199,6 +199,21 @@ pub fn evaluate(
     worst: usize,
     min_support: u64,
 ) -> Evaluation {
+    evaluate_with_decisions(rulebook, gold, worst, min_support).0
+}
+
+/// The labels given to each post, per set (`[post][set]`; `None` where the
+/// post has no reference labels for the set).
+pub type Decisions = Vec<Vec<Option<Vec<String>>>>;
+
+/// [`evaluate`], with the labels given to each post.
+pub fn evaluate_with_decisions(
+    rulebook: &Rulebook,
+    gold: &[GoldPost],
+    worst: usize,
+    min_support: u64,
+) -> (Evaluation, Decisions) {
+    let mut decisions: Decisions = Vec::with_capacity(gold.len());
     let mut scratch = Scratch::default();
     let mut verdict = Verdict::default();
     let nsets = rulebook.sets.len();
@@ -247,6 +262,7 @@ pub fn evaluate(
 
     for post in gold {
         rulebook.classify_into(&post.text, &mut scratch, &mut verdict);
+        let mut given = vec![None; nsets];
         for si in 0..nsets {
             let Some(expected) = post.labels.get(si).and_then(|l| l.as_ref()) else {
                 continue;
@@ -261,6 +277,7 @@ pub fn evaluate(
                     .map(|&l| set.labels[l].id.clone())
                     .collect(),
             };
+            given[si] = Some(got.clone());
             let exp_idx: Vec<usize> = expected
                 .iter()
                 .map(|l| index_of(&mut names[si], l))
@@ -342,6 +359,7 @@ pub fn evaluate(
                 }
             }
         }
+        decisions.push(given);
     }
 
     let sets = rulebook
@@ -415,11 +433,176 @@ pub fn evaluate(
             .then(a.rule.cmp(&b.rule))
     });
 
-    Evaluation {
+    let evaluation = Evaluation {
         posts: gold.len() as u64,
         sets,
         rules,
-    }
+    };
+    (evaluation, decisions)
+}
+
+/// One figure of a set, for a baseline rulebook and the rulebook measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureChange {
+    /// The metric's name after its set (`accuracy`, `supported_macro_f1`…),
+    /// as `--fail-under` names it.
+    pub figure: String,
+    pub baseline: f64,
+    pub current: f64,
+}
+
+/// The F1 of one label, for the baseline and the rulebook measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelChange {
+    pub label: String,
+    pub support: u64,
+    pub baseline_f1: f64,
+    pub current_f1: f64,
+}
+
+/// A post whose labels differ between the baseline and the rulebook measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangedPost {
+    pub text: String,
+    pub expected: Vec<String>,
+    pub baseline: Vec<String>,
+    pub current: Vec<String>,
+}
+
+/// What changed in one set from the baseline to the rulebook measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SetComparison {
+    pub set: String,
+    pub posts: u64,
+    pub figures: Vec<FigureChange>,
+    pub labels: Vec<LabelChange>,
+    /// Posts now given their reference labels, wrong before.
+    pub fixed: u64,
+    /// Posts right before, wrong now.
+    pub broken: u64,
+    /// Posts wrong before and wrong now, with other labels.
+    pub other: u64,
+    /// The first `worst` posts fixed, in the order of the gold posts.
+    pub fixed_posts: Vec<ChangedPost>,
+    /// The first `worst` posts broken, in the order of the gold posts.
+    pub broken_posts: Vec<ChangedPost>,
+}
+
+/// Labels as a set: order and repeats do not count.
+fn same_labels(a: &[String], b: &[String]) -> bool {
+    let mut a: Vec<&String> = a.iter().collect();
+    let mut b: Vec<&String> = b.iter().collect();
+    a.sort_unstable();
+    a.dedup();
+    b.sort_unstable();
+    b.dedup();
+    a == b
+}
+
+/// Compares the evaluation of a rulebook (`current`, with its decisions)
+/// with a baseline's on the same `gold` posts and the same sets, in the
+/// same order: each figure and each label's F1 before and after, and the
+/// posts fixed and broken (at most `worst` of each listed per set).
+pub fn compare(
+    gold: &[GoldPost],
+    baseline: (&Evaluation, &Decisions),
+    current: (&Evaluation, &Decisions),
+    worst: usize,
+) -> Vec<SetComparison> {
+    let (base_eval, base_dec) = baseline;
+    let (cur_eval, cur_dec) = current;
+    cur_eval
+        .sets
+        .iter()
+        .zip(&base_eval.sets)
+        .enumerate()
+        .map(|(si, (cur, base))| {
+            let figures = [
+                "accuracy",
+                "macro_f1",
+                "micro_f1",
+                "supported_macro_f1",
+                "lowest_recall",
+            ]
+            .iter()
+            .filter_map(|f| {
+                let name = format!("{}.{f}", cur.set);
+                Some(FigureChange {
+                    figure: (*f).to_string(),
+                    baseline: base_eval.metric(&name)?,
+                    current: cur_eval.metric(&name)?,
+                })
+            })
+            .collect();
+            let mut labels: Vec<LabelChange> = cur
+                .labels
+                .iter()
+                .map(|l| LabelChange {
+                    label: l.label.clone(),
+                    support: l.support,
+                    baseline_f1: base
+                        .labels
+                        .iter()
+                        .find(|b| b.label == l.label)
+                        .map_or(0.0, |b| b.f1),
+                    current_f1: l.f1,
+                })
+                .collect();
+            for b in &base.labels {
+                if !labels.iter().any(|l| l.label == b.label) {
+                    labels.push(LabelChange {
+                        label: b.label.clone(),
+                        support: b.support,
+                        baseline_f1: b.f1,
+                        current_f1: 0.0,
+                    });
+                }
+            }
+            let mut out = SetComparison {
+                set: cur.set.clone(),
+                posts: cur.posts,
+                figures,
+                labels,
+                fixed: 0,
+                broken: 0,
+                other: 0,
+                fixed_posts: Vec::new(),
+                broken_posts: Vec::new(),
+            };
+            for (i, post) in gold.iter().enumerate() {
+                let (Some(expected), Some(Some(was)), Some(Some(now))) = (
+                    post.labels.get(si).and_then(|l| l.as_ref()),
+                    base_dec[i].get(si),
+                    cur_dec[i].get(si),
+                ) else {
+                    continue;
+                };
+                if same_labels(was, now) {
+                    continue;
+                }
+                let changed = || ChangedPost {
+                    text: post.text.clone(),
+                    expected: expected.clone(),
+                    baseline: was.clone(),
+                    current: now.clone(),
+                };
+                if same_labels(now, expected) {
+                    out.fixed += 1;
+                    if out.fixed_posts.len() < worst {
+                        out.fixed_posts.push(changed());
+                    }
+                } else if same_labels(was, expected) {
+                    out.broken += 1;
+                    if out.broken_posts.len() < worst {
+                        out.broken_posts.push(changed());
+                    }
+                } else {
+                    out.other += 1;
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -427,9 +610,11 @@ mod tests {
     use super::*;
 
     fn rulebook() -> Rulebook {
-        crate::engine::from_str(
-            "t",
-            r#"
+        crate::engine::from_str("t", &rulebook_source()).unwrap()
+    }
+
+    fn rulebook_source() -> String {
+        r#"
 [rulebook]
 name = "t"
 version = "1"
@@ -455,9 +640,8 @@ id = "app"
 [[set.label.rule]]
 id = "app"
 any = ["app"]
-"#,
-        )
-        .unwrap()
+"#
+        .to_string()
     }
 
     fn post(text: &str, t: &str, tags: &[&str]) -> GoldPost {
@@ -468,6 +652,43 @@ any = ["app"]
                 Some(tags.iter().map(|s| s.to_string()).collect()),
             ],
         }
+    }
+
+    #[test]
+    fn compare_counts_the_posts_fixed_and_broken_and_each_figure() {
+        // The baseline's `happy` rule never fires; the rulebook measured
+        // finds "glad".
+        let baseline = crate::engine::from_str(
+            "b",
+            &rulebook_source().replace("any = [\"glad\"]", "any = [\"gladiolus\"]"),
+        )
+        .unwrap();
+        let gold = vec![
+            post("glad", "happy", &[]),          // other -> happy: fixed
+            post("glad, not mad", "angry", &[]), // angry -> tie, angry first: unchanged
+            post("so glad", "other", &[]),       // other -> happy: broken
+            post("mad", "angry", &["app"]),      // unchanged
+        ];
+        let (b, bd) = evaluate_with_decisions(&baseline, &gold, 10, 1);
+        let (c, cd) = evaluate_with_decisions(&rulebook(), &gold, 10, 1);
+        let cmp = compare(&gold, (&b, &bd), (&c, &cd), 10);
+        let t = &cmp[0];
+        assert_eq!((t.fixed, t.broken, t.other), (1, 1, 0));
+        assert_eq!(t.fixed_posts[0].text, "glad");
+        assert_eq!(t.fixed_posts[0].baseline, ["other"]);
+        assert_eq!(t.fixed_posts[0].current, ["happy"]);
+        assert_eq!(t.broken_posts[0].text, "so glad");
+        let acc = t.figures.iter().find(|f| f.figure == "accuracy").unwrap();
+        assert_eq!((acc.baseline, acc.current), (0.75, 0.75));
+        let happy = t.labels.iter().find(|l| l.label == "happy").unwrap();
+        assert_eq!((happy.baseline_f1, happy.current_f1), (0.0, f1(0.5, 1.0)));
+        // The `many` set has no accuracy, and its decisions did not change.
+        let tags = &cmp[1];
+        assert!(tags.figures.iter().all(|f| f.figure != "accuracy"));
+        assert_eq!((tags.fixed, tags.broken, tags.other), (0, 0, 0));
+        // At most `worst` posts listed, every one counted.
+        let cmp = compare(&gold, (&b, &bd), (&c, &cd), 0);
+        assert!(cmp[0].fixed_posts.is_empty() && cmp[0].fixed == 1);
     }
 
     #[test]

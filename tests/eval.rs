@@ -430,3 +430,182 @@ fn among_several_gold_files_the_one_at_fault_is_named() {
         "{err}"
     );
 }
+
+/// The fixture rulebook with a `happy` rule that never fires: "I love the
+/// app" is then `neutral`, a mistake the fixture rulebook does not make.
+fn weaker_rulebook(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(fixture("rules.toml")).unwrap();
+    let weaker = text.replace(r#"any = ["love", "génial"]"#, r#"any = ["adoration"]"#);
+    assert_ne!(weaker, text);
+    let path = dir.join("weaker.toml");
+    std::fs::write(&path, weaker).unwrap();
+    path
+}
+
+fn eval_with(rules: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_postclass"))
+        .args(["eval", "--gold"])
+        .arg(fixture("gold.csv"))
+        .arg("--rules")
+        .arg(rules)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_baseline_comparison_gives_each_figure_and_the_posts_fixed_and_broken() {
+    let dir = common::temp_dir("eval-baseline");
+    let weaker = weaker_rulebook(&dir);
+    let o = eval_with(
+        &fixture("rules.toml"),
+        &["--baseline", weaker.to_str().unwrap(), "--format", "json"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // The evaluation itself is the one without a baseline.
+    let mut without = v.clone();
+    without.as_object_mut().unwrap().remove("baseline");
+    assert_eq!(without, json());
+    let b = &v["baseline"];
+    assert_eq!(b["rulebook"], weaker.to_str().unwrap());
+    let mood = &b["sets"][0];
+    assert_eq!(mood["set"], "mood");
+    assert_eq!(
+        (mood["fixed"].as_u64(), mood["broken"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(mood["fixed_posts"][0]["text"], "I love the app");
+    assert_eq!(mood["fixed_posts"][0]["baseline"][0], "neutral");
+    assert_eq!(mood["fixed_posts"][0]["current"][0], "happy");
+    let accuracy = mood["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["figure"] == "accuracy")
+        .unwrap();
+    close(&accuracy["baseline"], 0.4);
+    close(&accuracy["current"], 0.6);
+    assert_eq!(b["sets"][1]["fixed"], 0, "no topic changes");
+
+    for (format, wants) in [
+        (
+            "text",
+            ["== against the baseline", "1 fixed, 0 broken", "+0.200"],
+        ),
+        (
+            "md",
+            [
+                "## Against the baseline",
+                "1 fixed, 0 broken",
+                "| accuracy | 0.400 | 0.600 | +0.200 |",
+            ],
+        ),
+    ] {
+        let o = eval_with(
+            &fixture("rules.toml"),
+            &["--baseline", weaker.to_str().unwrap(), "--format", format],
+        );
+        let out = String::from_utf8_lossy(&o.stdout);
+        for want in wants {
+            assert!(out.contains(want), "{format}: no {want:?} in\n{out}");
+        }
+        assert!(out.contains("I love the app"), "{out}");
+    }
+}
+
+#[test]
+fn fail_below_baseline_sets_the_exit_code() {
+    let dir = common::temp_dir("eval-baseline-fail");
+    let weaker = weaker_rulebook(&dir);
+    let fixture_rules = fixture("rules.toml");
+    let metric = ["--fail-below-baseline", "mood.accuracy"];
+    // The weaker rulebook measured against the fixture's: a step back.
+    let o = eval_with(
+        &weaker,
+        &[
+            &["--baseline", fixture_rules.to_str().unwrap()][..],
+            &metric,
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("mood.accuracy = 0.4000 is below the baseline's 0.6000"),
+        "{err}"
+    );
+    // The other way round, and against itself: no step back.
+    let o = eval_with(
+        &fixture_rules,
+        &[&["--baseline", weaker.to_str().unwrap()][..], &metric].concat(),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = eval_with(
+        &fixture_rules,
+        &[
+            &["--baseline", fixture_rules.to_str().unwrap()][..],
+            &metric,
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0));
+
+    let o = eval_with(
+        &fixture_rules,
+        &[
+            "--baseline",
+            weaker.to_str().unwrap(),
+            "--fail-below-baseline",
+            "mood.nope",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = eval_with(&fixture_rules, &metric);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--fail-below-baseline needs --baseline"
+    );
+}
+
+#[test]
+fn a_baseline_with_other_sets_is_refused() {
+    let o = eval_with(&fixture("rules.toml"), &["--baseline", "default"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--baseline default: its sets (customer_type, traits) are not those of the rulebook measured (mood, topics)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_default_rulebook_against_itself_changes_nothing() {
+    let o = common::postclass(&[
+        "eval",
+        "--gold",
+        "tests/fixtures/validation/en.csv",
+        "--baseline",
+        "default",
+        "--format",
+        "json",
+        "--worst",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for set in v["baseline"]["sets"].as_array().unwrap() {
+        assert_eq!(
+            (
+                set["fixed"].as_u64(),
+                set["broken"].as_u64(),
+                set["other"].as_u64()
+            ),
+            (Some(0), Some(0), Some(0))
+        );
+        for f in set["figures"].as_array().unwrap() {
+            assert_eq!(f["baseline"], f["current"], "{f}");
+        }
+    }
+}

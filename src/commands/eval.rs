@@ -5,9 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 
+use serde::Serialize;
+
 use super::gold::{read_gold, GoldArgs};
 use super::{load_rulebook, Outcome};
-use crate::eval::{evaluate, Evaluation, SetEval};
+use crate::eval::{
+    compare, evaluate_with_decisions, ChangedPost, Evaluation, SetComparison, SetEval,
+};
 
 const EXAMPLES: &str = "\
 Gold file: CSV, TSV, JSONL or a JSON array with the post text and one field per label set holding the
@@ -22,6 +26,9 @@ Examples:
   postclass eval --gold labelled.csv --label customer_type=type --fail-under customer_type.macro_f1=0.6
   postclass eval --gold train_en.csv --where split=holdout     # only the held-out rows
   postclass eval --gold train_en.csv --gold dev_fr.csv         # two files as one
+  postclass eval --gold labelled.csv --rules mine.toml --baseline default   # mine against the default
+  postclass eval --gold labelled.csv --rules new.toml --baseline old.toml \\
+      --fail-below-baseline customer_type.supported_macro_f1      # CI: no step back
 
 Metrics for --fail-under: SET.macro_f1, SET.micro_f1, SET.accuracy (one sets),
 SET.supported_macro_f1 and SET.lowest_recall (over the labels with at least --min-support
@@ -57,6 +64,35 @@ pub struct Args {
     /// Exit 1 when METRIC is below VALUE (e.g. customer_type.macro_f1=0.6). Repeatable.
     #[arg(long, value_name = "METRIC=VALUE")]
     pub fail_under: Vec<String>,
+
+    /// Compare with this rulebook (`default`: the embedded one) on the same
+    /// posts: each figure and each label's F1 before and after, and the
+    /// posts fixed and broken (at most --worst of each listed). Its sets
+    /// must be those of the rulebook measured, in the same order.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Exit 1 when METRIC is lower than the baseline's (e.g.
+    /// customer_type.supported_macro_f1). Repeatable; needs --baseline.
+    #[arg(long, value_name = "METRIC", requires = "baseline")]
+    pub fail_below_baseline: Vec<String>,
+}
+
+/// The JSON report: the evaluation, and the comparison with a baseline.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    #[serde(flatten)]
+    evaluation: &'a Evaluation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<Baseline<'a>>,
+}
+
+/// What changed from a baseline rulebook.
+#[derive(Serialize)]
+struct Baseline<'a> {
+    /// The baseline's file, or `default`.
+    rulebook: &'a str,
+    sets: &'a [SetComparison],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -71,7 +107,38 @@ pub fn run(args: Args) -> Result<Outcome> {
     let thresholds = parse_fail_under(&args.fail_under)?;
     let gold = read_gold(&args.gold, &rulebook)?;
     gold.require_posts("evaluate")?;
-    let eval = evaluate(&rulebook, &gold.posts, args.worst, args.min_support);
+    let (eval, decisions) =
+        evaluate_with_decisions(&rulebook, &gold.posts, args.worst, args.min_support);
+    let baseline = match &args.baseline {
+        None => None,
+        Some(path) => {
+            let name = path.display().to_string();
+            let base = if name == "default" {
+                load_rulebook(None)?
+            } else {
+                load_rulebook(Some(path)).with_context(|| format!("--baseline {name}"))?
+            };
+            let ids = |r: &crate::engine::Rulebook| -> Vec<String> {
+                r.sets.iter().map(|s| s.id.clone()).collect()
+            };
+            if ids(&base) != ids(&rulebook) {
+                bail!(
+                    "--baseline {name}: its sets ({}) are not those of the rulebook measured ({}), in the same order",
+                    ids(&base).join(", "),
+                    ids(&rulebook).join(", ")
+                );
+            }
+            let (base_eval, base_decisions) =
+                evaluate_with_decisions(&base, &gold.posts, args.worst, args.min_support);
+            let sets = compare(
+                &gold.posts,
+                (&base_eval, &base_decisions),
+                (&eval, &decisions),
+                args.worst,
+            );
+            Some((name, base_eval, sets))
+        }
+    };
     let mut failed = Vec::new();
     for (metric, min) in &thresholds {
         let Some(value) = eval.metric(metric) else {
@@ -91,14 +158,47 @@ pub fn run(args: Args) -> Result<Outcome> {
             failed.push(format!("{metric} = {value:.4} is under {min}"));
         }
     }
+    if let Some((name, base_eval, _)) = &baseline {
+        for metric in &args.fail_below_baseline {
+            let (Some(was), Some(now)) = (base_eval.metric(metric), eval.metric(metric)) else {
+                bail!(
+                    "--fail-below-baseline: unknown metric `{metric}`, or one the labels with \
+                     --min-support posts do not give (see --help for the names)"
+                );
+            };
+            if now < was {
+                failed.push(format!(
+                    "{metric} = {now:.4} is below the baseline's {was:.4} ({name})"
+                ));
+            }
+        }
+    }
+    let comparison = baseline
+        .as_ref()
+        .map(|(name, _, sets)| (name.as_str(), sets.as_slice()));
     let report = match args.format {
         ReportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&eval)?;
+            let mut s = serde_json::to_string_pretty(&JsonReport {
+                evaluation: &eval,
+                baseline: comparison.map(|(rulebook, sets)| Baseline { rulebook, sets }),
+            })?;
             s.push('\n');
             s
         }
-        ReportFormat::Md => render_md(&eval),
-        ReportFormat::Text => render_text(&eval),
+        ReportFormat::Md => {
+            let mut s = render_md(&eval);
+            if let Some((name, sets)) = comparison {
+                s.push_str(&render_comparison_md(name, sets));
+            }
+            s
+        }
+        ReportFormat::Text => {
+            let mut s = render_text(&eval);
+            if let Some((name, sets)) = comparison {
+                s.push_str(&render_comparison_text(name, sets));
+            }
+            s
+        }
     };
     print!("{report}");
     if failed.is_empty() {
@@ -331,6 +431,137 @@ fn render_md(e: &Evaluation) -> String {
             r.overlaps,
             r.conflicts
         );
+    }
+    out
+}
+
+/// A change of a figure, signed: "+0.025", "-0.010", "0".
+fn delta(before: f64, after: f64) -> String {
+    let d = after - before;
+    if d.abs() < 0.0005 {
+        "0".to_string()
+    } else {
+        format!("{d:+.3}")
+    }
+}
+
+/// "wrong before, right now" and the like, for a changed post.
+fn changed_line(p: &ChangedPost) -> String {
+    format!(
+        "expected {}, was {}, now {}",
+        show(&p.expected),
+        show(&p.baseline),
+        show(&p.current)
+    )
+}
+
+/// The comparison with a baseline, after the text report.
+fn render_comparison_text(name: &str, sets: &[SetComparison]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n== against the baseline {name}");
+    for s in sets {
+        let _ = writeln!(
+            out,
+            "\n  {} ({} posts): {} fixed, {} broken, {} from one wrong answer to another",
+            s.set, s.posts, s.fixed, s.broken, s.other
+        );
+        let _ = writeln!(out, "  {:<20}  baseline     this  change", "figure");
+        for f in &s.figures {
+            let _ = writeln!(
+                out,
+                "  {:<20}  {:>8}  {:>7}  {:>6}",
+                f.figure,
+                pct(f.baseline),
+                pct(f.current),
+                delta(f.baseline, f.current)
+            );
+        }
+        let w = s
+            .labels
+            .iter()
+            .map(|l| l.label.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = writeln!(
+            out,
+            "  {:<w$}  support  f1 baseline  f1 this  change",
+            "label"
+        );
+        for l in &s.labels {
+            let _ = writeln!(
+                out,
+                "  {:<w$}  {:>7}  {:>11}  {:>7}  {:>6}",
+                l.label,
+                l.support,
+                pct(l.baseline_f1),
+                pct(l.current_f1),
+                delta(l.baseline_f1, l.current_f1)
+            );
+        }
+        for (title, posts) in [("fixed", &s.fixed_posts), ("broken", &s.broken_posts)] {
+            if posts.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n  {title}");
+            for p in posts {
+                let text: String = p.text.replace('\n', " ").chars().take(140).collect();
+                let _ = writeln!(out, "  - {}\n    {text}", changed_line(p));
+            }
+        }
+    }
+    out
+}
+
+/// The comparison with a baseline, after the Markdown report.
+fn render_comparison_md(name: &str, sets: &[SetComparison]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n## Against the baseline `{name}`");
+    for s in sets {
+        let _ = writeln!(
+            out,
+            "\n### {} ({} posts)\n\n{} fixed, {} broken, {} from one wrong answer to another.\n",
+            s.set, s.posts, s.fixed, s.broken, s.other
+        );
+        let _ = writeln!(
+            out,
+            "| figure | baseline | this | change |\n|---|---:|---:|---:|"
+        );
+        for f in &s.figures {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                f.figure,
+                pct(f.baseline),
+                pct(f.current),
+                delta(f.baseline, f.current)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\n| label | support | F1 baseline | F1 this | change |\n|---|---:|---:|---:|---:|"
+        );
+        for l in &s.labels {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                l.label,
+                l.support,
+                pct(l.baseline_f1),
+                pct(l.current_f1),
+                delta(l.baseline_f1, l.current_f1)
+            );
+        }
+        for (title, posts) in [("Fixed", &s.fixed_posts), ("Broken", &s.broken_posts)] {
+            if posts.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n{title}:\n");
+            for p in posts {
+                let text = p.text.replace('\n', " ").replace('|', "\\|");
+                let _ = writeln!(out, "- {}: {text}", changed_line(p));
+            }
+        }
     }
     out
 }
