@@ -12,15 +12,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn eval(extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_postclass"))
-        .arg("eval")
-        .arg("--gold")
-        .arg(fixture("gold.csv"))
-        .arg("--rules")
-        .arg(fixture("rules.toml"))
-        .args(extra)
-        .output()
-        .unwrap()
+    eval_on(&fixture("gold.csv"), extra)
 }
 
 fn json() -> serde_json::Value {
@@ -204,16 +196,22 @@ fn text_and_markdown_reports() {
     );
 }
 
-fn eval_on(gold: &Path, extra: &[&str]) -> Output {
+/// `postclass eval` on `gold` with the rulebook `rules`.
+fn run_eval(gold: &Path, rules: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_postclass"))
         .arg("eval")
         .arg("--gold")
         .arg(gold)
         .arg("--rules")
-        .arg(fixture("rules.toml"))
+        .arg(rules)
         .args(extra)
         .output()
         .unwrap()
+}
+
+/// `postclass eval` on `gold` with the fixture rulebook.
+fn eval_on(gold: &Path, extra: &[&str]) -> Output {
+    run_eval(gold, &fixture("rules.toml"), extra)
 }
 
 #[test]
@@ -263,18 +261,6 @@ fn split_gold(dir: &Path) -> PathBuf {
     path
 }
 
-fn eval_gold(gold: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_postclass"))
-        .arg("eval")
-        .arg("--gold")
-        .arg(gold)
-        .arg("--rules")
-        .arg(fixture("rules.toml"))
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
 /// The fixture's gold posts as JSON lines, with the split of
 /// `split_gold` as a field (rows 3 and 5 held out), so that neighbouring
 /// records differ in it.
@@ -299,7 +285,7 @@ fn where_selects_json_records_by_their_own_fields() {
     let dir = common::temp_dir("eval-where-json");
     let gold = split_gold_jsonl(&dir);
     let report = |extra: &[&str]| {
-        let o = eval_gold(&gold, &[&["--format", "json"], extra].concat());
+        let o = eval_on(&gold, &[&["--format", "json"], extra].concat());
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
     };
@@ -316,7 +302,7 @@ fn where_selects_json_records_by_their_own_fields() {
     let bad = dir.join("bad.jsonl");
     let text = std::fs::read_to_string(&gold).unwrap();
     std::fs::write(&bad, text.replacen('\n', "\n[1, 2]\n", 1)).unwrap();
-    let o = eval_gold(&bad, &["--where", "split=tune"]);
+    let o = eval_on(&bad, &["--where", "split=tune"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -331,7 +317,7 @@ fn where_selects_the_rows_to_measure() {
     let dir = common::temp_dir("eval-where");
     let gold = split_gold(&dir);
     let posts = |extra: &[&str]| {
-        let o = eval_gold(&gold, &[&["--format", "json"], extra].concat());
+        let o = eval_on(&gold, &[&["--format", "json"], extra].concat());
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         v["posts"].as_u64().unwrap()
@@ -344,11 +330,11 @@ fn where_selects_the_rows_to_measure() {
         6
     );
     // Rows 3 and 5 are "Livraison reçue" (right) and "love it, encore!" (wrong).
-    let o = eval_gold(&gold, &["--format", "json", "--where", "split=holdout"]);
+    let o = eval_on(&gold, &["--format", "json", "--where", "split=holdout"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     close(&v["sets"][0]["accuracy"], 0.5);
 
-    let o = eval_gold(&gold, &["--where", "splitt=tune"]);
+    let o = eval_on(&gold, &["--where", "splitt=tune"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -356,7 +342,7 @@ fn where_selects_the_rows_to_measure() {
         "{err}"
     );
 
-    let o = eval_gold(&gold, &["--where", "split=none"]);
+    let o = eval_on(&gold, &["--where", "split=none"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--where left out all 6 rows"));
     std::fs::remove_dir_all(&dir).ok();
@@ -442,15 +428,9 @@ fn weaker_rulebook(dir: &Path) -> PathBuf {
     path
 }
 
+/// `postclass eval` on the fixture's gold file with the rulebook `rules`.
 fn eval_with(rules: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_postclass"))
-        .args(["eval", "--gold"])
-        .arg(fixture("gold.csv"))
-        .arg("--rules")
-        .arg(rules)
-        .args(extra)
-        .output()
-        .unwrap()
+    run_eval(&fixture("gold.csv"), rules, extra)
 }
 
 #[test]

@@ -227,6 +227,11 @@ fn parse_fail_under(items: &[String]) -> Result<Vec<(String, f64)>> {
         .collect()
 }
 
+/// The width of a table's first column: its longest name, at least `min`.
+fn width<'a>(names: impl Iterator<Item = &'a str>, min: usize) -> usize {
+    names.map(str::len).max().unwrap_or(min).max(min)
+}
+
 fn pct(x: f64) -> String {
     format!("{:.3}", x)
 }
@@ -236,13 +241,7 @@ fn render_text(e: &Evaluation) -> String {
     let _ = writeln!(out, "{} posts", e.posts);
     for s in &e.sets {
         let _ = writeln!(out, "\n== {} ({}, {} posts)", s.set, s.mode, s.posts);
-        let w = s
-            .labels
-            .iter()
-            .map(|l| l.label.len())
-            .max()
-            .unwrap_or(5)
-            .max(5);
+        let w = width(s.labels.iter().map(|l| l.label.as_str()), 5);
         let _ = writeln!(
             out,
             "  {:<w$}  precision  recall     f1  support  predicted",
@@ -308,13 +307,7 @@ fn render_text(e: &Evaluation) -> String {
         }
     }
     let _ = writeln!(out, "\n== rules (most wrong fires first)");
-    let w = e
-        .rules
-        .iter()
-        .map(|r| r.rule.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
+    let w = width(e.rules.iter().map(|r| r.rule.as_str()), 4);
     let _ = writeln!(
         out,
         "  {:<w$}  coverage  correct  precision  overlaps  conflicts",
@@ -476,13 +469,7 @@ fn render_comparison_text(name: &str, sets: &[SetComparison]) -> String {
                 delta(f.baseline, f.current)
             );
         }
-        let w = s
-            .labels
-            .iter()
-            .map(|l| l.label.len())
-            .max()
-            .unwrap_or(5)
-            .max(5);
+        let w = width(s.labels.iter().map(|l| l.label.as_str()), 5);
         let _ = writeln!(
             out,
             "  {:<w$}  support  f1 baseline  f1 this  change",
