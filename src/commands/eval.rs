@@ -4,7 +4,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-
 use serde::Serialize;
 
 use super::gold::{read_gold, GoldArgs};
@@ -162,8 +161,8 @@ pub fn run(args: Args) -> Result<Outcome> {
         for metric in &args.fail_below_baseline {
             let (Some(was), Some(now)) = (base_eval.metric(metric), eval.metric(metric)) else {
                 bail!(
-                    "--fail-below-baseline: unknown metric `{metric}`, or one the labels with \
-                     --min-support posts do not give (see --help for the names)"
+                    "--fail-below-baseline: no figure `{metric}` (see --help for the names; \
+                     `SET.lowest_recall` needs a label with --min-support posts)"
                 );
             };
             if now < was {
@@ -438,7 +437,8 @@ fn delta(before: f64, after: f64) -> String {
     }
 }
 
-/// "wrong before, right now" and the like, for a changed post.
+/// What a changed post expects and was given before and after: "expected
+/// angry, was passive, now angry".
 fn changed_line(p: &ChangedPost) -> String {
     format!(
         "expected {}, was {}, now {}",

@@ -27,9 +27,10 @@ expressed against the thresholds as they are (which stay, unless --thresholds), 
 layout stay byte for byte. Rules and labels with `fixed = true`, or named by --keep, rules that
 never fired and labels with fewer than 3 reference posts keep their weights. The report gives
 each set's figures before and after, in-sample and cross-validated (--folds, --seed), and the
-weights changed. The gold files are read into memory (several --gold: their posts together). A rulebook that extends others (`extends`)
-gets the new values of its bases' rules and labels as `[[override]]` tables of its own: no base
-is ever written, and the fitted file goes in the folder of the rulebook given.
+weights changed. The gold files are read into memory (with several --gold, their posts are
+fitted as one set). A rulebook that extends others (`extends`) gets the new values of its bases'
+rules and labels as `[[override]]` tables of its own: no base is ever written, and the fitted
+file goes in the folder of the rulebook given.
 
 Examples:
   postclass fit --gold labelled.csv -o tuned.toml            # from the default rulebook
