@@ -43,7 +43,7 @@ fn figures(gold: &str) -> Figures {
     }
 }
 
-/// The `text` field of every row of a CSV file, with the row count.
+/// The `text` field of every row of a CSV file.
 fn texts(path: &str) -> Vec<String> {
     let mut reader = csv::Reader::from_path(path).unwrap();
     let column = reader
