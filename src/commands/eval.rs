@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use super::gold::{read_gold, GoldArgs};
-use super::{load_rulebook, Outcome};
+use super::{load_baseline, load_rulebook, Outcome};
 use crate::eval::{
     compare, evaluate_with_decisions, ChangedPost, Evaluation, SetComparison, SetEval,
 };
@@ -111,22 +111,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let baseline = match &args.baseline {
         None => None,
         Some(path) => {
-            let name = path.display().to_string();
-            let base = if name == "default" {
-                load_rulebook(None)?
-            } else {
-                load_rulebook(Some(path)).with_context(|| format!("--baseline {name}"))?
-            };
-            let ids = |r: &crate::engine::Rulebook| -> Vec<String> {
-                r.sets.iter().map(|s| s.id.clone()).collect()
-            };
-            if ids(&base) != ids(&rulebook) {
-                bail!(
-                    "--baseline {name}: its sets ({}) are not those of the rulebook measured ({}), in the same order",
-                    ids(&base).join(", "),
-                    ids(&rulebook).join(", ")
-                );
-            }
+            let (name, base) = load_baseline(path, &rulebook)?;
             let (base_eval, base_decisions) =
                 evaluate_with_decisions(&base, &gold.posts, args.worst, args.min_support);
             let sets = compare(

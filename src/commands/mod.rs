@@ -8,6 +8,7 @@ pub mod eval;
 pub mod explain;
 pub mod fit;
 pub mod gold;
+pub mod ids;
 pub mod input_args;
 pub mod man;
 pub mod rules;
@@ -113,6 +114,28 @@ pub fn load_rulebook(path: Option<&Path>) -> Result<Rulebook> {
 /// most (0: every core).
 pub fn load_rulebook_on(path: Option<&Path>, threads: usize) -> Result<Rulebook> {
     load_rulebook_chain(path, threads).map(|l| l.rulebook)
+}
+
+/// Loads the rulebook a change is measured against (`--baseline`): a file,
+/// or `default` for the embedded one. Its sets must be those of `rulebook`,
+/// in the same order, for their labels to be compared. Returns its name
+/// for messages.
+pub fn load_baseline(path: &Path, rulebook: &Rulebook) -> Result<(String, Rulebook)> {
+    let name = path.display().to_string();
+    let base = if name == "default" {
+        load_rulebook(None)?
+    } else {
+        load_rulebook(Some(path)).with_context(|| format!("--baseline {name}"))?
+    };
+    let ids = |r: &Rulebook| -> Vec<String> { r.sets.iter().map(|s| s.id.clone()).collect() };
+    if ids(&base) != ids(rulebook) {
+        anyhow::bail!(
+            "--baseline {name}: its sets ({}) are not those of the rulebook measured ({}), in the same order",
+            ids(&base).join(", "),
+            ids(rulebook).join(", ")
+        );
+    }
+    Ok((name, base))
 }
 
 /// Whether a stream is a terminal, for colour and table choices.

@@ -10,14 +10,12 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 
 use super::classify::threads;
+use super::ids::IdField;
 use super::input_args::InputArgs;
 use super::{load_rulebook_on, Outcome};
-use crate::input::fields::find_csv_column;
-use crate::input::flatten::FlatField;
-use crate::input::presets::Preset;
-use crate::input::{fields::JsonPath, Input};
+use crate::input::Input;
 use crate::output::Sink;
-use crate::pipeline::{self, Item, Raw};
+use crate::pipeline;
 use crate::progress::Progress;
 use crate::sample::{note, uncertainty, UncertainPosts};
 
@@ -89,26 +87,6 @@ struct Sampled {
     note: String,
 }
 
-/// Where a record's id is.
-enum IdField {
-    Column(usize),
-    Json(FlatField),
-    None,
-}
-
-impl IdField {
-    fn read(&self, item: &Item, out: &mut String) {
-        out.clear();
-        match (self, &item.raw, &item.value) {
-            (IdField::Column(c), Raw::Csv(record), _) => {
-                out.push_str(&String::from_utf8_lossy(record.get(*c).unwrap_or(b"")))
-            }
-            (IdField::Json(f), _, Some(value)) => f.write(value, out),
-            _ => {}
-        }
-    }
-}
-
 pub fn run(args: Args) -> Result<Outcome> {
     if args.uncertain == 0 {
         bail!("--uncertain must be at least 1: it is how many posts to write");
@@ -134,28 +112,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
     };
     let opened = args.input.open(&inputs, format, &say)?;
-    let id_field = match (&opened.header, opened.preset) {
-        (Some(header), _) => {
-            let names: Vec<String> = header
-                .iter()
-                .map(|h| String::from_utf8_lossy(h).into_owned())
-                .collect();
-            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-            let wanted = args.id_field.as_deref().unwrap_or("id");
-            match find_csv_column(&refs, wanted) {
-                Some(c) => IdField::Column(c),
-                None if args.id_field.is_some() => bail!(
-                    "--id: the input has no column `{wanted}`; its columns are: {}",
-                    names.join(", ")
-                ),
-                None => IdField::None,
-            }
-        }
-        (None, preset) => IdField::Json(match &args.id_field {
-            Some(path) => FlatField::Path(path.clone(), JsonPath::parse(path)),
-            None => json_id(preset),
-        }),
-    };
+    let id_field = IdField::of(&opened, args.id_field.as_deref())?;
     let groups = rulebook.sets[set].labels.len() + 1;
     let mut kept = UncertainPosts::new(args.uncertain, groups, args.seed);
     let mut read = 0u64;
@@ -238,12 +195,4 @@ pub fn run(args: Args) -> Result<Outcome> {
         ));
     }
     Ok(Outcome::Success)
-}
-
-/// The id field of JSON records: the preset's, else `id`.
-fn json_id(preset: Option<Preset>) -> FlatField {
-    preset
-        .and_then(|p| p.fields().iter().find(|m| m.name == "id"))
-        .map(FlatField::Meta)
-        .unwrap_or_else(|| FlatField::Path("id".to_string(), JsonPath::parse("id")))
 }
