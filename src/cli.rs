@@ -38,6 +38,8 @@ pub enum Command {
     Suggest(commands::suggest::Args),
     /// Write the posts whose labels are least certain, to be labelled next.
     Sample(commands::sample::Args),
+    /// Write the posts whose labels change from one rulebook to another (--baseline).
+    Diff(commands::diff::Args),
     /// Work with summary files: `summary merge` adds up summaries of parts of an input.
     Summary(commands::summary::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -59,6 +61,7 @@ impl Cli {
             Command::Triage(args) => commands::triage::run(args),
             Command::Suggest(args) => commands::suggest::run(args),
             Command::Sample(args) => commands::sample::run(args),
+            Command::Diff(args) => commands::diff::run(args),
             Command::Summary(args) => commands::summary::run(args),
             Command::Completions(args) => commands::completions::run(args, Cli::command()),
             Command::Man(args) => commands::man::run(args, Cli::command()),

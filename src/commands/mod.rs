@@ -4,6 +4,7 @@ pub mod check;
 pub mod classify;
 pub mod completions;
 pub mod consumers;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod fit;
