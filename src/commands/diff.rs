@@ -6,20 +6,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
 use super::classify::threads;
 use super::ids::IdField;
-use super::input_args::InputArgs;
+use super::input_args::{end_reading, InputArgs, Reading};
 use super::{load_baseline, load_rulebook_on, Outcome};
 use crate::engine::Rulebook;
-use crate::input::Input;
 use crate::output::Sink;
 use crate::pipeline;
-use crate::progress::Progress;
 use crate::rulebook::Mode;
 use crate::{Scratch, Verdict};
 
@@ -98,23 +94,20 @@ fn labels(rulebook: &Rulebook, verdict: &Verdict, si: usize, out: &mut String) {
 pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
     let (baseline_name, baseline) = load_baseline(&args.baseline, &rulebook)?;
-    let replaced = Arc::new(AtomicU64::new(0));
-    let inputs = args.input.inputs(&replaced)?;
-    let mut progress = Progress::new(!args.quiet, &inputs);
-    let inputs: Vec<Input> = inputs
-        .into_iter()
-        .map(|i| i.counting(&progress.counter()))
-        .collect();
-    let format = args.input.format(&inputs)?;
-    args.input
-        .check_outputs(&inputs, &[args.output.as_deref()])?;
-    let mut rejects = args.input.rejects(&inputs, format)?;
     let say = |msg: String| {
         if !args.quiet {
             eprintln!("postclass: {msg}");
         }
     };
-    let opened = args.input.open(&inputs, format, &say)?;
+    let Reading {
+        mut progress,
+        mut rejects,
+        opened,
+        replaced,
+        ..
+    } = args
+        .input
+        .start_reading(args.quiet, &[args.output.as_deref()], &say)?;
     let id_field = IdField::of(&opened, args.id_field.as_deref())?;
     let with_id = !matches!(id_field, IdField::None);
 
@@ -205,11 +198,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         w.flush().context("writing the changed posts")?;
     }
     sink.flush().context("writing the changed posts")?;
-    progress.finish();
-    if let Some(note) = rejects.note(read) {
-        say(note);
-    }
-    rejects.finish()?;
+    end_reading(&args.input, progress, rejects, &replaced, read, &say)?;
     sink.finish()?;
     if !args.quiet {
         eprint!(

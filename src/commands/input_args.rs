@@ -17,6 +17,7 @@ use crate::input::presets::Preset;
 use crate::input::{Input, InputFormat, ReadArgs};
 use crate::output;
 use crate::output::rejects::{self, RejectArgs, Rejects};
+use crate::progress::Progress;
 use crate::summary::DecodingCounts;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -60,6 +61,43 @@ pub struct InputArgs {
 
     #[command(flatten)]
     pub reject: RejectArgs,
+}
+
+/// Inputs opened by [`InputArgs::start_reading`], and what the run keeps
+/// while reading them. A command takes the parts it needs and ends with
+/// [`end_reading`].
+pub struct Reading {
+    pub inputs: Vec<Input>,
+    pub format: InputFormat,
+    pub progress: Progress,
+    pub rejects: Rejects,
+    pub opened: Opened,
+    /// Invalid byte sequences decoding replaced (`--encoding`).
+    pub replaced: Arc<AtomicU64>,
+}
+
+/// Ends a reading of `read` records: the progress line, the rejects' count
+/// and file, and how many byte sequences decoding replaced, told by `say`.
+pub fn end_reading(
+    args: &InputArgs,
+    mut progress: Progress,
+    rejects: Rejects,
+    replaced: &AtomicU64,
+    read: u64,
+    say: &dyn Fn(String),
+) -> Result<()> {
+    progress.finish();
+    if let Some(note) = rejects.note(read) {
+        say(note);
+    }
+    rejects.finish()?;
+    if let Some(d) = args.decoding(replaced).filter(|d| d.replaced > 0) {
+        say(format!(
+            "{} invalid byte sequences replaced with U+FFFD (--encoding {})",
+            d.replaced, d.encoding
+        ));
+    }
+    Ok(())
 }
 
 /// Parses `--delimiter`: one ASCII character, or `\t` (`tab`) for a tab.
@@ -111,6 +149,38 @@ impl InputArgs {
             }
         }
         rejects::ensure_distinct(self.reject.rejects.as_deref(), outputs)
+    }
+
+    /// Opens the inputs of a command that writes chosen posts to `outputs`
+    /// (`triage`, `sample`, `diff`): each counted for the progress line
+    /// (shown unless `quiet`), the outputs checked against them, the
+    /// handling of bad records started, and the text field found (`say`
+    /// tells which when it was detected).
+    pub fn start_reading(
+        &self,
+        quiet: bool,
+        outputs: &[Option<&Path>],
+        say: &dyn Fn(String),
+    ) -> Result<Reading> {
+        let replaced = Arc::new(AtomicU64::new(0));
+        let inputs = self.inputs(&replaced)?;
+        let progress = Progress::new(!quiet, &inputs);
+        let inputs: Vec<Input> = inputs
+            .into_iter()
+            .map(|i| i.counting(&progress.counter()))
+            .collect();
+        let format = self.format(&inputs)?;
+        self.check_outputs(&inputs, outputs)?;
+        let rejects = self.rejects(&inputs, format)?;
+        let opened = self.open(&inputs, format, say)?;
+        Ok(Reading {
+            inputs,
+            format,
+            progress,
+            rejects,
+            opened,
+            replaced,
+        })
     }
 
     /// Starts the run's handling of records that cannot be labelled

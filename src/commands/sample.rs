@@ -4,19 +4,15 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
 use super::classify::threads;
 use super::ids::IdField;
-use super::input_args::InputArgs;
+use super::input_args::{end_reading, InputArgs, Reading};
 use super::{load_rulebook_on, Outcome};
-use crate::input::Input;
 use crate::output::Sink;
 use crate::pipeline;
-use crate::progress::Progress;
 use crate::sample::{note, uncertainty, UncertainPosts};
 
 const EXAMPLES: &str = "\
@@ -95,23 +91,20 @@ pub fn run(args: Args) -> Result<Outcome> {
     let Some(set) = rulebook.primary_set() else {
         bail!("sample --uncertain needs a rulebook with a `one` set, whose label it measures; this one has none");
     };
-    let replaced = Arc::new(AtomicU64::new(0));
-    let inputs = args.input.inputs(&replaced)?;
-    let mut progress = Progress::new(!args.quiet, &inputs);
-    let inputs: Vec<Input> = inputs
-        .into_iter()
-        .map(|i| i.counting(&progress.counter()))
-        .collect();
-    let format = args.input.format(&inputs)?;
-    args.input
-        .check_outputs(&inputs, &[args.output.as_deref()])?;
-    let mut rejects = args.input.rejects(&inputs, format)?;
     let say = |msg: String| {
         if !args.quiet {
             eprintln!("postclass: {msg}");
         }
     };
-    let opened = args.input.open(&inputs, format, &say)?;
+    let Reading {
+        mut progress,
+        mut rejects,
+        opened,
+        replaced,
+        ..
+    } = args
+        .input
+        .start_reading(args.quiet, &[args.output.as_deref()], &say)?;
     let id_field = IdField::of(&opened, args.id_field.as_deref())?;
     let groups = rulebook.sets[set].labels.len() + 1;
     let mut kept = UncertainPosts::new(args.uncertain, groups, args.seed);
@@ -148,11 +141,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             Ok(())
         })?;
     }
-    progress.finish();
-    if let Some(note) = rejects.note(read) {
-        say(note);
-    }
-    rejects.finish()?;
+    end_reading(&args.input, progress, rejects, &replaced, read, &say)?;
     let rows = kept.finish();
 
     let tsv = args

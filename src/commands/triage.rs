@@ -6,15 +6,13 @@ use std::collections::BinaryHeap;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 
 use anyhow::Result;
 use csv::ByteRecord;
 use serde_json::Value;
 
 use super::classify::{check_added_fields, threads};
-use super::input_args::InputArgs;
+use super::input_args::{end_reading, InputArgs, Reading};
 use super::{load_rulebook_on, Outcome};
 use crate::engine::Rulebook;
 use crate::input::flatten;
@@ -22,7 +20,6 @@ use crate::input::{Input, InputFormat};
 use crate::output::labels::{chosen_score, format_score, LangColumns};
 use crate::output::{LabelColumns, OutputFormat, Row, RowWriter, Sink};
 use crate::pipeline::{self, Item, Raw};
-use crate::progress::Progress;
 use crate::Verdict;
 
 const EXAMPLES: &str = "\
@@ -196,23 +193,21 @@ impl TopRows {
 
 pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
-    let replaced = Arc::new(AtomicU64::new(0));
-    let inputs = args.input.inputs(&replaced)?;
-    let mut progress = Progress::new(!args.quiet, &inputs);
-    let inputs: Vec<Input> = inputs
-        .into_iter()
-        .map(|i| i.counting(&progress.counter()))
-        .collect();
-    let format = args.input.format(&inputs)?;
-    args.input
-        .check_outputs(&inputs, &[args.output.as_deref()])?;
-    let mut rejects = args.input.rejects(&inputs, format)?;
     let say = |msg: String| {
         if !args.quiet {
             eprintln!("postclass: {msg}");
         }
     };
-    let opened = args.input.open(&inputs, format, &say)?;
+    let Reading {
+        inputs,
+        format,
+        mut progress,
+        mut rejects,
+        opened,
+        replaced,
+    } = args
+        .input
+        .start_reading(args.quiet, &[args.output.as_deref()], &say)?;
     let shape = match args.format {
         Some(f) => f,
         None if args.output.is_none() && std::io::stdout().is_terminal() => TriageFormat::Table,
@@ -274,17 +269,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             Ok(())
         })?;
     }
-    progress.finish();
-    if let Some(note) = rejects.note(read) {
-        say(note);
-    }
-    rejects.finish()?;
-    if let Some(d) = args.input.decoding(&replaced).filter(|d| d.replaced > 0) {
-        say(format!(
-            "{} invalid byte sequences replaced with U+FFFD (--encoding {})",
-            d.replaced, d.encoding
-        ));
-    }
+    end_reading(&args.input, progress, rejects, &replaced, read, &say)?;
     let rows = top.heap.into_sorted_vec();
 
     let mut sink = Sink::create(args.output.as_deref())?;
