@@ -174,19 +174,25 @@ fn a_closed_stdout_ends_quietly() {
 #[cfg(unix)]
 #[test]
 fn an_interrupt_leaves_no_partial_file_and_the_previous_output() {
-    let dir = scratch("interrupt");
+    // `diff` writes its rows while it reads, like `classify`.
+    for (name, command) in [
+        ("interrupt", &["classify"][..]),
+        ("interrupt-diff", &["diff", "--baseline", "default"][..]),
+    ] {
+        interrupted(name, command);
+    }
+}
+
+/// Runs `command` on standard input that stays open, interrupts it once its
+/// temporary output file exists, and checks what is left.
+#[cfg(unix)]
+fn interrupted(name: &str, command: &[&str]) {
+    let dir = scratch(name);
     fs::write(dir.join("out.csv"), "previous\n").unwrap();
     let mut child = bin()
         .current_dir(&dir)
-        .args([
-            "classify",
-            "-",
-            "--input-format",
-            "csv",
-            "-q",
-            "-o",
-            "out.csv",
-        ])
+        .args(command)
+        .args(["-", "--input-format", "csv", "-q", "-o", "out.csv"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -203,7 +209,11 @@ fn an_interrupt_leaves_no_partial_file_and_the_previous_output() {
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    assert!(seen, "no temporary file appeared: {:?}", files_in(&dir));
+    assert!(
+        seen,
+        "{command:?}: no temporary file appeared: {:?}",
+        files_in(&dir)
+    );
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -211,12 +221,13 @@ fn an_interrupt_leaves_no_partial_file_and_the_previous_output() {
     assert!(killed.success());
     let o = child.wait_with_output().unwrap();
     drop(stdin);
-    assert_eq!(o.status.code(), Some(130));
-    assert_eq!(stderr(&o), "postclass: interrupted\n");
-    assert_eq!(files_in(&dir), ["out.csv"]);
+    assert_eq!(o.status.code(), Some(130), "{command:?}");
+    assert_eq!(stderr(&o), "postclass: interrupted\n", "{command:?}");
+    assert_eq!(files_in(&dir), ["out.csv"], "{command:?}");
     assert_eq!(
         fs::read_to_string(dir.join("out.csv")).unwrap(),
-        "previous\n"
+        "previous\n",
+        "{command:?}"
     );
 }
 

@@ -14,7 +14,7 @@ use super::ids::IdField;
 use super::input_args::{end_reading, InputArgs, Reading};
 use super::{load_baseline, load_rulebook_on, Outcome};
 use crate::engine::Rulebook;
-use crate::output::Sink;
+use crate::output::{self, Sink};
 use crate::pipeline;
 use crate::rulebook::Mode;
 use crate::{Scratch, Verdict};
@@ -92,6 +92,7 @@ fn labels(rulebook: &Rulebook, verdict: &Verdict, si: usize, out: &mut String) {
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
+    output::install_interrupt_cleanup();
     let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
     let (baseline_name, baseline) = load_baseline(&args.baseline, &rulebook)?;
     let say = |msg: String| {
@@ -119,7 +120,8 @@ pub fn run(args: Args) -> Result<Outcome> {
     let mut sink = Sink::create(args.output.as_deref())?;
     let nsets = rulebook.sets.len();
     let (mut read, mut changed) = (0u64, 0u64);
-    // (set, before, after) -> posts.
+    // Posts per move (see `count_move`): (set, before, after), or
+    // (set, "+" or "-", label) for a `many` set.
     let mut moves: BTreeMap<(usize, String, String), u64> = BTreeMap::new();
     {
         let mut w = csv::WriterBuilder::new()

@@ -11,7 +11,7 @@ use super::classify::threads;
 use super::ids::IdField;
 use super::input_args::{end_reading, InputArgs, Reading};
 use super::{load_rulebook_on, Outcome};
-use crate::output::Sink;
+use crate::output::{self, Sink};
 use crate::pipeline;
 use crate::sample::{note, uncertainty, UncertainPosts};
 
@@ -84,6 +84,7 @@ struct Sampled {
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
+    output::install_interrupt_cleanup();
     if args.uncertain == 0 {
         bail!("--uncertain must be at least 1: it is how many posts to write");
     }

@@ -18,7 +18,7 @@ use crate::engine::Rulebook;
 use crate::input::flatten;
 use crate::input::{Input, InputFormat};
 use crate::output::labels::{chosen_score, format_score, LangColumns};
-use crate::output::{LabelColumns, OutputFormat, Row, RowWriter, Sink};
+use crate::output::{self, LabelColumns, OutputFormat, Row, RowWriter, Sink};
 use crate::pipeline::{self, Item, Raw};
 use crate::Verdict;
 
@@ -192,6 +192,7 @@ impl TopRows {
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
+    output::install_interrupt_cleanup();
     let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
     let say = |msg: String| {
         if !args.quiet {
