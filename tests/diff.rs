@@ -199,3 +199,25 @@ fn bad_uses_are_refused_and_the_input_is_left_alone() {
     let r = postclass(&["diff", "--rules", RULES, s(&input)]);
     assert_eq!(r.status.code(), Some(2), "--baseline is required");
 }
+
+#[test]
+fn lossy_decoding_says_how_many_bytes_it_replaced_in_diff_and_sample() {
+    let dir = temp_dir("diff-lossy");
+    let input = dir.join("latin1.csv");
+    std::fs::write(&input, b"id,text\n1,Encore coup\xe9e\n2,fed up\n").unwrap();
+    for command in [
+        &["diff", "--rules", RULES, "--baseline", RULES][..],
+        &["sample", "--rules", RULES, "--uncertain", "5"][..],
+    ] {
+        let mut args = command.to_vec();
+        args.extend_from_slice(&["--encoding", "lossy", s(&input)]);
+        let out = postclass_ok(&args);
+        let err = stderr(&out);
+        assert!(
+            err.contains(
+                "postclass: 1 invalid byte sequences replaced with U+FFFD (--encoding lossy)\n"
+            ),
+            "{command:?}: {err}"
+        );
+    }
+}
