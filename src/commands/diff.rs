@@ -13,6 +13,7 @@ use super::classify::threads;
 use super::ids::IdField;
 use super::input_args::{end_reading, InputArgs, Reading};
 use super::{load_baseline, load_rulebook_on, Outcome};
+use crate::cases::given_labels;
 use crate::engine::Rulebook;
 use crate::output::{self, Sink};
 use crate::pipeline;
@@ -73,24 +74,6 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// The labels `verdict` gives in set `si`, as written: the label (or the
-/// fallback) of a `one` set, the `;`-joined labels of a `many` set.
-fn labels(rulebook: &Rulebook, verdict: &Verdict, si: usize, out: &mut String) {
-    out.clear();
-    let set = &rulebook.sets[si];
-    match set.mode {
-        Mode::One => out.push_str(rulebook.label_of(verdict, si)),
-        Mode::Many => {
-            for (i, &l) in verdict.sets[si].labels.iter().enumerate() {
-                if i > 0 {
-                    out.push(';');
-                }
-                out.push_str(&set.labels[l].id);
-            }
-        }
-    }
-}
-
 pub fn run(args: Args) -> Result<Outcome> {
     output::install_interrupt_cleanup();
     let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
@@ -148,9 +131,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             };
             let mut scratch = Scratch::default();
             let mut before_verdict = Verdict::default();
-            let (mut id, mut before, mut after) = (String::new(), Vec::new(), Vec::new());
-            before.resize(nsets, String::new());
-            after.resize(nsets, String::new());
+            let mut id = String::new();
             pipeline::run(&rulebook, fields, sources, threads(args.threads), |batch| {
                 for item in batch.items() {
                     read += 1;
@@ -165,13 +146,13 @@ pub fn run(args: Args) -> Result<Outcome> {
                         &mut scratch,
                         &mut before_verdict,
                     );
-                    let mut differs = false;
-                    for si in 0..nsets {
-                        labels(&baseline, &before_verdict, si, &mut before[si]);
-                        labels(&rulebook, &item.verdict, si, &mut after[si]);
-                        differs |= before[si] != after[si];
-                    }
-                    if !differs {
+                    let before: Vec<Vec<String>> = (0..nsets)
+                        .map(|si| given_labels(&baseline, &before_verdict, si))
+                        .collect();
+                    let after: Vec<Vec<String>> = (0..nsets)
+                        .map(|si| given_labels(&rulebook, &item.verdict, si))
+                        .collect();
+                    if before == after {
                         continue;
                     }
                     changed += 1;
@@ -181,8 +162,8 @@ pub fn run(args: Args) -> Result<Outcome> {
                     }
                     w.write_field(&item.text)?;
                     for si in 0..nsets {
-                        w.write_field(&before[si])?;
-                        w.write_field(&after[si])?;
+                        w.write_field(before[si].join(";"))?;
+                        w.write_field(after[si].join(";"))?;
                         count_move(
                             &mut moves,
                             si,
@@ -222,30 +203,24 @@ fn count_move(
     moves: &mut BTreeMap<(usize, String, String), u64>,
     si: usize,
     mode: Mode,
-    before: &str,
-    after: &str,
+    before: &[String],
+    after: &[String],
 ) {
     if before == after {
         return;
     }
     match mode {
+        // At most one label each: none is a set without a fallback.
         Mode::One => {
             *moves
-                .entry((si, before.to_string(), after.to_string()))
+                .entry((si, before.join(";"), after.join(";")))
                 .or_default() += 1
         }
         Mode::Many => {
-            let split = |l: &str| -> Vec<String> {
-                l.split(';')
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            };
-            let (was, now) = (split(before), split(after));
-            for l in now.iter().filter(|l| !was.contains(l)) {
+            for l in after.iter().filter(|l| !before.contains(l)) {
                 *moves.entry((si, "+".into(), l.clone())).or_default() += 1;
             }
-            for l in was.iter().filter(|l| !now.contains(l)) {
+            for l in before.iter().filter(|l| !after.contains(l)) {
                 *moves.entry((si, "-".into(), l.clone())).or_default() += 1;
             }
         }
