@@ -31,7 +31,20 @@ pub struct Explanation {
     pub reason: Option<String>,
     /// The rules that fired, in rulebook order.
     pub rules: Vec<FiredRule>,
+    /// The lexicon words found, in lexicon and word order.
+    pub words: Vec<FoundWord>,
     pub sets: Vec<SetExplanation>,
+}
+
+/// A lexicon entry found in the post and what it adds.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoundWord {
+    pub lexicon: String,
+    /// The word, or two words in a row.
+    pub word: String,
+    pub set: String,
+    /// (label, weight) for each label the entry weighs.
+    pub weights: Vec<(String, f64)>,
 }
 
 /// A rule that fired and why.
@@ -107,6 +120,10 @@ pub struct LabelScore {
     pub status: Status,
     /// The rules that fired for it.
     pub rules: Vec<String>,
+    /// What lexicon words added to its score, when any did.
+    pub words: f64,
+    /// Whether a lexicon word weighs it.
+    pub worded: bool,
 }
 
 /// Labels tied for the best score of a `one` set, and how one was chosen.
@@ -176,6 +193,25 @@ impl Rulebook {
                 }
             })
             .collect();
+        let words = verdict
+            .words
+            .iter()
+            .map(|&(xi, e)| {
+                let lexicon = &self.lexicons[xi as usize];
+                let set = &self.sets[lexicon.set];
+                let entry = &lexicon.entries[e as usize];
+                FoundWord {
+                    lexicon: lexicon.id.clone(),
+                    word: entry.phrase.to_string(),
+                    set: set.id.clone(),
+                    weights: entry
+                        .weights
+                        .iter()
+                        .map(|&(li, w)| (set.labels[li].id.clone(), w))
+                        .collect(),
+                }
+            })
+            .collect();
         let sets = (0..self.sets.len())
             .map(|s| self.explain_set(s, &verdict))
             .collect();
@@ -188,6 +224,7 @@ impl Rulebook {
             lang_source: lang.source.as_str(),
             reason: (!reason.is_empty()).then_some(reason),
             rules,
+            words,
             sets,
         }
     }
@@ -208,16 +245,30 @@ impl Rulebook {
                     .map(|r| r.id.clone())
                     .collect();
                 let score = sv.scores[li];
+                let (mut words, mut worded) = (0.0, false);
+                for &(xi, e) in &verdict.words {
+                    let lexicon = &self.lexicons[xi as usize];
+                    if lexicon.set != si {
+                        continue;
+                    }
+                    for &(l, w) in &lexicon.entries[e as usize].weights {
+                        if l == li {
+                            words += w;
+                            worded = true;
+                        }
+                    }
+                }
+                let scored = !rules.is_empty() || worded;
                 let given =
                     sv.labels.contains(&li) || (sv.fallback && set.fallback_label == Some(li));
-                let qualified = !rules.is_empty() && score + SCORE_EPSILON >= label.threshold;
+                let qualified = scored && score + SCORE_EPSILON >= label.threshold;
                 let status = if given {
                     Status::Given
                 } else if qualified && sv.tied.contains(&li) {
                     Status::LostTie
                 } else if qualified {
                     Status::Outscored
-                } else if !rules.is_empty() {
+                } else if scored {
                     Status::BelowThreshold
                 } else {
                     Status::NoScore
@@ -228,6 +279,8 @@ impl Rulebook {
                     threshold: label.threshold,
                     status,
                     rules,
+                    words,
+                    worded,
                 }
             })
             .collect();

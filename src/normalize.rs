@@ -331,6 +331,16 @@ fn unify_punctuation(c: char) -> Option<char> {
     })
 }
 
+/// The words of a normalised text, in order, as lexicons read them
+/// (`[[lexicon]]`): runs of word characters ([`is_word_char`]) and
+/// apostrophes. Everything else (spaces, punctuation, symbols) separates
+/// them: `@united's 2nd flight!` is `united's`, `2nd`, `flight`. Runs of
+/// apostrophes alone are no word.
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(is_word_char(c) || c == '\''))
+        .filter(|w| w.chars().any(is_word_char))
+}
+
 /// True for characters that make up words, for word-boundary checks.
 #[inline]
 pub fn is_word_char(c: char) -> bool {

@@ -502,6 +502,24 @@ fn human(rulebook: &Rulebook, origin: Option<&Origin>, e: &Explanation) -> Strin
         }
     }
 
+    if !e.words.is_empty() {
+        out.push_str("\nlexicon words found:\n");
+        for w in &e.words {
+            let weights: Vec<String> = w
+                .weights
+                .iter()
+                .map(|(label, weight)| format!("{label} {weight:+}"))
+                .collect();
+            out.push_str(&format!(
+                "  {}  ->  {}: {}  [{}]\n",
+                w.word,
+                w.set,
+                weights.join(", "),
+                w.lexicon
+            ));
+        }
+    }
+
     let mut near = Vec::new();
     for set in &e.sets {
         out.push_str(&format!(
@@ -523,12 +541,19 @@ fn human(rulebook: &Rulebook, origin: Option<&Origin>, e: &Explanation) -> Strin
         ));
         for l in &set.labels {
             out.push_str(&format!(
-                "  {:width$}  {:>6}  {:>9}  {}\n",
+                "  {:width$}  {:>6}  {:>9}  {}",
                 l.label,
                 score(l.score),
                 score(l.threshold),
                 l.status.as_str()
             ));
+            if l.worded {
+                out.push_str(&format!(
+                    "  (words {:+})",
+                    (l.words * 1000.0).round() / 1000.0
+                ));
+            }
+            out.push('\n');
             if l.status == Status::BelowThreshold {
                 near.push(format!(
                     "{} = {} ({} of {})",

@@ -39,7 +39,17 @@ Examples:
   postclass fit --gold train_en.csv --gold dev_fr.csv -o tuned.toml  # two files as one
   postclass fit --gold labelled.csv --dry-run --folds 10     # the report only
   postclass fit --gold labelled.csv --thresholds -o tuned.toml  # label thresholds as well
-  diff mine.toml mine-tuned.toml                             # only weight lines differ";
+  diff mine.toml mine-tuned.toml                             # only weight lines differ
+
+With --lexicon, fit leaves every rule as it is and learns a lexicon instead: weights of words
+and pairs of adjacent words for the labels of the rulebook's `one` set, added to the scores the
+rules give (a regularised multinomial logistic regression over the posts' words, whose penalty
+cross-validation chooses). The lexicon is written as a `[[lexicon]]` table at the end of the
+rulebook, replacing one of the same id there; when the cross-validated accuracy does not beat the
+rulebook's, nothing is written. --cases files are learned from with --case-weight but not
+measured, so that the case posts a rulebook is tested on keep their labels.
+  postclass fit --lexicon --gold labelled.csv -o with-words.toml
+  postclass fit --lexicon --gold a.csv --gold b.csv --cases tests/cases.csv -o with-words.toml";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -88,6 +98,29 @@ pub struct Args {
     /// and the report are the same whatever the number.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Learn a lexicon (weights of words and pairs of words) for the `one`
+    /// set instead of the rules' weights, which stay as they are.
+    #[arg(long, conflicts_with_all = ["thresholds", "keep"])]
+    pub lexicon: bool,
+
+    /// The id of the lexicon written (--lexicon).
+    #[arg(long, value_name = "ID", default_value = "words", requires = "lexicon")]
+    pub lexicon_id: String,
+
+    /// Posts labelled by hand to learn from but not measure (--lexicon):
+    /// the rulebook's case files, so that they keep their labels.
+    /// Repeatable; read with the gold files' --text and --label.
+    #[arg(long, value_name = "FILE", requires = "lexicon")]
+    pub cases: Vec<PathBuf>,
+
+    /// How much more a --cases post weighs than a gold post.
+    #[arg(long, value_name = "W", default_value_t = 10.0, requires = "lexicon")]
+    pub case_weight: f64,
+
+    /// Posts a word or pair needs to get weights (--lexicon).
+    #[arg(long, value_name = "N", default_value_t = 5, requires = "lexicon")]
+    pub min_posts: usize,
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
@@ -109,6 +142,9 @@ pub fn run(args: Args) -> Result<Outcome> {
         check_beside(out, rules, &loaded.file)?;
     }
     let (rulebook, file, chain) = (loaded.rulebook, loaded.file, loaded.chain);
+    if args.lexicon {
+        return run_lexicon(&args, &source, &rulebook);
+    }
     let pinned = pinned_rules(&rulebook, &file, &args.keep)?;
     let gold = read_gold(&args.gold, &rulebook)?;
     gold.require_posts("fit on")?;
@@ -237,6 +273,259 @@ pub fn run(args: Args) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Success)
+}
+
+/// `fit --lexicon`: learns the lexicon of the rulebook's `one` set and
+/// writes it at the end of the rulebook given.
+fn run_lexicon(args: &Args, source: &rulebook::Source, rulebook: &Rulebook) -> Result<Outcome> {
+    if !(args.case_weight.is_finite() && args.case_weight > 0.0) {
+        bail!(
+            "--case-weight must be a number above 0, got {}",
+            args.case_weight
+        );
+    }
+    if let Some(out) = &args.output {
+        let cases: Vec<Option<PathBuf>> = args.cases.iter().cloned().map(Some).collect();
+        output::ensure_not_an_input(out, &cases)?;
+    }
+    let ones: Vec<usize> = (0..rulebook.sets.len())
+        .filter(|&si| rulebook.sets[si].mode == Mode::One)
+        .collect();
+    let si = match ones.as_slice() {
+        [si] => *si,
+        [] => bail!(
+            "{}: --lexicon learns the weights of a `one` set, and the rulebook has none",
+            source.name
+        ),
+        _ => bail!(
+            "{}: --lexicon learns the weights of one `one` set, and the rulebook has {}",
+            source.name,
+            ones.len()
+        ),
+    };
+    let set = &rulebook.sets[si];
+    let gold = read_gold(&args.gold, rulebook)?;
+    gold.require_posts("fit on")?;
+    if gold.fields[si].is_none() {
+        bail!(
+            "{}: no field holds the reference labels of set `{}`; expected a field `{}` (or pass --label {}=FIELD)",
+            gold.name, set.id, set.id, set.id
+        );
+    }
+    let cases = if args.cases.is_empty() {
+        Vec::new()
+    } else {
+        let case_args = GoldArgs {
+            gold: args.cases.clone(),
+            where_: Vec::new(),
+            ..args.gold.clone()
+        };
+        read_gold(&case_args, rulebook)?.posts
+    };
+    let folds = args.folds as usize;
+    let opts = fit::lexicon::LexiconOptions {
+        min_posts: args.min_posts,
+        folds,
+        seed: args.seed,
+        threads: super::classify::threads(args.threads),
+    };
+    let learned = fit::lexicon::learn(
+        rulebook,
+        si,
+        &args.lexicon_id,
+        &gold.posts,
+        &cases,
+        args.case_weight,
+        &opts,
+    )
+    .map_err(|u| {
+        anyhow::anyhow!(
+            "{}: set `{}` has reference labels the rulebook does not define: {}",
+            gold.name,
+            set.id,
+            u.0.iter()
+                .map(|(l, n)| format!("`{l}` ({n})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    if learned.measured < (2 * folds).max(10) {
+        bail!(
+            "{}: set `{}` has {} post(s) with a reference label; learning a lexicon with {} folds needs at least {}",
+            gold.name, set.id, learned.measured, folds, (2 * folds).max(10)
+        );
+    }
+    let gain = learned.cross_validated.accuracy > learned.before.accuracy;
+    let mut report = String::new();
+    let f = |m: &fit::lexicon::Figures| {
+        format!(
+            "accuracy {:.3}, macro-F1 (>= 5) {:.3}",
+            m.accuracy, m.macro_f1
+        )
+    };
+    let _ = writeln!(
+        report,
+        "lexicon `{}` of set `{}` learned on {}: {} posts measured, {} learned from ({} case posts weighing {}), {} words and pairs in at least {} posts, {} folds, seed {}",
+        args.lexicon_id, set.id, gold.name, learned.measured, learned.trained, learned.cases,
+        args.case_weight, learned.vocabulary, args.min_posts, folds, args.seed
+    );
+    let _ = writeln!(report, "  rulebook alone:           {}", f(&learned.before));
+    let _ = writeln!(
+        report,
+        "  with the lexicon, learned on the same posts: {}",
+        f(&learned.after)
+    );
+    let _ = writeln!(
+        report,
+        "  with the lexicon, cross-validated (penalty {} chosen on the same folds): {}",
+        learned.lambda,
+        f(&learned.cross_validated)
+    );
+    if learned.cases > 0 {
+        let _ = writeln!(
+            report,
+            "  case posts keeping their label: {} of {} before, {} with the lexicon",
+            learned.cases_kept.0, learned.cases, learned.cases_kept.1
+        );
+    }
+    let _ = writeln!(report, "  entries with a weight: {}", learned.entries.len());
+    if !gain {
+        let _ = writeln!(
+            report,
+            "  no gain: the cross-validated accuracy does not beat the rulebook's, so no lexicon is written"
+        );
+    }
+    let text = gain.then(|| with_lexicon(&source.text, &args.lexicon_id, &set.id, &learned));
+    if let Some(text) = &text {
+        // The written rulebook must load: a failure here is a defect.
+        load(&rulebook::Source::new(source.name.clone(), text.clone()))
+            .context("the rulebook with the learned lexicon does not load")?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(report.as_bytes())?;
+    stdout.flush()?;
+    if let (Some(out), Some(text)) = (&args.output, &text) {
+        output::install_interrupt_cleanup();
+        let mut file = output::Sink::File(AtomicFile::create(out)?);
+        file.write_all(text.as_bytes())
+            .with_context(|| format!("writing {}", out.display()))?;
+        file.finish()?;
+        eprintln!(
+            "postclass: fit: wrote {} (lexicon `{}`, {} entries)",
+            out.display(),
+            args.lexicon_id,
+            learned.entries.len()
+        );
+    } else if let (Some(out), None) = (&args.output, &text) {
+        eprintln!(
+            "postclass: fit: {} not written: the lexicon brings no gain",
+            out.display()
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+/// The rulebook text with `learned` as lexicon `id`, at the end; a lexicon
+/// table of that id written at the top level of the text is taken out.
+fn with_lexicon(text: &str, id: &str, set: &str, learned: &fit::lexicon::Learned) -> String {
+    let mut out = without_lexicon(text, id);
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    let _ = write!(
+        out,
+        "\n# Lexicon `{id}`: weights of words and of pairs of words in a row for the labels\n\
+         # of `{set}`, added to the scores the rules give. Learned by `postclass fit --lexicon`\n\
+         # from {} labelled posts; cross-validated accuracy {:.3} against {:.3} for the rules\n\
+         # alone. Each entry: a word (or two in a row), then each label's weight.\n\
+         [[lexicon]]\nid = {}\nset = {}\ndescription = {}\nwords = [\n",
+        learned.trained,
+        learned.cross_validated.accuracy,
+        learned.before.accuracy,
+        toml_string(id),
+        toml_string(set),
+        toml_string(&format!(
+            "Word weights learned from {} labelled posts; cross-validated accuracy {:.3} against {:.3} for the rules alone.",
+            learned.trained, learned.cross_validated.accuracy, learned.before.accuracy
+        )),
+    );
+    for (word, weights) in &learned.entries {
+        let pairs: Vec<String> = learned
+            .labels
+            .iter()
+            .zip(weights)
+            .filter(|(_, w)| **w != 0.0)
+            .map(|(l, w)| format!("{l} {w}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    {},",
+            toml_string(&format!("{word}: {}", pairs.join(", ")))
+        );
+    }
+    out.push_str("]\n");
+    out
+}
+
+/// `text` without the top-level `[[lexicon]]` table of id `id` (with its
+/// `[lexicon.words]` and the comment lines right above it), if it has one.
+fn without_lexicon(text: &str, id: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let is_header = |l: &str| l.trim_start().starts_with('[');
+    let is_id = |l: &str| {
+        l.trim()
+            .strip_prefix("id")
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix('='))
+            .is_some_and(|v| v.trim() == toml_string(id))
+    };
+    let mut out = String::new();
+    // Comment and blank lines not yet known to belong to a kept table.
+    let mut pending = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            pending.push_str(line);
+            i += 1;
+            continue;
+        }
+        if t == "[[lexicon]]" {
+            let mut end = i + 1;
+            while end < lines.len() && !is_header(lines[end]) {
+                end += 1;
+            }
+            if lines[i..end].iter().any(|l| is_id(l)) {
+                pending.clear();
+                i = end;
+                continue;
+            }
+        }
+        out.push_str(&pending);
+        pending.clear();
+        out.push_str(line);
+        i += 1;
+    }
+    out.push_str(&pending);
+    out
+}
+
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Writes the fitted values into the text of the rulebook given. The values

@@ -69,6 +69,7 @@ impl Rulebook {
                 .normalize_into(text, &mut scratch.normalized);
             scratch.hits.clear();
             verdict.fired.clear();
+            verdict.words.clear();
             self.decide(verdict, scratch);
             return;
         }
@@ -93,6 +94,14 @@ impl Rulebook {
             if m.on_trigger[r] || fires(&rule.cond, m.checks[r], &found, &mut later) {
                 verdict.fired.push(r);
             }
+        }
+        verdict.words.clear();
+        for (xi, lexicon) in self.lexicons.iter().enumerate() {
+            scratch.lexicon_hits.clear();
+            lexicon.find(&scratch.normalized, &mut scratch.lexicon_hits);
+            verdict
+                .words
+                .extend(scratch.lexicon_hits.iter().map(|&e| (xi as u32, e)));
         }
         self.decide(verdict, scratch);
     }

@@ -32,6 +32,8 @@ pub struct Rulebook {
     pub normalizer: Normalizer,
     pub sets: Vec<LabelSet>,
     pub rules: Vec<Rule>,
+    /// Word weights added to the scores of a set's labels (`[[lexicon]]`).
+    pub lexicons: Vec<super::lexicon::Lexicon>,
     pub(crate) matcher: Matcher,
 }
 
@@ -663,6 +665,22 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
         regex_prefilter,
     };
 
+    let lexicons = file
+        .lexicon
+        .iter()
+        .filter_map(|def| {
+            let si = file
+                .set
+                .iter()
+                .position(|s| s.id.get_ref() == def.set.get_ref())?;
+            let labels: Vec<&str> = file.set[si]
+                .label
+                .iter()
+                .map(|l| l.id.get_ref().as_str())
+                .collect();
+            Some(super::lexicon::Lexicon::compile(def, si, &labels))
+        })
+        .collect();
     Ok(Rulebook {
         name: file.rulebook.name.clone(),
         version: file.rulebook.version.clone(),
@@ -672,6 +690,7 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
         normalizer,
         sets,
         rules,
+        lexicons,
         matcher,
     })
 }

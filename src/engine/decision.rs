@@ -41,6 +41,9 @@ pub struct Verdict {
     /// The post's language is one the rulebook does not cover: no rule was
     /// checked, every `one` set gave its fallback.
     pub uncovered: bool,
+    /// The lexicon entries found in the post: (lexicon, entry) indices,
+    /// ascending.
+    pub words: Vec<(u32, u32)>,
 }
 
 impl Rulebook {
@@ -75,33 +78,54 @@ impl Rulebook {
                 verdict.sets[set].scored.push(label);
             }
         }
-        let mut touched = s.touched.as_slice();
-        for (si, (set, sv)) in self.sets.iter().zip(verdict.sets.iter_mut()).enumerate() {
-            let n = touched.iter().take_while(|(ts, _)| *ts == si).count();
-            let (mine, rest) = touched.split_at(n);
-            touched = rest;
-            let qualifying = mine
+        // Lexicon weights go to their labels; a label they reach is scored
+        // as if a rule of it had fired.
+        let mut added = false;
+        for &(xi, e) in &verdict.words {
+            let lexicon = &self.lexicons[xi as usize];
+            let sv = &mut verdict.sets[lexicon.set];
+            for &(li, w) in &lexicon.entries[e as usize].weights {
+                sv.scores[li] += w;
+                if !sv.scored.contains(&li) {
+                    sv.scored.push(li);
+                    added = true;
+                }
+            }
+        }
+        for (set, sv) in self.sets.iter().zip(verdict.sets.iter_mut()) {
+            let SetVerdict {
+                scores,
+                labels,
+                fallback,
+                tied,
+                scored,
+            } = sv;
+            if added {
+                // In file order, as the rules' labels come.
+                scored.sort_unstable();
+            }
+            let qualifying = scored
                 .iter()
-                .map(|&(_, li)| li)
-                .filter(|&li| sv.scores[li] + SCORE_EPSILON >= set.thresholds[li]);
+                .copied()
+                .filter(|&li| scores[li] + SCORE_EPSILON >= set.thresholds[li]);
             match set.mode {
-                Mode::Many => sv.labels.extend(qualifying),
+                Mode::Many => labels.extend(qualifying),
                 Mode::One => {
                     let mut best: Option<usize> = None;
                     for li in qualifying {
-                        let score = sv.scores[li];
+                        let score = scores[li];
                         match best {
                             None => best = Some(li),
                             Some(b) => {
-                                let bs = sv.scores[b];
+                                let bs = scores[b];
                                 if score > bs + SCORE_EPSILON {
                                     best = Some(li);
-                                    sv.tied.clear();
+                                    tied.clear();
                                 } else if (score - bs).abs() <= SCORE_EPSILON {
-                                    if sv.tied.is_empty() {
-                                        sv.tied.push(b);
+                                    if tied.is_empty() {
+                                        tied.push(b);
                                     }
-                                    sv.tied.push(li);
+                                    tied.push(li);
                                     if set.tie_rank[li] < set.tie_rank[b] {
                                         best = Some(li);
                                     }
@@ -110,8 +134,8 @@ impl Rulebook {
                         }
                     }
                     match best {
-                        Some(b) => sv.labels.push(b),
-                        None => sv.fallback = true,
+                        Some(b) => labels.push(b),
+                        None => *fallback = true,
                     }
                 }
             }

@@ -46,6 +46,8 @@ pub struct Scratch {
     pub(crate) signals: Signals,
     /// The words language detection reads.
     pub(super) lang_words: String,
+    /// The lexicon entries found in the current post, of one lexicon.
+    pub(super) lexicon_hits: Vec<u32>,
 }
 
 impl Scratch {

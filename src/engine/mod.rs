@@ -7,6 +7,7 @@ pub(crate) mod ascii;
 pub mod classify;
 pub mod compile;
 pub(crate) mod decision;
+pub mod lexicon;
 mod literals;
 pub mod load;
 mod matching;
@@ -15,6 +16,7 @@ pub mod signals;
 
 pub use compile::{Label, LabelSet, Rule, Rulebook};
 pub use decision::{SetVerdict, Verdict};
+pub use lexicon::Lexicon;
 pub use load::{check, default_rulebook, from_str, load, load_chain, load_on, no_files, Loaded};
 pub use matching::{Hit, Scratch};
 

@@ -22,6 +22,7 @@
 pub mod decide;
 pub mod folds;
 pub mod lbfgs;
+pub mod lexicon;
 
 use std::collections::BTreeMap;
 

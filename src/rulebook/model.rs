@@ -20,6 +20,10 @@ pub struct RulebookFile {
     /// this one extends.
     #[serde(default, rename = "override")]
     pub overrides: Vec<OverrideDef>,
+    /// `[[lexicon]]`: word weights added to the scores of a set's labels,
+    /// as `postclass fit --lexicon` learns them from labelled posts.
+    #[serde(default)]
+    pub lexicon: Vec<LexiconDef>,
 }
 
 /// `[rulebook]`: what this rulebook is.
@@ -218,6 +222,61 @@ pub struct RuleDef {
     /// A run of at least this many `?` in the raw text (spaces inside the run are allowed).
     #[serde(default)]
     pub question: Option<Spanned<u32>>,
+}
+
+/// `[[lexicon]]`: weights of single words and pairs of adjacent words for
+/// the labels of one set. A post that contains an entry's word (or its two
+/// words in a row) adds each of the entry's weights to its label's score,
+/// once however often the word occurs, before the set decides.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconDef {
+    pub id: Spanned<String>,
+    /// The id of the set whose labels the weights go to.
+    pub set: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    /// One entry a string: `"word: label weight, label weight"`, or
+    /// `"two words: ..."` for a pair (see [`parse_entry`]).
+    #[serde(default)]
+    pub words: Vec<Spanned<String>>,
+}
+
+/// A lexicon entry read: its word (or two words) and its weights by label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LexiconEntry<'a> {
+    pub phrase: &'a str,
+    pub weights: Vec<(&'a str, f64)>,
+}
+
+/// Reads a lexicon entry, `"word: label weight, label weight"`; the error
+/// says what is wrong with it.
+pub fn parse_entry(entry: &str) -> Result<LexiconEntry<'_>, String> {
+    let Some((phrase, rest)) = entry.split_once(':') else {
+        return Err("expected `word: label weight, ...`, with a colon after the word".into());
+    };
+    let mut weights = Vec::new();
+    for part in rest.split(',') {
+        let mut it = part.split_whitespace();
+        let (Some(label), Some(weight), None) = (it.next(), it.next(), it.next()) else {
+            return Err(format!(
+                "expected `label weight` after the colon, got `{}`",
+                part.trim()
+            ));
+        };
+        match weight.parse::<f64>() {
+            Ok(w) if w.is_finite() => weights.push((label, w)),
+            _ => {
+                return Err(format!(
+                    "the weight of `{label}` is `{weight}`, not a finite number"
+                ))
+            }
+        }
+    }
+    Ok(LexiconEntry {
+        phrase: phrase.trim(),
+        weights,
+    })
 }
 
 /// The `near` matcher: like social-listening `NEAR/n`.

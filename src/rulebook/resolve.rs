@@ -231,6 +231,7 @@ impl Merger<'_, '_> {
             normalize: Default::default(),
             set: Vec::new(),
             overrides: Vec::new(),
+            lexicon: Vec::new(),
         };
         let mut languages: Vec<Spanned<String>> = Vec::new();
         for (n, (_, file)) in order.into_iter().enumerate() {
@@ -246,6 +247,17 @@ impl Merger<'_, '_> {
             }
             for set in file.set {
                 self.add_set(&mut merged, set);
+            }
+            // A lexicon of a later file replaces the one of the same id.
+            for lexicon in file.lexicon {
+                match merged
+                    .lexicon
+                    .iter()
+                    .position(|l| l.id.get_ref() == lexicon.id.get_ref())
+                {
+                    Some(i) => merged.lexicon[i] = lexicon,
+                    None => merged.lexicon.push(lexicon),
+                }
             }
             for o in &file.overrides {
                 self.apply(&mut merged, o);
@@ -690,6 +702,11 @@ impl Merger<'_, '_> {
 
     fn disable(&mut self, merged: &mut RulebookFile, id: &Spanned<String>) {
         let name = id.get_ref();
+        if let Some(i) = merged.lexicon.iter().position(|l| l.id.get_ref() == name) {
+            merged.lexicon.remove(i);
+            self.disabled.insert(name.clone(), id.span());
+            return;
+        }
         let target = if Self::find_rule(merged, name).is_some() {
             self.find(merged, id, "rule", None)
         } else {
@@ -716,7 +733,7 @@ impl Merger<'_, '_> {
                             format!("`{name}` is disabled already (at {})", self.chain.place(at))
                         }
                         None => {
-                            format!("no rulebook of the chain defines a rule or label `{name}`")
+                            format!("no rulebook of the chain defines a rule, label or lexicon `{name}`")
                         }
                     },
                 )

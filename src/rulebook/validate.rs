@@ -7,7 +7,9 @@ use std::ops::Range;
 
 use super::chain::Chain;
 use super::diagnostic::{Diagnostic, Source};
-use super::model::{LabelDef, Mode, RuleDef, RulebookFile, SetDef, Spanned};
+use super::model::{
+    parse_entry, LabelDef, LexiconDef, Mode, RuleDef, RulebookFile, SetDef, Spanned,
+};
 use super::patterns::{normalize_options, normalized_phrase, regex_builder};
 use crate::lang::Lang;
 use crate::normalize::Normalizer;
@@ -489,6 +491,15 @@ impl Validator<'_> {
             }
             self.check_set(set, &mut rule_ids);
         }
+        let mut lexicon_ids: HashMap<&str, Range<usize>> = HashMap::new();
+        for lexicon in &file.lexicon {
+            let id = lexicon.id.get_ref().as_str();
+            self.check_id(&lexicon.id, "lexicon");
+            if let Some(first) = lexicon_ids.insert(id, span(&lexicon.id)) {
+                self.duplicate("E032", "lexicon", id, span(&lexicon.id), first);
+            }
+            self.check_lexicon(file, lexicon);
+        }
         if self.patterns > MAX_PATTERNS {
             self.push(Diagnostic::error(
                 "E020",
@@ -522,6 +533,90 @@ impl Validator<'_> {
                 .at(at)
                 .with_help(help),
         );
+    }
+
+    /// A lexicon names a `one` set, and each of its entries is one word or
+    /// two as normalised text, with finite weights for labels of that set.
+    fn check_lexicon(&mut self, file: &RulebookFile, lexicon: &LexiconDef) {
+        let name = lexicon.set.get_ref();
+        let Some(set) = file.set.iter().find(|s| s.id.get_ref() == name) else {
+            let known: Vec<String> = file.set.iter().map(|s| s.id.get_ref().clone()).collect();
+            let mut d = Diagnostic::error(
+                "E033",
+                format!("lexicon `{}` names no set `{name}`", lexicon.id.get_ref()),
+            )
+            .at(span(&lexicon.set));
+            if let Some(best) = did_you_mean(name, &known) {
+                d = d.with_help(format!("did you mean `{best}`?"));
+            }
+            self.push(d);
+            return;
+        };
+        if set.mode != Mode::One {
+            self.push(
+                Diagnostic::error(
+                    "E033",
+                    format!(
+                        "lexicon `{}` names set `{name}`, whose mode is `many`",
+                        lexicon.id.get_ref()
+                    ),
+                )
+                .at(span(&lexicon.set))
+                .with_help(
+                    "a lexicon adds to the scores of a `one` set, where the best label wins",
+                ),
+            );
+            return;
+        }
+        let labels: Vec<String> = set.label.iter().map(|l| l.id.get_ref().clone()).collect();
+        let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
+        for entry in &lexicon.words {
+            let parsed = match parse_entry(entry.get_ref()) {
+                Ok(p) => p,
+                Err(why) => {
+                    self.push(
+                        Diagnostic::error(
+                            "E035",
+                            format!("lexicon entry `{}`: {why}", entry.get_ref()),
+                        )
+                        .at(span(entry)),
+                    );
+                    continue;
+                }
+            };
+            let phrase = parsed.phrase;
+            let words: Vec<&str> = crate::normalize::words(phrase).collect();
+            let normal = self.normalizer.normalize(phrase) == phrase && words.join(" ") == phrase;
+            if !normal || words.is_empty() || words.len() > 2 {
+                self.push(
+                    Diagnostic::error(
+                        "E034",
+                        format!("lexicon entry `{phrase}` is not one word or two words of normalised text"),
+                    )
+                    .at(span(entry))
+                    .with_help("write one word, or two separated by one space, in lower case and without accents; punctuation and symbols separate words and are never part of one"),
+                );
+            } else if let Some(first) = seen.insert(phrase, span(entry)) {
+                self.push(
+                    Diagnostic::error("E034", format!("lexicon entry `{phrase}` is written twice"))
+                        .at(span(entry))
+                        .with_help(format!("first written at {}", self.place(&first))),
+                );
+            }
+            for (label, _) in &parsed.weights {
+                if !labels.iter().any(|l| l == label) {
+                    let mut d = Diagnostic::error(
+                        "E035",
+                        format!("lexicon entry `{phrase}` weighs `{label}`, which is no label of set `{name}`"),
+                    )
+                    .at(span(entry));
+                    if let Some(best) = did_you_mean(label, &labels) {
+                        d = d.with_help(format!("did you mean `{best}`?"));
+                    }
+                    self.push(d);
+                }
+            }
+        }
     }
 
     fn check_id(&mut self, id: &Spanned<String>, what: &str) {

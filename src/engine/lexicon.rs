@@ -1,0 +1,264 @@
+//! Lexicons (`[[lexicon]]`): weights of words and pairs of adjacent words,
+//! added to the scores of a set's labels. `postclass fit --lexicon` learns
+//! them from labelled posts; the rules stay as they are.
+//!
+//! A post's words are those of [`crate::normalize::words`] over its
+//! normalised text. Each word, and each pair of words in a row, is looked up
+//! in an open-addressing table of hashes; a hit is confirmed on the entry's
+//! text, so two phrases never share a hit. An entry counts once per post,
+//! however often its words occur.
+
+use crate::normalize::words;
+use crate::rulebook::model::{parse_entry, LexiconDef};
+
+/// A compiled lexicon.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    pub id: String,
+    pub description: String,
+    /// The set whose labels the weights go to.
+    pub set: usize,
+    pub entries: Vec<Entry>,
+    /// Open addressing: (hash, entry index + 1), 0 for an empty slot.
+    table: Vec<(u64, u32)>,
+}
+
+/// One word, or two words separated by one space, and its weights.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub phrase: Box<str>,
+    /// (label index in the set, weight), in the set's label order.
+    pub weights: Vec<(usize, f64)>,
+}
+
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The hash of one word's bytes.
+#[inline]
+fn hash_word(word: &[u8]) -> u64 {
+    let mut h = word.len() as u64;
+    let mut chunks = word.chunks_exact(8);
+    for c in &mut chunks {
+        let v = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        h = (h.rotate_left(23) ^ v).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut b = [0u8; 8];
+        b[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+    }
+    h ^ (h >> 29)
+}
+
+/// The hash of two words in a row, from theirs.
+#[inline]
+fn hash_pair(first: u64, second: u64) -> u64 {
+    let h = (first.rotate_left(31) ^ second ^ 0x5851_F42D_4C95_7F2D).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+/// The hash of an entry's phrase: one word or two.
+fn hash_phrase(phrase: &str) -> u64 {
+    match phrase.split_once(' ') {
+        Some((a, b)) => hash_pair(hash_word(a.as_bytes()), hash_word(b.as_bytes())),
+        None => hash_word(phrase.as_bytes()),
+    }
+}
+
+impl Lexicon {
+    /// Compiles a checked lexicon of the set numbered `set`, whose label
+    /// ids are `labels`.
+    pub(crate) fn compile(def: &LexiconDef, set: usize, labels: &[&str]) -> Lexicon {
+        let entries: Vec<Entry> = def
+            .words
+            .iter()
+            .filter_map(|entry| parse_entry(entry.get_ref()).ok())
+            .map(|parsed| {
+                let mut w: Vec<(usize, f64)> = parsed
+                    .weights
+                    .iter()
+                    .filter_map(|(label, weight)| {
+                        labels
+                            .iter()
+                            .position(|l| l == label)
+                            .map(|li| (li, *weight))
+                    })
+                    .filter(|&(_, weight)| weight != 0.0)
+                    .collect();
+                w.sort_by_key(|&(li, _)| li);
+                Entry {
+                    phrase: parsed.phrase.into(),
+                    weights: w,
+                }
+            })
+            .collect();
+        let size = (entries.len() * 2).next_power_of_two().max(16);
+        let mut table = vec![(0u64, 0u32); size];
+        for (i, e) in entries.iter().enumerate() {
+            let h = hash_phrase(&e.phrase);
+            let mut s = slot(h, size);
+            while table[s].1 != 0 {
+                s = (s + 1) & (size - 1);
+            }
+            table[s] = (h, i as u32 + 1);
+        }
+        Lexicon {
+            id: def.id.get_ref().clone(),
+            description: def.description.clone(),
+            set,
+            entries,
+            table,
+        }
+    }
+
+    /// The entry whose hash is `h` and whose phrase `is`, if any.
+    #[inline]
+    fn lookup(&self, h: u64, is: impl Fn(&str) -> bool) -> Option<u32> {
+        let size = self.table.len();
+        let mut s = slot(h, size);
+        loop {
+            let (key, e) = self.table[s];
+            if e == 0 {
+                return None;
+            }
+            if key == h && is(&self.entries[e as usize - 1].phrase) {
+                return Some(e - 1);
+            }
+            s = (s + 1) & (size - 1);
+        }
+    }
+
+    /// Appends to `hits` the entries found in the normalised text `text`,
+    /// each once, ascending.
+    pub(crate) fn find(&self, text: &str, hits: &mut Vec<u32>) {
+        let start = hits.len();
+        let mut prev: Option<(&str, u64)> = None;
+        for word in words(text) {
+            let h = hash_word(word.as_bytes());
+            if let Some(e) = self.lookup(h, |p| p == word) {
+                hits.push(e);
+            }
+            if let Some((before, hb)) = prev {
+                let pair = |p: &str| {
+                    p.len() == before.len() + 1 + word.len()
+                        && p.starts_with(before)
+                        && p.as_bytes()[before.len()] == b' '
+                        && p.ends_with(word)
+                };
+                if let Some(e) = self.lookup(hash_pair(hb, h), pair) {
+                    hits.push(e);
+                }
+            }
+            prev = Some((word, h));
+        }
+        hits[start..].sort_unstable();
+        let mut kept = start;
+        for i in start..hits.len() {
+            if i == start || hits[i] != hits[kept - 1] {
+                hits[kept] = hits[i];
+                kept += 1;
+            }
+        }
+        hits.truncate(kept);
+    }
+}
+
+#[inline]
+fn slot(h: u64, size: usize) -> usize {
+    (h >> 7) as usize & (size - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexicon(text: &str) -> Lexicon {
+        let file: crate::rulebook::RulebookFile = toml::from_str(text).unwrap();
+        let labels: Vec<&str> = file.set[0]
+            .label
+            .iter()
+            .map(|l| l.id.get_ref().as_str())
+            .collect();
+        Lexicon::compile(&file.lexicon[0], 0, &labels)
+    }
+
+    const BOOK: &str = r#"
+[rulebook]
+name = "t"
+version = "1"
+[[set]]
+id = "type"
+mode = "one"
+[[set.label]]
+id = "a"
+[[set.label]]
+id = "b"
+[[lexicon]]
+id = "w"
+set = "type"
+words = [
+    "hold: a 0.5",
+    "hold on: b 2",
+    "it's: b 0.5",
+    "merci: b 0",
+    "on hold: b -0.25, a 1.0",
+]
+"#;
+
+    fn found(lx: &Lexicon, text: &str) -> Vec<String> {
+        let mut hits = Vec::new();
+        lx.find(text, &mut hits);
+        hits.iter()
+            .map(|&e| lx.entries[e as usize].phrase.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn words_and_pairs_in_a_row_are_found_once_each() {
+        let lx = lexicon(BOOK);
+        assert_eq!(found(&lx, "on hold again, on hold"), ["hold", "on hold"]);
+        // Punctuation between two words does not part them.
+        assert_eq!(
+            found(&lx, "on hold, on hold"),
+            ["hold", "hold on", "on hold"]
+        );
+        assert_eq!(
+            found(&lx, "hold on! it's on hold"),
+            ["hold", "hold on", "it's", "on hold"]
+        );
+        // Words are whole: "holder", "onhold" and "its" are other words.
+        assert!(found(&lx, "holder onhold its").is_empty());
+        // Two words with only punctuation between them are in a row.
+        assert_eq!(found(&lx, "on. hold"), ["hold", "on hold"]);
+        assert_eq!(found(&lx, "on the hold"), ["hold"]);
+    }
+
+    #[test]
+    fn zero_weights_are_left_out_and_weights_follow_label_order() {
+        let lx = lexicon(BOOK);
+        let merci = lx.entries.iter().find(|e| &*e.phrase == "merci").unwrap();
+        assert!(merci.weights.is_empty());
+        let on_hold = lx.entries.iter().find(|e| &*e.phrase == "on hold").unwrap();
+        assert_eq!(on_hold.weights, [(0, 1.0), (1, -0.25)]);
+    }
+
+    #[test]
+    fn a_large_lexicon_finds_every_entry_and_nothing_else() {
+        let mut text = String::from(
+            "[rulebook]\nname = \"t\"\nversion = \"1\"\n[[set]]\nid = \"type\"\nmode = \"one\"\n[[set.label]]\nid = \"a\"\n[[lexicon]]\nid = \"w\"\nset = \"type\"\nwords = [\n",
+        );
+        for i in 0..3000 {
+            text.push_str(&format!("\"w{i}: a 1\",\n\"w{i} x{i}: a 1\",\n"));
+        }
+        text.push_str("]\n");
+        let lx = lexicon(&text);
+        for i in (0..3000).step_by(7) {
+            assert_eq!(
+                found(&lx, &format!("w{i} x{i}")),
+                [format!("w{i}"), format!("w{i} x{i}")]
+            );
+            assert!(found(&lx, &format!("x{i} w{i}x")).is_empty());
+        }
+    }
+}
