@@ -199,15 +199,13 @@ impl Rulebook {
             .map(|&(xi, e)| {
                 let lexicon = &self.lexicons[xi as usize];
                 let set = &self.sets[lexicon.set];
-                let entry = &lexicon.entries[e as usize];
                 FoundWord {
                     lexicon: lexicon.id.clone(),
-                    word: entry.phrase.to_string(),
+                    word: lexicon.phrase(e as usize).to_string(),
                     set: set.id.clone(),
-                    weights: entry
-                        .weights
-                        .iter()
-                        .map(|&(li, w)| (set.labels[li].id.clone(), w))
+                    weights: lexicon
+                        .weights(e as usize)
+                        .map(|(li, w)| (set.labels[li].id.clone(), w))
                         .collect(),
                 }
             })
@@ -251,7 +249,7 @@ impl Rulebook {
                     if lexicon.set != si {
                         continue;
                     }
-                    for &(l, w) in &lexicon.entries[e as usize].weights {
+                    for (l, w) in lexicon.weights(e as usize) {
                         if l == li {
                             words += w;
                             worded = true;

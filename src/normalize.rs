@@ -336,9 +336,80 @@ fn unify_punctuation(c: char) -> Option<char> {
 /// apostrophes. Everything else (spaces, punctuation, symbols) separates
 /// them: `@united's 2nd flight!` is `united's`, `2nd`, `flight`. Runs of
 /// apostrophes alone are no word.
-pub fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(is_word_char(c) || c == '\''))
-        .filter(|w| w.chars().any(is_word_char))
+pub fn words(text: &str) -> Words<'_> {
+    Words { text, at: 0 }
+}
+
+/// The iterator of [`words`]: ASCII bytes read by a table, other
+/// characters decoded.
+pub struct Words<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+/// ASCII bytes that are part of words: 1 a word character, 2 the apostrophe.
+static WORD_BYTES: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() || c == b'_' {
+            1
+        } else if c == b'\'' {
+            2
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        // What the character at `i` is (0 none, 1 word, 2 apostrophe), and
+        // its length in bytes.
+        let kind = |i: usize| -> (u8, usize) {
+            let b = bytes[i];
+            if b < 0x80 {
+                (WORD_BYTES[usize::from(b)], 1)
+            } else {
+                let c = self.text[i..].chars().next().expect("on a char boundary");
+                (u8::from(is_word_char(c)), c.len_utf8())
+            }
+        };
+        let mut i = self.at;
+        loop {
+            while i < bytes.len() {
+                let (k, n) = kind(i);
+                if k != 0 {
+                    break;
+                }
+                i += n;
+            }
+            if i >= bytes.len() {
+                self.at = i;
+                return None;
+            }
+            let start = i;
+            let mut word = false;
+            while i < bytes.len() {
+                let (k, n) = kind(i);
+                if k == 0 {
+                    break;
+                }
+                word |= k == 1;
+                i += n;
+            }
+            if word {
+                self.at = i;
+                return Some(&self.text[start..i]);
+            }
+        }
+    }
 }
 
 /// True for characters that make up words, for word-boundary checks.
@@ -350,6 +421,30 @@ pub fn is_word_char(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`words`] as its definition reads.
+    fn words_by_split(text: &str) -> Vec<&str> {
+        text.split(|c: char| !(is_word_char(c) || c == '\''))
+            .filter(|w| w.chars().any(is_word_char))
+            .collect()
+    }
+
+    #[test]
+    fn words_are_runs_of_word_characters_and_apostrophes() {
+        let text = "@united's 2nd flight!! l'été, '' ' x_y  ça-va ok'";
+        assert_eq!(
+            words(text).collect::<Vec<_>>(),
+            ["united's", "2nd", "flight", "l'été", "x_y", "ça", "va", "ok'"]
+        );
+        assert_eq!(words(text).collect::<Vec<_>>(), words_by_split(text));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_read_as_their_definition(text in "[a-c' _.!é€\u{301}0-9\t-]{0,40}") {
+            proptest::prop_assert_eq!(words(&text).collect::<Vec<_>>(), words_by_split(&text));
+        }
+    }
     use proptest::strategy::Just;
 
     fn n(s: &str) -> String {

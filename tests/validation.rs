@@ -1,8 +1,9 @@
 //! The default rulebook on real posts it was never tuned on: the files of
 //! `tests/fixtures/validation/`, labelled with the labelling guide and kept
-//! out of every rule's making. The floors sit a little under the figures the
-//! rulebook had when the files were made (rules/CHANGELOG.md), so that a
-//! change which only fits the tuned posts, and loses on others, fails here.
+//! out of every rule's making and of the posts its lexicon is learned from
+//! (tests/lexicon.rs checks that). The floors sit a little under the
+//! rulebook's figures (rules/CHANGELOG.md, 2.6.0), so that a change which
+//! only fits the tuned posts, and loses on others, fails here.
 
 use std::collections::HashSet;
 
@@ -78,12 +79,12 @@ fn holds_up(gold: &str, floors: [f64; 3]) {
 
 #[test]
 fn the_default_rulebook_holds_up_on_french_posts_it_was_not_tuned_on() {
-    holds_up(FRENCH, [0.72, 0.45, 0.65]);
+    holds_up(FRENCH, [0.76, 0.49, 0.65]);
 }
 
 #[test]
 fn the_default_rulebook_holds_up_on_english_posts_it_was_not_tuned_on() {
-    holds_up(ENGLISH, [0.70, 0.60, 0.65]);
+    holds_up(ENGLISH, [0.74, 0.65, 0.65]);
 }
 
 /// A validation post copied into a case file would be tuned on: the case

@@ -84,13 +84,13 @@ impl Rulebook {
         for &(xi, e) in &verdict.words {
             let lexicon = &self.lexicons[xi as usize];
             let sv = &mut verdict.sets[lexicon.set];
-            for &(li, w) in &lexicon.entries[e as usize].weights {
-                sv.scores[li] += w;
-                if !sv.scored.contains(&li) {
-                    sv.scored.push(li);
+            let (scores, scored) = (&mut sv.scores, &mut sv.scored);
+            lexicon.add(e as usize, scores, |li| {
+                if !scored.contains(&li) {
+                    scored.push(li);
                     added = true;
                 }
-            }
+            });
         }
         for (set, sv) in self.sets.iter().zip(verdict.sets.iter_mut()) {
             let SetVerdict {

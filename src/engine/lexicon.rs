@@ -11,24 +11,28 @@
 use crate::normalize::words;
 use crate::rulebook::model::{parse_entry, LexiconDef};
 
-/// A compiled lexicon.
+/// A compiled lexicon. Its entries lie in a few flat arrays, so that the
+/// words a post hits cost no pointer chase: every phrase in one string,
+/// every entry's weights in one row of a table (a weight per label of the
+/// set, 0 where the entry has none).
 #[derive(Debug, Clone)]
 pub struct Lexicon {
     pub id: String,
     pub description: String,
     /// The set whose labels the weights go to.
     pub set: usize,
-    pub entries: Vec<Entry>,
+    /// The labels of the set: the length of a row.
+    labels: usize,
+    /// Every phrase, one after the other; each entry's (start, end).
+    text: String,
+    spans: Vec<(u32, u32)>,
+    /// Entry `e`'s weights: `rows[e * labels..(e + 1) * labels]`.
+    rows: Vec<f64>,
+    /// Entry `e`'s labels with a weight other than 0, one bit each (label
+    /// `l` is bit `l`; labels past 63 are read from the row).
+    masks: Vec<u64>,
     /// Open addressing: (hash, entry index + 1), 0 for an empty slot.
     table: Vec<(u64, u32)>,
-}
-
-/// One word, or two words separated by one space, and its weights.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub phrase: Box<str>,
-    /// (label index in the set, weight), in the set's label order.
-    pub weights: Vec<(usize, f64)>,
 }
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -70,45 +74,98 @@ impl Lexicon {
     /// Compiles a checked lexicon of the set numbered `set`, whose label
     /// ids are `labels`.
     pub(crate) fn compile(def: &LexiconDef, set: usize, labels: &[&str]) -> Lexicon {
-        let entries: Vec<Entry> = def
-            .words
-            .iter()
-            .filter_map(|entry| parse_entry(entry.get_ref()).ok())
-            .map(|parsed| {
-                let mut w: Vec<(usize, f64)> = parsed
-                    .weights
-                    .iter()
-                    .filter_map(|(label, weight)| {
-                        labels
-                            .iter()
-                            .position(|l| l == label)
-                            .map(|li| (li, *weight))
-                    })
-                    .filter(|&(_, weight)| weight != 0.0)
-                    .collect();
-                w.sort_by_key(|&(li, _)| li);
-                Entry {
-                    phrase: parsed.phrase.into(),
-                    weights: w,
-                }
-            })
-            .collect();
-        let size = (entries.len() * 2).next_power_of_two().max(16);
-        let mut table = vec![(0u64, 0u32); size];
-        for (i, e) in entries.iter().enumerate() {
-            let h = hash_phrase(&e.phrase);
-            let mut s = slot(h, size);
-            while table[s].1 != 0 {
-                s = (s + 1) & (size - 1);
-            }
-            table[s] = (h, i as u32 + 1);
-        }
-        Lexicon {
+        let k = labels.len();
+        let mut lx = Lexicon {
             id: def.id.get_ref().clone(),
             description: def.description.clone(),
             set,
-            entries,
-            table,
+            labels: k,
+            text: String::new(),
+            spans: Vec::new(),
+            rows: Vec::new(),
+            masks: Vec::new(),
+            table: Vec::new(),
+        };
+        for parsed in def
+            .words
+            .iter()
+            .filter_map(|e| parse_entry(e.get_ref()).ok())
+        {
+            let start = lx.text.len() as u32;
+            lx.text.push_str(parsed.phrase);
+            lx.spans.push((start, lx.text.len() as u32));
+            let mut row = vec![0.0; k];
+            for (label, weight) in &parsed.weights {
+                if let Some(li) = labels.iter().position(|l| l == label) {
+                    row[li] += *weight;
+                }
+            }
+            let mask = row
+                .iter()
+                .enumerate()
+                .filter(|&(li, &w)| w != 0.0 && li < 64)
+                .fold(0u64, |m, (li, _)| m | 1 << li);
+            lx.rows.extend(row);
+            lx.masks.push(mask);
+        }
+        let size = (lx.spans.len() * 2).next_power_of_two().max(16);
+        lx.table = vec![(0u64, 0u32); size];
+        for e in 0..lx.spans.len() {
+            let h = hash_phrase(lx.phrase(e));
+            let mut s = slot(h, size);
+            while lx.table[s].1 != 0 {
+                s = (s + 1) & (size - 1);
+            }
+            lx.table[s] = (h, e as u32 + 1);
+        }
+        lx
+    }
+
+    /// How many entries it has.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether it has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Entry `e`'s word, or two words.
+    #[inline]
+    pub fn phrase(&self, e: usize) -> &str {
+        let (a, b) = self.spans[e];
+        &self.text[a as usize..b as usize]
+    }
+
+    /// Entry `e`'s weights other than 0, as (label index, weight), in the
+    /// set's label order.
+    pub fn weights(&self, e: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let row = &self.rows[e * self.labels..(e + 1) * self.labels];
+        row.iter()
+            .enumerate()
+            .filter(|&(_, &w)| w != 0.0)
+            .map(|(li, &w)| (li, w))
+    }
+
+    /// Adds entry `e`'s weights to `scores` (one per label of the set),
+    /// calling `touched` with each label it weighs, in label order.
+    #[inline]
+    pub(crate) fn add(&self, e: usize, scores: &mut [f64], mut touched: impl FnMut(usize)) {
+        let row = &self.rows[e * self.labels..(e + 1) * self.labels];
+        if self.labels <= 64 {
+            let mut m = self.masks[e];
+            while m != 0 {
+                let li = m.trailing_zeros() as usize;
+                scores[li] += row[li];
+                touched(li);
+                m &= m - 1;
+            }
+        } else {
+            for (li, &w) in row.iter().enumerate().filter(|&(_, &w)| w != 0.0) {
+                scores[li] += w;
+                touched(li);
+            }
         }
     }
 
@@ -122,7 +179,7 @@ impl Lexicon {
             if e == 0 {
                 return None;
             }
-            if key == h && is(&self.entries[e as usize - 1].phrase) {
+            if key == h && is(self.phrase(e as usize - 1)) {
                 return Some(e - 1);
             }
             s = (s + 1) & (size - 1);
@@ -210,7 +267,7 @@ words = [
         let mut hits = Vec::new();
         lx.find(text, &mut hits);
         hits.iter()
-            .map(|&e| lx.entries[e as usize].phrase.to_string())
+            .map(|&e| lx.phrase(e as usize).to_string())
             .collect()
     }
 
@@ -237,10 +294,14 @@ words = [
     #[test]
     fn zero_weights_are_left_out_and_weights_follow_label_order() {
         let lx = lexicon(BOOK);
-        let merci = lx.entries.iter().find(|e| &*e.phrase == "merci").unwrap();
-        assert!(merci.weights.is_empty());
-        let on_hold = lx.entries.iter().find(|e| &*e.phrase == "on hold").unwrap();
-        assert_eq!(on_hold.weights, [(0, 1.0), (1, -0.25)]);
+        let entry = |p: &str| (0..lx.len()).find(|&e| lx.phrase(e) == p).unwrap();
+        assert_eq!(lx.weights(entry("merci")).count(), 0);
+        let on_hold: Vec<(usize, f64)> = lx.weights(entry("on hold")).collect();
+        assert_eq!(on_hold, [(0, 1.0), (1, -0.25)]);
+        // Added in label order, each weighed label touched once.
+        let (mut scores, mut touched) = (vec![0.5, 0.0], Vec::new());
+        lx.add(entry("on hold"), &mut scores, |l| touched.push(l));
+        assert_eq!((scores, touched), (vec![1.5, -0.25], vec![0, 1]));
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub fn decide(
     weights: &[f64],
     thresholds: &[f64],
     fired: &[u32],
+    words: &[(usize, f64)],
     s: &mut DecideScratch,
     out: &mut Vec<usize>,
 ) {
@@ -39,6 +40,19 @@ pub fn decide(
         if s.touched.last() != Some(&l) {
             s.touched.push(l);
         }
+    }
+    // The lexicon's weights, by label; a label they alone score is touched
+    // too, in label order as the engine takes them.
+    let mut added = false;
+    for &(l, w) in words {
+        s.scores[l] += w;
+        if !s.touched.contains(&l) {
+            s.touched.push(l);
+            added = true;
+        }
+    }
+    if added {
+        s.touched.sort_unstable();
     }
     let qualifying = s
         .touched
@@ -163,7 +177,15 @@ pub fn measure(data: &SetData, weights: &[f64], thresholds: &[f64], rows: &[usiz
     let mut s = DecideScratch::default();
     let mut got = Vec::new();
     for &i in rows {
-        decide(data, weights, thresholds, &data.fired[i], &mut s, &mut got);
+        decide(
+            data,
+            weights,
+            thresholds,
+            &data.fired[i],
+            &data.words[i],
+            &mut s,
+            &mut got,
+        );
         tally.add(&data.gold[i], &got);
     }
     tally.metrics(data.mode)

@@ -35,6 +35,9 @@ const MIN_SUPPORT: usize = 5;
 pub struct LexiconOptions {
     /// A word or pair needs this many posts to get weights.
     pub min_posts: usize,
+    /// Weights smaller than this (in absolute value) once rounded are
+    /// left out: a smaller lexicon, cheaper to run.
+    pub min_weight: f64,
     /// Folds of the cross-validation.
     pub folds: usize,
     pub seed: u64,
@@ -88,7 +91,8 @@ pub struct Learned {
     /// Each measured post decided by a lexicon learned without its fold
     /// (the penalty chosen inside the other folds), pooled.
     pub cross_validated: Figures,
-    /// Case posts that keep their reference label: before, after.
+    /// Case posts (with the set's examples and counter-examples) that keep
+    /// their label: before, after.
     pub cases_kept: (usize, usize),
     pub cases: usize,
 }
@@ -141,6 +145,25 @@ pub fn learn(
         list.sort();
         return Err(UnknownLabels(list));
     }
+    // The set's examples and counter-examples are cases too: an example
+    // keeps its label; a counter-example keeps the label the rules give
+    // it (set below), which is not the one it must not get.
+    let mut avoid: Vec<Option<usize>> = vec![None; texts.len()];
+    for (li, label) in set.labels.iter().enumerate() {
+        let class = if set.fallback_label == Some(li) {
+            fallback
+        } else {
+            li
+        };
+        for text in &label.examples {
+            texts.push((text.clone(), class, case_weight, false));
+            avoid.push(None);
+        }
+        for text in &label.counter_examples {
+            texts.push((text.clone(), usize::MAX, case_weight, false));
+            avoid.push(Some(class));
+        }
+    }
     // Each post classified once, without the lexicon being replaced.
     let mut scratch = Scratch::default();
     let mut verdict = Verdict::default();
@@ -162,10 +185,7 @@ pub fn learn(
             if lexicon.set != si || lexicon.id == replaced {
                 continue;
             }
-            for &(li, w) in &lexicon.entries[e as usize].weights {
-                scores[li] += w;
-                touched[li] = true;
-            }
+            lexicon.add(e as usize, &mut scores, |li| touched[li] = true);
         }
         normalized.push(scratch.normalized.clone());
         posts.push(Post {
@@ -204,19 +224,30 @@ pub fn learn(
         post.features.sort_unstable();
     }
     let model = Model {
+        min_weight: opts.min_weight,
         thresholds: set.labels.iter().map(|l| l.threshold).collect(),
         tie_rank: set.tie_rank.clone(),
         fallback_label: set.fallback_label,
         features: vocabulary.len(),
     };
+    let zero = vec![0.0; vocabulary.len() * labels.len()];
+    for (i, avoided) in avoid.iter().enumerate() {
+        if let Some(c) = avoided {
+            let got = model.decide(&posts[i], &zero);
+            if got == *c {
+                // Failing already: nothing to keep.
+                posts[i].weight = 0.0;
+            }
+            posts[i].gold = got;
+        }
+    }
     let all: Vec<usize> = (0..posts.len()).collect();
     let measured: Vec<usize> = all.iter().copied().filter(|&i| posts[i].measured).collect();
     let case_rows: Vec<usize> = all
         .iter()
         .copied()
-        .filter(|&i| !posts[i].measured)
+        .filter(|&i| !posts[i].measured && posts[i].weight > 0.0)
         .collect();
-    let zero = vec![0.0; vocabulary.len() * labels.len()];
     let before = model.figures(&posts, &zero, &measured);
     // Cross-validation: each fold decided by the lexicons of every
     // penalty learned on the other folds (case posts always among them);
@@ -306,6 +337,7 @@ pub fn grams_of(text: &str) -> Vec<String> {
 }
 
 struct Model {
+    min_weight: f64,
     thresholds: Vec<f64>,
     tie_rank: Vec<usize>,
     fallback_label: Option<usize>,
@@ -374,7 +406,7 @@ impl Model {
             .iter()
             .map(|&lambda| {
                 self.train(posts, rows, lambda, &mut w);
-                round(&w)
+                round(&w, self.min_weight)
             })
             .collect()
     }
@@ -441,14 +473,15 @@ impl Model {
     }
 }
 
-/// Weights rounded to [`STEP`] as they are written.
-fn round(w: &[f64]) -> Vec<f64> {
+/// Weights rounded to [`STEP`] as they are written, those under
+/// `min_weight` left out.
+fn round(w: &[f64], min_weight: f64) -> Vec<f64> {
     w.iter()
         .map(|&x| {
             let r = (x / STEP).round() * STEP;
             // Float noise and -0 written as the step's multiples.
             let r = (r * 1e6).round() / 1e6;
-            if r == 0.0 {
+            if r == 0.0 || r.abs() + 1e-9 < min_weight {
                 0.0
             } else {
                 r

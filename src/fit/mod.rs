@@ -97,6 +97,9 @@ pub struct SetData {
     pub fired: Vec<Vec<u32>>,
     /// Per post: its reference slots (see [`SetData::slots`]).
     pub gold: Vec<Vec<usize>>,
+    /// Per post: what the rulebook's lexicons add to each label's score
+    /// (label, weight), by label; fixed, as no fit changes them.
+    pub words: Vec<Vec<(usize, f64)>>,
 }
 
 impl SetData {
@@ -157,10 +160,31 @@ pub fn set_data(
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
     let mut fired = Vec::new();
     let mut gold = Vec::new();
+    let mut words = Vec::new();
+    let worded = rulebook.lexicons.iter().any(|x| x.set == si);
+    let (mut scratch, mut verdict) = (Scratch::default(), Verdict::default());
     for (post, row) in posts.iter().zip(firing) {
         let Some(Some(labels)) = post.labels.get(si) else {
             continue;
         };
+        let mut added: Vec<(usize, f64)> = Vec::new();
+        if worded {
+            rulebook.classify_into(&post.text, &mut scratch, &mut verdict);
+            for &(xi, e) in &verdict.words {
+                let lexicon = &rulebook.lexicons[xi as usize];
+                if lexicon.set != si {
+                    continue;
+                }
+                for (l, w) in lexicon.weights(e as usize) {
+                    match added.iter_mut().find(|(k, _)| *k == l) {
+                        Some(a) => a.1 += w,
+                        None => added.push((l, w)),
+                    }
+                }
+            }
+            added.sort_by_key(|&(l, _)| l);
+        }
+        words.push(added);
         let mut slots = Vec::new();
         for l in labels {
             let slot = match set.labels.iter().position(|x| x.id == *l) {
@@ -201,6 +225,7 @@ pub fn set_data(
         set_threshold: set.threshold,
         fired,
         gold,
+        words,
     })
 }
 
@@ -301,6 +326,7 @@ pub fn fit_set(data: &SetData, opts: &FitOptions) -> SetFit {
                 &f.weights,
                 &f.thresholds,
                 &data.fired[i],
+                &data.words[i],
                 &mut scratch,
                 &mut got,
             );
@@ -425,6 +451,7 @@ fn choose(data: &SetData, rows: &[usize], opts: &FitOptions) -> Config {
                 &fit.weights,
                 &fit.thresholds,
                 &data.fired[i],
+                &data.words[i],
                 &mut scratch,
                 &mut got,
             );
@@ -704,6 +731,27 @@ fn build_model(
         }
         if let Some(c) = current {
             close(&mut row, c, start, pinned);
+        }
+        // The lexicon's weights are fixed: an offset of the labels the
+        // rules score, a class of their own for the labels they alone do.
+        let mut scored: Vec<usize> = data.fired[i]
+            .iter()
+            .map(|&r| data.rule_label[r as usize])
+            .filter(|l| labels.contains(l))
+            .collect();
+        scored.dedup();
+        for &(l, w) in &data.words[i] {
+            if !labels.contains(&l) {
+                continue;
+            }
+            match scored.iter().position(|&k| k == l) {
+                Some(c) => row.classes[c].2 += w,
+                None => {
+                    let end = row.params.len();
+                    row.classes
+                        .push((end, end, w - data.thresholds[l], gold.contains(&l)));
+                }
+            }
         }
         if row.classes.is_empty() {
             continue;

@@ -44,6 +44,7 @@ fn the_decision_on_the_firing_matrix_is_the_rulebooks() {
                 &data.weights,
                 &data.thresholds,
                 &data.fired[i],
+                &data.words[i],
                 &mut s,
                 &mut got,
             );
@@ -121,14 +122,24 @@ fn synthetic(weights: &[f64], posts: usize, seed: u64) -> SetData {
         set_threshold: 1.0,
         fired: Vec::new(),
         gold: Vec::new(),
+        words: Vec::new(),
     };
     let mut s = DecideScratch::default();
     let mut got = Vec::new();
     for _ in 0..posts {
         let fired: Vec<u32> = (0..6u32).filter(|_| rng.below(3) == 0).collect();
-        decide(&data, weights, &data.thresholds, &fired, &mut s, &mut got);
+        decide(
+            &data,
+            weights,
+            &data.thresholds,
+            &fired,
+            &[],
+            &mut s,
+            &mut got,
+        );
         data.fired.push(fired);
         data.gold.push(got.clone());
+        data.words.push(Vec::new());
     }
     data
 }
@@ -233,12 +244,14 @@ fn a_threshold_is_found_on_the_rulebooks_decision() {
         set_threshold: 1.0,
         fired: Vec::new(),
         gold: Vec::new(),
+        words: Vec::new(),
     };
     for fired in [vec![0], vec![1], vec![0, 1], vec![]] {
         for _ in 0..10 {
             data.gold
                 .push(if fired.len() == 2 { vec![0] } else { vec![] });
             data.fired.push(fired.clone());
+            data.words.push(Vec::new());
         }
     }
     let rows: Vec<usize> = (0..data.fired.len()).collect();

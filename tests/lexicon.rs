@@ -1,0 +1,335 @@
+//! Lexicons (`[[lexicon]]`): what `fit --lexicon` learns and writes, that
+//! its figures are the rulebook's own, that a rulebook extending another
+//! inherits, replaces or disables its lexicon, and what `explain` shows.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{postclass, postclass_ok, stdout, temp_dir};
+
+/// One `one` set whose only rule knows "refund"; the posts below tell the
+/// labels apart by other words, which a lexicon can learn.
+const RULES: &str = r#"[rulebook]
+name = "small"
+version = "1.0.0"
+
+[[set]]
+id = "type"
+mode = "one"
+fallback = "other"
+
+[[set.label]]
+id = "angry"
+
+[[set.label.rule]]
+id = "refund"
+any = ["refund"]
+
+[[set.label]]
+id = "happy"
+
+[[set.label.rule]]
+id = "love"
+any = ["love it"]
+
+[[set.label]]
+id = "other"
+"#;
+
+/// Posts whose words say their type: "broken", "late" for angry; "great",
+/// "thanks" for happy; the rest other. Each line varies its filler words.
+fn gold() -> String {
+    let fillers = [
+        "the box",
+        "my order",
+        "this app",
+        "the flight",
+        "our line",
+        "your site",
+    ];
+    let mut out = String::from("text,type\n");
+    for (i, f) in fillers.iter().cycle().take(60).enumerate() {
+        let (text, label) = match i % 3 {
+            0 => (
+                format!("{f} is broken again and late as always {i}"),
+                "angry",
+            ),
+            1 => (format!("{f} is great and thanks a lot {i}"), "happy"),
+            _ => (format!("what time does {f} open {i}"), "other"),
+        };
+        out.push_str(&format!("{text},{label}\n"));
+    }
+    out
+}
+
+fn accuracy(rules: &Path, gold: &Path) -> f64 {
+    let out = postclass_ok(&[
+        "eval",
+        "--gold",
+        gold.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    v["sets"][0]["accuracy"].as_f64().unwrap()
+}
+
+#[test]
+fn fit_lexicon_learns_the_words_the_rules_miss_and_its_figures_are_evals() {
+    let dir = temp_dir("lexicon-learns");
+    let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
+    fs::write(&rules, RULES).unwrap();
+    fs::write(&gold_path, gold()).unwrap();
+    let run = postclass_ok(&[
+        "fit",
+        "--lexicon",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--gold",
+        gold_path.to_str().unwrap(),
+        "--min-posts",
+        "3",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let report = stdout(&run);
+    assert!(report.contains("lexicon `words` of set `type`"), "{report}");
+    let written = fs::read_to_string(&out).unwrap();
+    // The rulebook given, unchanged, then one lexicon.
+    assert!(written.starts_with(RULES), "{written}");
+    assert_eq!(written.matches("[[lexicon]]").count(), 1);
+    assert!(written.contains("\"broken: angry "), "{written}");
+    postclass_ok(&["check", out.to_str().unwrap()]);
+    let (before, after) = (accuracy(&rules, &gold_path), accuracy(&out, &gold_path));
+    assert!(before < 0.5, "the rules alone: {before}");
+    assert_eq!(after, 1.0, "with the lexicon");
+    // The report's figures are the written rulebook's, as eval gives them.
+    assert!(
+        report.contains(&format!("rulebook alone:           accuracy {before:.3}")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("learned on the same posts: accuracy {after:.3}")),
+        "{report}"
+    );
+    assert!(report.contains("cross-validated"), "{report}");
+
+    // Learned again from the written rulebook, the lexicon is replaced,
+    // not added: the same file comes out.
+    let again = dir.join("again.toml");
+    postclass_ok(&[
+        "fit",
+        "--lexicon",
+        "--rules",
+        out.to_str().unwrap(),
+        "--gold",
+        gold_path.to_str().unwrap(),
+        "--min-posts",
+        "3",
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(fs::read_to_string(&again).unwrap(), written);
+}
+
+#[test]
+fn a_lexicon_that_brings_nothing_is_not_written() {
+    let dir = temp_dir("lexicon-no-gain");
+    let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
+    fs::write(&rules, RULES).unwrap();
+    // The same words under every label: nothing to learn.
+    let mut g = String::from("text,type\n");
+    for i in 0..60 {
+        let label = ["angry", "happy", "other"][i % 3];
+        g.push_str(&format!("the box is here {},{label}\n", i / 3));
+    }
+    fs::write(&gold_path, g).unwrap();
+    let run = postclass_ok(&[
+        "fit",
+        "--lexicon",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--gold",
+        gold_path.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(stdout(&run).contains("no gain"), "{}", stdout(&run));
+    assert!(!out.exists(), "nothing is written");
+}
+
+#[test]
+fn case_posts_are_learned_from_but_not_measured() {
+    let dir = temp_dir("lexicon-cases");
+    let (rules, gold_path, cases) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("c.csv"));
+    fs::write(&rules, RULES).unwrap();
+    fs::write(&gold_path, gold()).unwrap();
+    fs::write(&cases, "text,type\nthe box is great but broken,angry\n").unwrap();
+    let run = postclass_ok(&[
+        "fit",
+        "--lexicon",
+        "--dry-run",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--gold",
+        gold_path.to_str().unwrap(),
+        "--cases",
+        cases.to_str().unwrap(),
+        "--min-posts",
+        "3",
+    ]);
+    let report = stdout(&run);
+    assert!(
+        report.contains("60 posts measured, 61 learned from (1 case posts"),
+        "{report}"
+    );
+    assert!(
+        report.contains("keeping their label: 0 of 1 before, 1 with the lexicon"),
+        "{report}"
+    );
+    // --cases goes with --lexicon only, and never onto -o.
+    let out = postclass(&[
+        "fit",
+        "--gold",
+        gold_path.to_str().unwrap(),
+        "--cases",
+        cases.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = postclass(&[
+        "fit",
+        "--lexicon",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--gold",
+        gold_path.to_str().unwrap(),
+        "--cases",
+        cases.to_str().unwrap(),
+        "-o",
+        cases.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        fs::read_to_string(&cases).unwrap().lines().count(),
+        2,
+        "input untouched"
+    );
+}
+
+fn explain_words(rules: &Path, text: &str) -> Vec<String> {
+    let out = postclass_ok(&[
+        "explain",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "json",
+        text,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    v["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            format!(
+                "{}:{}",
+                w["lexicon"].as_str().unwrap(),
+                w["word"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_extending_rulebook_inherits_replaces_or_disables_a_lexicon() {
+    let dir = temp_dir("lexicon-extends");
+    let base = dir.join("base.toml");
+    fs::write(
+        &base,
+        format!("{RULES}\n[[lexicon]]\nid = \"words\"\nset = \"type\"\nwords = [\"broken: angry 1.5\", \"late: angry 0.5\"]\n"),
+    )
+    .unwrap();
+    let write = |name: &str, body: &str| {
+        let p = dir.join(name);
+        fs::write(
+            &p,
+            format!(
+                "[rulebook]\nname = \"{name}\"\nversion = \"1\"\nextends = [\"base.toml\"]\n{body}"
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let text = "the box is broken and late";
+    let inherits = write("inherits.toml", "");
+    assert_eq!(
+        explain_words(&inherits, text),
+        ["words:broken", "words:late"]
+    );
+    let replaces = write(
+        "replaces.toml",
+        "[[lexicon]]\nid = \"words\"\nset = \"type\"\nwords = [\"box: happy 2\"]\n",
+    );
+    assert_eq!(explain_words(&replaces, text), ["words:box"]);
+    let disables = write("disables.toml", "disable = [\"words\"]\n");
+    assert!(explain_words(&disables, text).is_empty());
+    // The inherited lexicon decides: "broken" alone reaches angry's threshold.
+    let out = postclass_ok(&["explain", "--rules", inherits.to_str().unwrap(), text]);
+    let shown = stdout(&out);
+    assert!(shown.contains("lexicon words found:"), "{shown}");
+    assert!(
+        shown.contains("broken  ->  type: angry +1.5  [words]"),
+        "{shown}"
+    );
+    assert!(shown.contains("decision: angry"), "{shown}");
+    let out = postclass_ok(&["explain", "--rules", disables.to_str().unwrap(), text]);
+    assert!(stdout(&out).contains("decision: other"), "{}", stdout(&out));
+}
+
+#[test]
+fn the_default_rulebooks_lexicon_is_learned_from_posts_kept_apart_from_validation() {
+    // rules/lexicon holds the posts the default lexicon is learned from
+    // (besides the tune rows of the shared data and the case files); none
+    // of them is a validation post or a case post.
+    let texts = |path: &str| -> Vec<String> {
+        let mut r = csv::Reader::from_path(path).unwrap();
+        let i = r
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "text")
+            .unwrap();
+        r.records()
+            .map(|rec| rec.unwrap()[i].trim().to_string())
+            .collect()
+    };
+    let mut kept_apart: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for f in [
+        "tests/fixtures/validation/fr.csv",
+        "tests/fixtures/validation/en.csv",
+    ] {
+        kept_apart.extend(texts(f));
+    }
+    for entry in fs::read_dir("tests/cases").unwrap() {
+        let path = entry.unwrap().path();
+        kept_apart.extend(texts(path.to_str().unwrap()));
+    }
+    let mut learned = 0;
+    for f in ["rules/lexicon/en.csv", "rules/lexicon/fr.csv"] {
+        for t in texts(f) {
+            learned += 1;
+            assert!(
+                !kept_apart.contains(&t),
+                "{f} has a validation or case post: {t}"
+            );
+        }
+    }
+    assert!(learned > 6000, "only {learned} posts");
+    let default = fs::read_to_string("rules/default.toml").unwrap();
+    assert_eq!(default.lines().filter(|l| *l == "[[lexicon]]").count(), 1);
+}
