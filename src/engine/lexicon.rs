@@ -33,6 +33,26 @@ pub struct Lexicon {
     masks: Vec<u64>,
     /// Open addressing: (hash, entry index + 1), 0 for an empty slot.
     table: Vec<(u64, u32)>,
+    /// One bit per [`FILTER_BITS`] value of a word's hash: set when an
+    /// entry is that word (`words`) or a pair that starts with it
+    /// (`starts`). Most words of a post are in no entry; these few
+    /// kilobytes tell so without a probe of the table.
+    words: Vec<u64>,
+    starts: Vec<u64>,
+}
+
+/// Bits of the word filters: 2^16, 8 KiB each.
+const FILTER_BITS: u32 = 16;
+
+#[inline]
+fn filter_has(filter: &[u64], h: u64) -> bool {
+    let bit = (h >> (64 - FILTER_BITS)) as usize;
+    filter[bit / 64] & (1 << (bit % 64)) != 0
+}
+
+fn filter_set(filter: &mut [u64], h: u64) {
+    let bit = (h >> (64 - FILTER_BITS)) as usize;
+    filter[bit / 64] |= 1 << (bit % 64);
 }
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -85,6 +105,8 @@ impl Lexicon {
             rows: Vec::new(),
             masks: Vec::new(),
             table: Vec::new(),
+            words: vec![0; 1 << (FILTER_BITS - 6)],
+            starts: vec![0; 1 << (FILTER_BITS - 6)],
         };
         for parsed in def
             .words
@@ -111,7 +133,13 @@ impl Lexicon {
         let size = (lx.spans.len() * 2).next_power_of_two().max(16);
         lx.table = vec![(0u64, 0u32); size];
         for e in 0..lx.spans.len() {
-            let h = hash_phrase(lx.phrase(e));
+            let phrase = lx.phrase(e);
+            let (pair, word) = match phrase.split_once(' ') {
+                Some((first, _)) => (true, hash_word(first.as_bytes())),
+                None => (false, hash_word(phrase.as_bytes())),
+            };
+            let h = hash_phrase(phrase);
+            filter_set(if pair { &mut lx.starts } else { &mut lx.words }, word);
             let mut s = slot(h, size);
             while lx.table[s].1 != 0 {
                 s = (s + 1) & (size - 1);
@@ -193,10 +221,12 @@ impl Lexicon {
         let mut prev: Option<(&str, u64)> = None;
         for word in words(text) {
             let h = hash_word(word.as_bytes());
-            if let Some(e) = self.lookup(h, |p| p == word) {
-                hits.push(e);
+            if filter_has(&self.words, h) {
+                if let Some(e) = self.lookup(h, |p| p == word) {
+                    hits.push(e);
+                }
             }
-            if let Some((before, hb)) = prev {
+            if let Some((before, hb)) = prev.filter(|&(_, hb)| filter_has(&self.starts, hb)) {
                 let pair = |p: &str| {
                     p.len() == before.len() + 1 + word.len()
                         && p.starts_with(before)
