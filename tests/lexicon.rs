@@ -64,6 +64,20 @@ fn gold() -> String {
     out
 }
 
+/// `fit --lexicon --rules RULES --gold GOLD` with `more` arguments.
+fn fit_lexicon(rules: &Path, gold: &Path, more: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "fit",
+        "--lexicon",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--gold",
+        gold.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    postclass(&args)
+}
+
 fn accuracy(rules: &Path, gold: &Path) -> f64 {
     let out = postclass_ok(&[
         "eval",
@@ -84,18 +98,12 @@ fn fit_lexicon_learns_the_words_the_rules_miss_and_its_figures_are_evals() {
     let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
     fs::write(&rules, RULES).unwrap();
     fs::write(&gold_path, gold()).unwrap();
-    let run = postclass_ok(&[
-        "fit",
-        "--lexicon",
-        "--rules",
-        rules.to_str().unwrap(),
-        "--gold",
-        gold_path.to_str().unwrap(),
-        "--min-posts",
-        "3",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let run = fit_lexicon(
+        &rules,
+        &gold_path,
+        &["--min-posts", "3", "-o", out.to_str().unwrap()],
+    );
+    assert!(run.status.success());
     let report = stdout(&run);
     assert!(report.contains("lexicon `words` of set `type`"), "{report}");
     let written = fs::read_to_string(&out).unwrap();
@@ -121,18 +129,12 @@ fn fit_lexicon_learns_the_words_the_rules_miss_and_its_figures_are_evals() {
     // Learned again from the written rulebook, the lexicon is replaced,
     // not added: the same file comes out.
     let again = dir.join("again.toml");
-    postclass_ok(&[
-        "fit",
-        "--lexicon",
-        "--rules",
-        out.to_str().unwrap(),
-        "--gold",
-        gold_path.to_str().unwrap(),
-        "--min-posts",
-        "3",
-        "-o",
-        again.to_str().unwrap(),
-    ]);
+    let run = fit_lexicon(
+        &out,
+        &gold_path,
+        &["--min-posts", "3", "-o", again.to_str().unwrap()],
+    );
+    assert!(run.status.success());
     assert_eq!(fs::read_to_string(&again).unwrap(), written);
 }
 
@@ -148,16 +150,8 @@ fn a_lexicon_that_brings_nothing_is_not_written() {
         g.push_str(&format!("the box is here {},{label}\n", i / 3));
     }
     fs::write(&gold_path, g).unwrap();
-    let run = postclass_ok(&[
-        "fit",
-        "--lexicon",
-        "--rules",
-        rules.to_str().unwrap(),
-        "--gold",
-        gold_path.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let run = fit_lexicon(&rules, &gold_path, &["-o", out.to_str().unwrap()]);
+    assert!(run.status.success());
     assert!(stdout(&run).contains("no gain"), "{}", stdout(&run));
     assert!(!out.exists(), "nothing is written");
 }
@@ -169,19 +163,13 @@ fn case_posts_are_learned_from_but_not_measured() {
     fs::write(&rules, RULES).unwrap();
     fs::write(&gold_path, gold()).unwrap();
     fs::write(&cases, "text,type\nthe box is great but broken,angry\n").unwrap();
-    let run = postclass_ok(&[
-        "fit",
-        "--lexicon",
-        "--dry-run",
-        "--rules",
-        rules.to_str().unwrap(),
-        "--gold",
-        gold_path.to_str().unwrap(),
-        "--cases",
-        cases.to_str().unwrap(),
-        "--min-posts",
-        "3",
-    ]);
+    let c = cases.to_str().unwrap();
+    let run = fit_lexicon(
+        &rules,
+        &gold_path,
+        &["--dry-run", "--cases", c, "--min-posts", "3"],
+    );
+    assert!(run.status.success());
     let report = stdout(&run);
     assert!(
         report.contains("60 posts measured, 61 learned from (1 case posts"),
@@ -201,18 +189,7 @@ fn case_posts_are_learned_from_but_not_measured() {
         "--dry-run",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let out = postclass(&[
-        "fit",
-        "--lexicon",
-        "--rules",
-        rules.to_str().unwrap(),
-        "--gold",
-        gold_path.to_str().unwrap(),
-        "--cases",
-        cases.to_str().unwrap(),
-        "-o",
-        cases.to_str().unwrap(),
-    ]);
+    let out = fit_lexicon(&rules, &gold_path, &["--cases", c, "-o", c]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         fs::read_to_string(&cases).unwrap().lines().count(),

@@ -255,15 +255,9 @@ pub fn run(args: Args) -> Result<Outcome> {
     for (si, f) in fits.iter().enumerate() {
         render_set(&mut report, &rulebook, si, f, &data[si], folds);
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(report.as_bytes())?;
-    stdout.flush()?;
+    print_report(&report)?;
     if let Some(out) = &args.output {
-        output::install_interrupt_cleanup();
-        let mut file = output::Sink::File(AtomicFile::create(out)?);
-        file.write_all(text.as_bytes())
-            .with_context(|| format!("writing {}", out.display()))?;
-        file.finish()?;
+        write_rulebook(out, &text)?;
         eprintln!(
             "postclass: fit: wrote {} ({} weight{} and {} threshold{} changed)",
             out.display(),
@@ -413,15 +407,9 @@ fn run_lexicon(args: &Args, source: &rulebook::Source, rulebook: &Rulebook) -> R
         load(&rulebook::Source::new(source.name.clone(), text.clone()))
             .context("the rulebook with the learned lexicon does not load")?;
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(report.as_bytes())?;
-    stdout.flush()?;
+    print_report(&report)?;
     if let (Some(out), Some(text)) = (&args.output, &text) {
-        output::install_interrupt_cleanup();
-        let mut file = output::Sink::File(AtomicFile::create(out)?);
-        file.write_all(text.as_bytes())
-            .with_context(|| format!("writing {}", out.display()))?;
-        file.finish()?;
+        write_rulebook(out, text)?;
         eprintln!(
             "postclass: fit: wrote {} (lexicon `{}`, {} entries)",
             out.display(),
@@ -435,6 +423,23 @@ fn run_lexicon(args: &Args, source: &rulebook::Source, rulebook: &Rulebook) -> R
         );
     }
     Ok(Outcome::Success)
+}
+
+fn print_report(report: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(report.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Writes the rulebook `text` to `out`, which is replaced only once whole.
+fn write_rulebook(out: &std::path::Path, text: &str) -> Result<()> {
+    output::install_interrupt_cleanup();
+    let mut file = output::Sink::File(AtomicFile::create(out)?);
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", out.display()))?;
+    file.finish()?;
+    Ok(())
 }
 
 /// The rulebook text with `learned` as lexicon `id`, at the end; a lexicon
