@@ -253,6 +253,11 @@ fn an_extending_rulebook_inherits_replaces_or_disables_a_lexicon() {
         "[[lexicon]]\nid = \"words\"\nset = \"type\"\nwords = [\"box: happy 2\"]\n",
     );
     assert_eq!(explain_words(&replaces, text), ["words:box"]);
+    // A label left out takes its weights with it: the rest of the lexicon
+    // holds, and an entry that weighed it alone is gone.
+    let no_angry = write("no-angry.toml", "disable = [\"angry\"]\n");
+    postclass_ok(&["check", no_angry.to_str().unwrap()]);
+    assert!(explain_words(&no_angry, text).is_empty());
     let disables = write("disables.toml", "disable = [\"words\"]\n");
     assert!(explain_words(&disables, text).is_empty());
     // The inherited lexicon decides: "broken" alone reaches angry's threshold.

@@ -13,7 +13,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::chain::Chain;
 use super::diagnostic::{Diagnostic, Source};
-use super::model::{LabelDef, OverrideDef, RuleDef, RulebookFile, SetDef, Spanned};
+use super::model::{parse_entry, LabelDef, OverrideDef, RuleDef, RulebookFile, SetDef, Spanned};
 use super::validate::{self, did_you_mean};
 
 /// The name that stands for the embedded default rulebook in `extends`.
@@ -70,6 +70,7 @@ pub fn resolve(top: Source, read: &mut ReadBase) -> Resolved {
             out: &mut diagnostics,
             rules: HashMap::new(),
             disabled: HashMap::new(),
+            removed_labels: Vec::new(),
         };
         Some(merger.merge(order))
     };
@@ -206,6 +207,8 @@ struct Merger<'c, 'o> {
     rules: HashMap<String, Range<usize>>,
     /// Rules and labels left out, and where that was said.
     disabled: HashMap<String, Range<usize>>,
+    /// Labels left out, by set id: lexicons lose their weights for them.
+    removed_labels: Vec<(String, String)>,
 }
 
 /// What an `[[override]]` or a `disable` entry changes.
@@ -267,7 +270,44 @@ impl Merger<'_, '_> {
             }
         }
         merged.rulebook.languages = languages;
+        self.drop_removed_labels(&mut merged);
         merged
+    }
+
+    /// A lexicon's weights for labels the chain left out go with them; an
+    /// entry left with no weight goes too.
+    fn drop_removed_labels(&self, merged: &mut RulebookFile) {
+        if self.removed_labels.is_empty() {
+            return;
+        }
+        for lexicon in &mut merged.lexicon {
+            let set = lexicon.set.get_ref().clone();
+            let gone = |label: &str| {
+                self.removed_labels
+                    .iter()
+                    .any(|(s, l)| *s == set && l == label)
+            };
+            lexicon.words.retain_mut(|entry| {
+                let Ok(parsed) = parse_entry(entry.get_ref()) else {
+                    return true;
+                };
+                if !parsed.weights.iter().any(|(l, _)| gone(l)) {
+                    return true;
+                }
+                let kept: Vec<String> = parsed
+                    .weights
+                    .iter()
+                    .filter(|(l, _)| !gone(l))
+                    .map(|(l, w)| format!("{l} {w}"))
+                    .collect();
+                if kept.is_empty() {
+                    return false;
+                }
+                let text = format!("{}: {}", parsed.phrase, kept.join(", "));
+                *entry = Spanned::new(entry.span(), text);
+                true
+            });
+        }
     }
 
     fn normalize(&mut self, merged: &mut RulebookFile, file: &RulebookFile) {
@@ -760,6 +800,10 @@ impl Merger<'_, '_> {
             }
             Target::Label(si, li) => {
                 let label = merged.set[si].label.remove(li);
+                self.removed_labels.push((
+                    merged.set[si].id.get_ref().clone(),
+                    label.id.get_ref().clone(),
+                ));
                 for r in &label.rule {
                     self.rules.remove(r.id.get_ref());
                 }
