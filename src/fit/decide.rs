@@ -54,34 +54,51 @@ pub fn decide(
     if added {
         s.touched.sort_unstable();
     }
-    let qualifying = s
-        .touched
-        .iter()
-        .copied()
-        .filter(|&l| s.scores[l] + SCORE_EPSILON >= thresholds[l]);
     match data.mode {
-        Mode::Many => out.extend(qualifying),
-        Mode::One => {
-            let mut best: Option<usize> = None;
-            for l in qualifying {
-                best = match best {
-                    None => Some(l),
-                    Some(b) => {
-                        let (score, bs) = (s.scores[l], s.scores[b]);
-                        if score > bs + SCORE_EPSILON
-                            || ((score - bs).abs() <= SCORE_EPSILON
-                                && data.tie_rank[l] < data.tie_rank[b])
-                        {
-                            Some(l)
-                        } else {
-                            Some(b)
-                        }
-                    }
-                };
-            }
-            out.push(best.unwrap_or_else(|| data.fallback_slot()));
-        }
+        Mode::Many => out.extend(
+            s.touched
+                .iter()
+                .copied()
+                .filter(|&l| s.scores[l] + SCORE_EPSILON >= thresholds[l]),
+        ),
+        Mode::One => out.push(
+            best(
+                &s.scores,
+                s.touched.iter().copied(),
+                thresholds,
+                &data.tie_rank,
+            )
+            .unwrap_or_else(|| data.fallback_slot()),
+        ),
     }
+}
+
+/// The label a `one` set gives among `labels` (in label order): the
+/// best-scoring one at or above its threshold, ties to the lower
+/// `tie_rank`; `None` when none reaches its threshold.
+pub fn best(
+    scores: &[f64],
+    labels: impl Iterator<Item = usize>,
+    thresholds: &[f64],
+    tie_rank: &[usize],
+) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for l in labels.filter(|&l| scores[l] + SCORE_EPSILON >= thresholds[l]) {
+        best = match best {
+            None => Some(l),
+            Some(b) => {
+                let (score, bs) = (scores[l], scores[b]);
+                if score > bs + SCORE_EPSILON
+                    || ((score - bs).abs() <= SCORE_EPSILON && tie_rank[l] < tie_rank[b])
+                {
+                    Some(l)
+                } else {
+                    Some(b)
+                }
+            }
+        };
+    }
+    best
 }
 
 /// Quality figures of one set, as `postclass eval` computes them.
@@ -131,6 +148,26 @@ impl Tally {
         }
         if expected.len() == got.len() && expected.iter().all(|e| got.contains(e)) {
             self.exact += 1;
+        }
+    }
+
+    /// Mean F1 over the slots with at least `min_support` reference posts
+    /// (0 when none has), as `eval`'s supported macro-F1.
+    pub fn supported_macro_f1(&self, min_support: u64) -> f64 {
+        let f1s: Vec<f64> = (0..self.tp.len())
+            .filter(|&i| self.support[i] >= min_support.max(1))
+            .map(|i| {
+                let (tp, sp) = (
+                    self.tp[i] as f64,
+                    (self.support[i] + self.predicted[i]) as f64,
+                );
+                2.0 * tp / sp
+            })
+            .collect();
+        if f1s.is_empty() {
+            0.0
+        } else {
+            f1s.iter().sum::<f64>() / f1s.len() as f64
         }
     }
 

@@ -13,12 +13,13 @@
 
 use std::collections::HashMap;
 
+use super::decide::{best, Tally};
 use super::folds::stratified;
 use super::{lbfgs, parallel_map};
-use crate::engine::decision::SCORE_EPSILON;
 use crate::engine::Rulebook;
 use crate::eval::GoldPost;
 use crate::normalize::words;
+use crate::rulebook::Mode;
 use crate::{Scratch, Verdict};
 
 /// Penalty strengths tried, strongest first: ties go to the stronger.
@@ -28,7 +29,7 @@ pub const LAMBDAS: [f64; 7] = [0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001];
 pub const STEP: f64 = 0.05;
 
 /// A label needs this many reference posts to count in the macro-F1.
-const MIN_SUPPORT: usize = 5;
+const MIN_SUPPORT: u64 = 5;
 
 /// How a lexicon is learned.
 #[derive(Debug, Clone, Copy)]
@@ -365,24 +366,8 @@ impl Model {
                 }
             }
         }
-        let mut best: Option<usize> = None;
-        for li in 0..k {
-            if !touched[li] || scores[li] + SCORE_EPSILON < self.thresholds[li] {
-                continue;
-            }
-            best = match best {
-                None => Some(li),
-                Some(b) if scores[li] > scores[b] + SCORE_EPSILON => Some(li),
-                Some(b)
-                    if (scores[li] - scores[b]).abs() <= SCORE_EPSILON
-                        && self.tie_rank[li] < self.tie_rank[b] =>
-                {
-                    Some(li)
-                }
-                keep => keep,
-            };
-        }
-        match best {
+        let labels = (0..k).filter(|&l| touched[l]);
+        match best(&scores, labels, &self.thresholds, &self.tie_rank) {
             Some(b) if Some(b) != self.fallback_label => b,
             _ => k,
         }
@@ -507,42 +492,12 @@ fn figures_of(
     got: impl Fn(usize) -> usize,
     classes: usize,
 ) -> Figures {
-    let (mut tp, mut expected, mut given) = (
-        vec![0usize; classes],
-        vec![0usize; classes],
-        vec![0usize; classes],
-    );
-    let mut right = 0;
+    let mut tally = Tally::new(classes);
     for &i in rows {
-        let (g, p) = (posts[i].gold, got(i));
-        expected[g] += 1;
-        given[p] += 1;
-        if g == p {
-            tp[g] += 1;
-            right += 1;
-        }
+        tally.add(&[posts[i].gold], &[got(i)]);
     }
-    let f1s: Vec<f64> = (0..classes)
-        .filter(|&c| expected[c] >= MIN_SUPPORT)
-        .map(|c| {
-            let (t, e, g) = (tp[c] as f64, expected[c] as f64, given[c] as f64);
-            if t == 0.0 {
-                0.0
-            } else {
-                2.0 * t / (e + g)
-            }
-        })
-        .collect();
     Figures {
-        accuracy: if rows.is_empty() {
-            0.0
-        } else {
-            right as f64 / rows.len() as f64
-        },
-        macro_f1: if f1s.is_empty() {
-            0.0
-        } else {
-            f1s.iter().sum::<f64>() / f1s.len() as f64
-        },
+        accuracy: tally.metrics(Mode::One).accuracy.unwrap_or(0.0),
+        macro_f1: tally.supported_macro_f1(MIN_SUPPORT),
     }
 }
