@@ -139,6 +139,41 @@ fn fit_lexicon_learns_the_words_the_rules_miss_and_its_figures_are_evals() {
 }
 
 #[test]
+fn min_weight_leaves_out_the_smaller_weights() {
+    let dir = temp_dir("lexicon-min-weight");
+    let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
+    fs::write(&rules, RULES).unwrap();
+    fs::write(&gold_path, gold()).unwrap();
+    let o = out.to_str().unwrap();
+    let all = fit_lexicon(&rules, &gold_path, &["--min-posts", "3", "-o", o]);
+    assert!(all.status.success());
+    let weights = |text: &str| -> Vec<f64> {
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix('"')?.split_once(": "))
+            .flat_map(|(_, rest)| {
+                rest.trim_end_matches("\",")
+                    .split(", ")
+                    .map(|p| p.split_once(' ').unwrap().1.parse::<f64>().unwrap())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let every = weights(&fs::read_to_string(&out).unwrap());
+    assert!(every.iter().any(|w| w.abs() < 0.3), "{every:?}");
+    let run = fit_lexicon(
+        &rules,
+        &gold_path,
+        &["--min-posts", "3", "--min-weight", "0.3", "-o", o],
+    );
+    assert!(run.status.success());
+    let kept = weights(&fs::read_to_string(&out).unwrap());
+    assert!(!kept.is_empty() && kept.len() < every.len());
+    assert!(kept.iter().all(|w| w.abs() >= 0.3), "{kept:?}");
+    let bad = fit_lexicon(&rules, &gold_path, &["--min-weight", "-1", "--dry-run"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
 fn a_lexicon_that_brings_nothing_is_not_written() {
     let dir = temp_dir("lexicon-no-gain");
     let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
