@@ -120,18 +120,29 @@ impl SetData {
     }
 }
 
-/// Which rules of `rulebook` fire on each post: the rule-firing matrix,
-/// one row of ascending rule indices per post.
-pub fn firing(rulebook: &Rulebook, posts: &[GoldPost]) -> Vec<Vec<u32>> {
+/// What the rulebook finds in each post, as the fit needs it: the rules
+/// that fire and the lexicon entries found.
+#[derive(Debug, Clone, Default)]
+pub struct Firing {
+    /// Per post: the rules that fired, ascending (the rule-firing matrix).
+    pub rules: Vec<Vec<u32>>,
+    /// Per post: the lexicon entries found, as (lexicon, entry).
+    pub words: Vec<Vec<(u32, u32)>>,
+}
+
+/// Classifies each post once: which rules of `rulebook` fire on it and
+/// which entries of its lexicons it holds.
+pub fn firing(rulebook: &Rulebook, posts: &[GoldPost]) -> Firing {
     let mut scratch = Scratch::default();
     let mut verdict = Verdict::default();
-    posts
-        .iter()
-        .map(|p| {
-            rulebook.classify_into(&p.text, &mut scratch, &mut verdict);
-            verdict.fired.iter().map(|&r| r as u32).collect()
-        })
-        .collect()
+    let mut out = Firing::default();
+    for p in posts {
+        rulebook.classify_into(&p.text, &mut scratch, &mut verdict);
+        out.rules
+            .push(verdict.fired.iter().map(|&r| r as u32).collect());
+        out.words.push(verdict.words.clone());
+    }
+    out
 }
 
 /// Reference labels the set does not define, with how many posts have each.
@@ -146,7 +157,7 @@ pub fn set_data(
     rulebook: &Rulebook,
     si: usize,
     posts: &[GoldPost],
-    firing: &[Vec<u32>],
+    firing: &Firing,
     pinned_rules: &[bool],
 ) -> Result<SetData, UnknownLabels> {
     let set = &rulebook.sets[si];
@@ -161,29 +172,24 @@ pub fn set_data(
     let mut fired = Vec::new();
     let mut gold = Vec::new();
     let mut words = Vec::new();
-    let worded = rulebook.lexicons.iter().any(|x| x.set == si);
-    let (mut scratch, mut verdict) = (Scratch::default(), Verdict::default());
-    for (post, row) in posts.iter().zip(firing) {
+    for ((post, row), found) in posts.iter().zip(&firing.rules).zip(&firing.words) {
         let Some(Some(labels)) = post.labels.get(si) else {
             continue;
         };
         let mut added: Vec<(usize, f64)> = Vec::new();
-        if worded {
-            rulebook.classify_into(&post.text, &mut scratch, &mut verdict);
-            for &(xi, e) in &verdict.words {
-                let lexicon = &rulebook.lexicons[xi as usize];
-                if lexicon.set != si {
-                    continue;
-                }
-                for (l, w) in lexicon.weights(e as usize) {
-                    match added.iter_mut().find(|(k, _)| *k == l) {
-                        Some(a) => a.1 += w,
-                        None => added.push((l, w)),
-                    }
+        for &(xi, e) in found {
+            let lexicon = &rulebook.lexicons[xi as usize];
+            if lexicon.set != si {
+                continue;
+            }
+            for (l, w) in lexicon.weights(e as usize) {
+                match added.iter_mut().find(|(k, _)| *k == l) {
+                    Some(a) => a.1 += w,
+                    None => added.push((l, w)),
                 }
             }
-            added.sort_by_key(|&(l, _)| l);
         }
+        added.sort_by_key(|&(l, _)| l);
         words.push(added);
         let mut slots = Vec::new();
         for l in labels {
