@@ -484,3 +484,24 @@ fn the_brand_example_adds_a_label_and_disables_a_rule() {
         "{app}"
     );
 }
+
+#[test]
+fn an_extending_rulebook_larger_than_64_kib_loads() {
+    // Its base is parsed at an offset past the file's own length; a format
+    // width there once panicked past 65,535 bytes.
+    let dir = temp_dir("extends-large");
+    let phrases: Vec<String> = (0..9000).map(|i| format!("\"zqx{i:05}\"")).collect();
+    let text = format!(
+        "[rulebook]\nname = \"large\"\nversion = \"1.0.0\"\nextends = [\"default\"]\n\n\
+         [[set]]\nid = \"customer_type\"\nmode = \"one\"\n\n[[set.label]]\nid = \"angry\"\n\n\
+         [[set.label.rule]]\nid = \"angry-made-up-words\"\nany = [{}]\n",
+        phrases.join(", ")
+    );
+    assert!(text.len() > 65_535, "{}", text.len());
+    let rules = write(&dir, "large.toml", &text);
+    let out = stdout(&postclass_ok(&["check", &rules]));
+    assert!(out.contains("ok"), "{out}");
+    let posts = write(&dir, "posts.csv", "id,text\n1,zqx08999 zqx00001\n");
+    let got = stdout(&postclass_ok(&["classify", "--rules", &rules, &posts]));
+    assert!(got.contains("angry-made-up-words"), "{got}");
+}

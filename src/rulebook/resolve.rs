@@ -102,7 +102,10 @@ impl Loader<'_, '_> {
         let text = source.text.clone();
         let offset = self.chain.push(source);
         // Parsed at its place in the long text, so that its spans are too.
-        let padded = Source::new(name.clone(), format!("{:offset$}{text}", ""));
+        // (Padded by hand: a format width is at most 65,535.)
+        let mut padded_text = " ".repeat(offset);
+        padded_text.push_str(&text);
+        let padded = Source::new(name.clone(), padded_text);
         let file = match validate::parse_all_at(&padded, offset) {
             Ok(file) => file,
             Err(ds) => {
