@@ -350,3 +350,179 @@ fn the_default_rulebooks_lexicon_is_learned_from_posts_kept_apart_from_validatio
     let default = fs::read_to_string("rules/default.toml").unwrap();
     assert_eq!(default.lines().filter(|l| *l == "[[lexicon]]").count(), 1);
 }
+
+/// English posts as in [`gold`], and French ones whose own words tell the
+/// types apart ("panne" angry, "merci" happy).
+fn gold_two_languages() -> String {
+    let mut out = gold();
+    let choses = [
+        "la box",
+        "ma commande",
+        "cette appli",
+        "le vol",
+        "notre ligne",
+    ];
+    for (i, c) in choses.iter().cycle().take(30).enumerate() {
+        let (text, label) = match i % 3 {
+            0 => (
+                format!("{c} est encore en panne et je ne sais pas pourquoi {i}"),
+                "angry",
+            ),
+            1 => (
+                format!("{c} est top merci pour tout et bonne journée {i}"),
+                "happy",
+            ),
+            _ => (
+                format!("a quelle heure est ce que {c} ouvre le matin {i}"),
+                "other",
+            ),
+        };
+        out.push_str(&format!("{text},{label}\n"));
+    }
+    out
+}
+
+#[test]
+fn a_lexicon_with_lang_weighs_only_posts_in_its_languages() {
+    let dir = temp_dir("lexicon-lang");
+    let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
+    fs::write(&rules, RULES).unwrap();
+    fs::write(&gold_path, gold_two_languages()).unwrap();
+    let run = fit_lexicon(
+        &rules,
+        &gold_path,
+        &[
+            "--min-posts",
+            "3",
+            "--lexicon-lang",
+            "en,und",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report = stdout(&run);
+    // Only the 60 English posts are learned from and measured (the short
+    // "what time does…" ones are of no language that can be told: `und`).
+    assert!(
+        report.contains("lexicon `words` of set `type` for posts in en, und learned on"),
+        "{report}"
+    );
+    assert!(
+        report.contains(": 60 posts measured, 60 learned from"),
+        "{report}"
+    );
+    let written = fs::read_to_string(&out).unwrap();
+    assert!(
+        written.contains("\nlang = [\"en\", \"und\"]\n"),
+        "{written}"
+    );
+    assert!(written.contains("\"broken: angry "), "{written}");
+    assert!(!written.contains("\"panne:"), "no French word: {written}");
+    postclass_ok(&["check", out.to_str().unwrap()]);
+
+    // The engine weighs English posts only, even with an English word in a
+    // French post.
+    let english = explain_words(&out, "the box is broken and late again");
+    assert!(english.contains(&"words:broken".to_string()), "{english:?}");
+    assert!(explain_words(&out, "la box est broken et je ne sais pas pourquoi").is_empty());
+
+    // A second lexicon for French posts: each post gets the weights of its
+    // language's lexicon, and learning either again gives the same file.
+    let both = dir.join("both.toml");
+    let run = fit_lexicon(
+        &out,
+        &gold_path,
+        &[
+            "--min-posts",
+            "3",
+            "--lexicon-id",
+            "mots",
+            "--lexicon-lang",
+            "fr",
+            "-o",
+            both.to_str().unwrap(),
+        ],
+    );
+    assert!(run.status.success());
+    assert!(
+        stdout(&run).contains(": 30 posts measured"),
+        "{}",
+        stdout(&run)
+    );
+    let written = fs::read_to_string(&both).unwrap();
+    assert!(written.contains("\nlang = [\"fr\"]\n"), "{written}");
+    assert_eq!(accuracy(&both, &gold_path), 1.0);
+    let french = explain_words(
+        &both,
+        "la box est encore en panne et je ne sais pas pourquoi",
+    );
+    assert!(french.contains(&"mots:panne".to_string()), "{french:?}");
+    assert!(french.iter().all(|w| w.starts_with("mots:")), "{french:?}");
+    // Without --lexicon-lang, the lexicon replaced keeps its languages.
+    let again = dir.join("again.toml");
+    let run = fit_lexicon(
+        &both,
+        &gold_path,
+        &[
+            "--min-posts",
+            "3",
+            "--lexicon-id",
+            "mots",
+            "-o",
+            again.to_str().unwrap(),
+        ],
+    );
+    assert!(run.status.success());
+    assert_eq!(fs::read_to_string(&again).unwrap(), written);
+    // The first lexicon learned again moves to the end; the other keeps
+    // its comment, and each post still gets its language's weights.
+    let run = fit_lexicon(
+        &both,
+        &gold_path,
+        &["--min-posts", "3", "-o", again.to_str().unwrap()],
+    );
+    assert!(run.status.success());
+    let moved = fs::read_to_string(&again).unwrap();
+    assert!(moved.contains("# Lexicon `mots`:"), "{moved}");
+    assert!(
+        moved.find("id = \"mots\"") < moved.find("id = \"words\""),
+        "{moved}"
+    );
+    assert_eq!(moved.len(), written.len());
+    assert_eq!(accuracy(&again, &gold_path), 1.0);
+
+    let bad = fit_lexicon(
+        &rules,
+        &gold_path,
+        &["--lexicon-lang", "english", "--dry-run"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("unknown language code `english`"), "{err}");
+}
+
+#[test]
+fn check_refuses_a_lexicon_lang_that_is_empty_or_unknown() {
+    let dir = temp_dir("lexicon-lang-check");
+    for (lang, code, col) in [("[]", "E012", 8), ("[\"english\"]", "E031", 9)] {
+        let path = dir.join("r.toml");
+        fs::write(
+            &path,
+            format!("{RULES}\n[[lexicon]]\nid = \"words\"\nset = \"type\"\nlang = {lang}\nwords = [\"broken: angry 1\"]\n"),
+        )
+        .unwrap();
+        let out = postclass(&["check", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr).to_string() + &stdout(&out);
+        let line = RULES.lines().count() + 5;
+        assert!(
+            err.contains(&format!("r.toml:{line}:{col}: error[{code}]")),
+            "{err}"
+        );
+    }
+}

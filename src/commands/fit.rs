@@ -13,6 +13,7 @@ use super::{read_rulebook_source, Outcome};
 use crate::engine;
 use crate::engine::Rulebook;
 use crate::fit::{self, FitOptions, Metrics, SetFit, MIN_EXAMPLES};
+use crate::lang::Lang;
 use crate::output::{self, AtomicFile};
 use crate::rulebook::{self, edit, model::RulebookFile, Mode};
 
@@ -49,7 +50,8 @@ rulebook, replacing one of the same id there; when the cross-validated accuracy 
 rulebook's, nothing is written. --cases files are learned from with --case-weight but not
 measured, so that the case posts a rulebook is tested on keep their labels.
   postclass fit --lexicon --gold labelled.csv -o with-words.toml
-  postclass fit --lexicon --gold a.csv --gold b.csv --cases tests/cases.csv -o with-words.toml";
+  postclass fit --lexicon --gold a.csv --gold b.csv --cases tests/cases.csv -o with-words.toml
+  postclass fit --lexicon --gold fr.csv --lexicon-id words-fr --lexicon-lang fr -o both.toml";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -107,6 +109,15 @@ pub struct Args {
     /// The id of the lexicon written (--lexicon).
     #[arg(long, value_name = "ID", default_value = "words", requires = "lexicon")]
     pub lexicon_id: String,
+
+    /// The languages of the posts the lexicon weighs, written as its `lang`
+    /// (--lexicon; ISO 639-1 codes, `und` for posts whose language is
+    /// unknown; comma-separated or repeated). Posts in other languages get
+    /// no weight from it and it learns nothing from them, so that each
+    /// language can have a lexicon of its own, with its own penalty.
+    /// Default: the `lang` of the lexicon replaced, else every post.
+    #[arg(long, value_name = "LANG", value_delimiter = ',', requires = "lexicon")]
+    pub lexicon_lang: Vec<String>,
 
     /// Posts labelled by hand to learn from but not measure (--lexicon):
     /// the rulebook's case files, so that they keep their labels.
@@ -328,7 +339,9 @@ fn run_lexicon(args: &Args, source: &rulebook::Source, rulebook: &Rulebook) -> R
             args.min_weight
         );
     }
+    let lang = lexicon_lang(args, rulebook, si)?;
     let opts = fit::lexicon::LexiconOptions {
+        lang: lang.clone(),
         min_posts: args.min_posts,
         min_weight: args.min_weight,
         folds,
@@ -357,8 +370,8 @@ fn run_lexicon(args: &Args, source: &rulebook::Source, rulebook: &Rulebook) -> R
     })?;
     if learned.measured < (2 * folds).max(10) {
         bail!(
-            "{}: set `{}` has {} post(s) with a reference label; learning a lexicon with {} folds needs at least {}",
-            gold.name, set.id, learned.measured, folds, (2 * folds).max(10)
+            "{}: set `{}` has {} post(s) with a reference label{}; learning a lexicon with {} folds needs at least {}",
+            gold.name, set.id, learned.measured, langs_note(&lang), folds, (2 * folds).max(10)
         );
     }
     let gain = learned.cross_validated.accuracy > learned.before.accuracy;
@@ -371,9 +384,9 @@ fn run_lexicon(args: &Args, source: &rulebook::Source, rulebook: &Rulebook) -> R
     };
     let _ = writeln!(
         report,
-        "lexicon `{}` of set `{}` learned on {}: {} posts measured, {} learned from ({} case posts weighing {}), {} words and pairs in at least {} posts, {} folds, seed {}",
-        args.lexicon_id, set.id, gold.name, learned.measured, learned.trained, learned.cases,
-        args.case_weight, learned.vocabulary, args.min_posts, folds, args.seed
+        "lexicon `{}` of set `{}`{} learned on {}: {} posts measured, {} learned from ({} case posts weighing {}), {} words and pairs in at least {} posts, {} folds, seed {}",
+        args.lexicon_id, set.id, langs_note(&lang), gold.name, learned.measured, learned.trained,
+        learned.cases, args.case_weight, learned.vocabulary, args.min_posts, folds, args.seed
     );
     let _ = writeln!(report, "  rulebook alone:           {}", f(&learned.before));
     let _ = writeln!(
@@ -401,7 +414,7 @@ fn run_lexicon(args: &Args, source: &rulebook::Source, rulebook: &Rulebook) -> R
             "  no gain: the cross-validated accuracy does not beat the rulebook's, so no lexicon is written"
         );
     }
-    let text = gain.then(|| with_lexicon(&source.text, &args.lexicon_id, &set.id, &learned));
+    let text = gain.then(|| with_lexicon(&source.text, &args.lexicon_id, &set.id, &lang, &learned));
     if let Some(text) = &text {
         // The written rulebook must load: a failure here is a defect.
         load(&rulebook::Source::new(source.name.clone(), text.clone()))
@@ -442,9 +455,50 @@ fn write_rulebook(out: &std::path::Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// ` for posts in en, und` when the lexicon weighs some languages only.
+fn langs_note(lang: &[Lang]) -> String {
+    if lang.is_empty() {
+        return String::new();
+    }
+    let codes: Vec<&str> = lang.iter().map(|l| l.as_str()).collect();
+    format!(" for posts in {}", codes.join(", "))
+}
+
+/// The languages of the lexicon learned: `--lexicon-lang`, else those of
+/// the rulebook's lexicon of that id for the set, else none (every post).
+fn lexicon_lang(args: &Args, rulebook: &Rulebook, si: usize) -> Result<Vec<Lang>> {
+    if args.lexicon_lang.is_empty() {
+        return Ok(rulebook
+            .lexicons
+            .iter()
+            .find(|x| x.set == si && x.id == args.lexicon_id)
+            .map(|x| x.lang.clone())
+            .unwrap_or_default());
+    }
+    let mut out = Vec::new();
+    for code in &args.lexicon_lang {
+        let Some(lang) = Lang::parse(code.trim()) else {
+            bail!(
+                "--lexicon-lang: unknown language code `{code}`; use ISO 639-1 codes in lower case (`fr`, `en`, `es`, `de`), or `und` for posts whose language is unknown"
+            );
+        };
+        if !out.contains(&lang) {
+            out.push(lang);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// The rulebook text with `learned` as lexicon `id`, at the end; a lexicon
 /// table of that id written at the top level of the text is taken out.
-fn with_lexicon(text: &str, id: &str, set: &str, learned: &fit::lexicon::Learned) -> String {
+fn with_lexicon(
+    text: &str,
+    id: &str,
+    set: &str,
+    lang: &[Lang],
+    learned: &fit::lexicon::Learned,
+) -> String {
     let mut out = without_lexicon(text, id);
     while out.ends_with("\n\n") {
         out.pop();
@@ -458,7 +512,7 @@ fn with_lexicon(text: &str, id: &str, set: &str, learned: &fit::lexicon::Learned
          # of `{set}`, added to the scores the rules give. Learned by `postclass fit --lexicon`\n\
          # from {} labelled posts; cross-validated accuracy {:.3} against {:.3} for the rules\n\
          # alone. Each entry: a word (or two in a row), then each label's weight.\n\
-         [[lexicon]]\nid = {}\nset = {}\ndescription = {}\nwords = [\n",
+         [[lexicon]]\nid = {}\nset = {}\ndescription = {}\n{}words = [\n",
         learned.trained,
         learned.cross_validated.accuracy,
         learned.before.accuracy,
@@ -468,6 +522,12 @@ fn with_lexicon(text: &str, id: &str, set: &str, learned: &fit::lexicon::Learned
             "Word weights learned from {} labelled posts; cross-validated accuracy {:.3} against {:.3} for the rules alone.",
             learned.trained, learned.cross_validated.accuracy, learned.before.accuracy
         )),
+        if lang.is_empty() {
+            String::new()
+        } else {
+            let codes: Vec<String> = lang.iter().map(|l| toml_string(l.as_str())).collect();
+            format!("lang = [{}]\n", codes.join(", "))
+        },
     );
     for (word, weights) in &learned.entries {
         let pairs: Vec<String> = learned
@@ -515,6 +575,13 @@ fn without_lexicon(text: &str, id: &str) -> String {
             let mut end = i + 1;
             while end < lines.len() && !is_header(lines[end]) {
                 end += 1;
+            }
+            // Comment and blank lines right above the next table are its own.
+            while end > i + 1 && {
+                let t = lines[end - 1].trim();
+                t.is_empty() || t.starts_with('#')
+            } {
+                end -= 1;
             }
             if lines[i..end].iter().any(|l| is_id(l)) {
                 pending.clear();

@@ -97,6 +97,9 @@ impl Rulebook {
         }
         verdict.words.clear();
         for (xi, lexicon) in self.lexicons.iter().enumerate() {
+            if !lexicon.weighs(lang.lang) {
+                continue;
+            }
             scratch.lexicon_hits.clear();
             lexicon.find(&scratch.normalized, &mut scratch.lexicon_hits);
             verdict

@@ -665,7 +665,7 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
         regex_prefilter,
     };
 
-    let lexicons = file
+    let lexicons: Vec<super::lexicon::Lexicon> = file
         .lexicon
         .iter()
         .filter_map(|def| {
@@ -678,7 +678,12 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
                 .iter()
                 .map(|l| l.id.get_ref().as_str())
                 .collect();
-            Some(super::lexicon::Lexicon::compile(def, si, &labels))
+            let lang = def
+                .lang
+                .as_ref()
+                .map(|l| codes(l.get_ref()))
+                .unwrap_or_default();
+            Some(super::lexicon::Lexicon::compile(def, si, &labels, lang))
         })
         .collect();
     Ok(Rulebook {
@@ -686,7 +691,8 @@ pub(crate) fn compile(file: &RulebookFile, threads: usize) -> Result<Rulebook, S
         version: file.rulebook.version.clone(),
         description: file.rulebook.description.clone(),
         languages: codes(&file.rulebook.languages),
-        lang_scoped: rules.iter().any(|r| !r.lang.is_empty()),
+        lang_scoped: rules.iter().any(|r| !r.lang.is_empty())
+            || lexicons.iter().any(|x| !x.lang.is_empty()),
         normalizer,
         sets,
         rules,

@@ -8,6 +8,7 @@
 //! text, so two phrases never share a hit. An entry counts once per post,
 //! however often its words occur.
 
+use crate::lang::Lang;
 use crate::normalize::words;
 use crate::rulebook::model::{parse_entry, LexiconDef};
 
@@ -21,6 +22,8 @@ pub struct Lexicon {
     pub description: String,
     /// The set whose labels the weights go to.
     pub set: usize,
+    /// The languages of the posts it weighs; empty: every post.
+    pub lang: Vec<Lang>,
     /// The labels of the set: the length of a row.
     labels: usize,
     /// Every phrase, one after the other; each entry's (start, end).
@@ -91,14 +94,27 @@ fn hash_phrase(phrase: &str) -> u64 {
 }
 
 impl Lexicon {
+    /// Whether the lexicon weighs posts in `lang`: it lists it, or lists
+    /// no language.
+    #[inline]
+    pub fn weighs(&self, lang: Lang) -> bool {
+        self.lang.is_empty() || self.lang.contains(&lang)
+    }
+
     /// Compiles a checked lexicon of the set numbered `set`, whose label
     /// ids are `labels`.
-    pub(crate) fn compile(def: &LexiconDef, set: usize, labels: &[&str]) -> Lexicon {
+    pub(crate) fn compile(
+        def: &LexiconDef,
+        set: usize,
+        labels: &[&str],
+        lang: Vec<Lang>,
+    ) -> Lexicon {
         let k = labels.len();
         let mut lx = Lexicon {
             id: def.id.get_ref().clone(),
             description: def.description.clone(),
             set,
+            lang,
             labels: k,
             text: String::new(),
             spans: Vec::new(),
@@ -267,7 +283,7 @@ mod tests {
             .iter()
             .map(|l| l.id.get_ref().as_str())
             .collect();
-        Lexicon::compile(&file.lexicon[0], 0, &labels)
+        Lexicon::compile(&file.lexicon[0], 0, &labels, Vec::new())
     }
 
     const BOOK: &str = r#"

@@ -18,6 +18,7 @@ use super::folds::stratified;
 use super::{lbfgs, parallel_map};
 use crate::engine::Rulebook;
 use crate::eval::GoldPost;
+use crate::lang::Lang;
 use crate::normalize::words;
 use crate::rulebook::Mode;
 use crate::{Scratch, Verdict};
@@ -32,8 +33,12 @@ pub const STEP: f64 = 0.05;
 const MIN_SUPPORT: u64 = 5;
 
 /// How a lexicon is learned.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LexiconOptions {
+    /// The languages of the posts the lexicon weighs (its `lang`); empty:
+    /// every post. A post in another language gets no weight from the lexicon: it is
+    /// neither learned from nor measured.
+    pub lang: Vec<Lang>,
     /// A word or pair needs this many posts to get weights.
     pub min_posts: usize,
     /// Weights smaller than this (in absolute value) once rounded are
@@ -60,6 +65,9 @@ struct Post {
     weight: f64,
     /// Whether it counts in the figures (case posts do not).
     measured: bool,
+    /// Whether the lexicon weighs it (it is in one of its languages); a
+    /// post it does not weigh is neither learned from nor measured.
+    weighed: bool,
 }
 
 /// Accuracy and macro-F1 (over labels with at least [`MIN_SUPPORT`]
@@ -168,7 +176,9 @@ pub fn learn(
     // Each post classified once, without the lexicon being replaced.
     let mut scratch = Scratch::default();
     let mut verdict = Verdict::default();
-    let mut normalized: Vec<String> = Vec::with_capacity(texts.len());
+    // The normalised text of each post the lexicon weighs; `None` for a
+    // post in a language it does not weigh.
+    let mut normalized: Vec<Option<String>> = Vec::with_capacity(texts.len());
     let mut posts: Vec<Post> = Vec::with_capacity(texts.len());
     for (text, class, weight, measured) in &texts {
         rulebook.classify_into(text, &mut scratch, &mut verdict);
@@ -188,7 +198,11 @@ pub fn learn(
             }
             lexicon.add(e as usize, &mut scores, |li| touched[li] = true);
         }
-        normalized.push(scratch.normalized.clone());
+        let weighed = opts.lang.is_empty()
+            || opts
+                .lang
+                .contains(&rulebook.detect_lang(text, &mut scratch).lang);
+        normalized.push(weighed.then(|| scratch.normalized.clone()));
         posts.push(Post {
             scores,
             touched,
@@ -196,11 +210,15 @@ pub fn learn(
             gold: *class,
             weight: *weight,
             measured: *measured,
+            weighed,
         });
     }
     // The vocabulary: words and pairs in at least `min_posts` posts.
     let mut counts: HashMap<String, usize> = HashMap::new();
-    let grams: Vec<Vec<String>> = normalized.iter().map(|t| grams_of(t)).collect();
+    let grams: Vec<Vec<String>> = normalized
+        .iter()
+        .map(|t| t.as_deref().map(grams_of).unwrap_or_default())
+        .collect();
     for g in &grams {
         for w in g {
             *counts.entry(w.clone()).or_default() += 1;
@@ -242,7 +260,8 @@ pub fn learn(
             posts[i].gold = got;
         }
     }
-    let all: Vec<usize> = (0..posts.len()).collect();
+    // Only the posts the lexicon weighs are learned from and measured.
+    let all: Vec<usize> = (0..posts.len()).filter(|&i| posts[i].weighed).collect();
     let measured: Vec<usize> = all.iter().copied().filter(|&i| posts[i].measured).collect();
     let case_rows: Vec<usize> = all
         .iter()
@@ -315,7 +334,7 @@ pub fn learn(
         labels,
         entries,
         measured: measured.len(),
-        trained: posts.len(),
+        trained: all.len(),
         vocabulary: vocabulary.len(),
         lambda,
         before,

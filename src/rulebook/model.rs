@@ -236,6 +236,11 @@ pub struct LexiconDef {
     pub set: Spanned<String>,
     #[serde(default)]
     pub description: String,
+    /// The languages of the posts the lexicon weighs (ISO 639-1 codes,
+    /// `und` for posts whose language is unknown), as a rule's `lang`.
+    /// Absent: every post.
+    #[serde(default)]
+    pub lang: Option<Spanned<Vec<Spanned<String>>>>,
     /// One entry a string: `"word: label weight, label weight"`, or
     /// `"two words: ..."` for a pair (see [`parse_entry`]).
     #[serde(default)]

@@ -538,6 +538,12 @@ impl Validator<'_> {
     /// A lexicon names a `one` set, and each of its entries is one word or
     /// two as normalised text, with finite weights for labels of that set.
     fn check_lexicon(&mut self, file: &RulebookFile, lexicon: &LexiconDef) {
+        if let Some(list) = &lexicon.lang {
+            self.check_lang_list(
+                list,
+                "list the languages of the posts the lexicon weighs, or remove `lang` to let it weigh every post",
+            );
+        }
         let name = lexicon.set.get_ref();
         let Some(set) = file.set.iter().find(|s| s.id.get_ref() == name) else {
             let known: Vec<String> = file.set.iter().map(|s| s.id.get_ref().clone()).collect();
@@ -940,18 +946,26 @@ impl Validator<'_> {
         );
     }
 
+    /// A rule's or a lexicon's `lang`: a list of known codes, not empty.
+    fn check_lang_list(&mut self, list: &Spanned<Vec<Spanned<String>>>, help: &str) {
+        if list.get_ref().is_empty() {
+            self.push(
+                Diagnostic::error("E012", "`lang` is an empty list")
+                    .at(span(list))
+                    .with_help(help),
+            );
+        }
+        for code in list.get_ref() {
+            self.check_lang(code, "lang");
+        }
+    }
+
     fn check_rule(&mut self, rule: &RuleDef) {
         if let Some(list) = &rule.lang {
-            if list.get_ref().is_empty() {
-                self.push(
-                    Diagnostic::error("E012", "`lang` is an empty list")
-                        .at(span(list))
-                        .with_help("list the languages the rule is for, or remove `lang` to let it fire on every post"),
-                );
-            }
-            for code in list.get_ref() {
-                self.check_lang(code, "lang");
-            }
+            self.check_lang_list(
+                list,
+                "list the languages the rule is for, or remove `lang` to let it fire on every post",
+            );
         }
         let w = *rule.weight.get_ref();
         if !w.is_finite() {
