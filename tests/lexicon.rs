@@ -346,9 +346,15 @@ fn the_default_rulebooks_lexicon_is_learned_from_posts_kept_apart_from_validatio
             );
         }
     }
-    assert!(learned > 6000, "only {learned} posts");
+    assert!(learned > 15000, "only {learned} posts");
+    // One lexicon per language of the posts: English (and posts of no
+    // language told), French.
     let default = fs::read_to_string("rules/default.toml").unwrap();
-    assert_eq!(default.lines().filter(|l| *l == "[[lexicon]]").count(), 1);
+    assert_eq!(default.lines().filter(|l| *l == "[[lexicon]]").count(), 2);
+    assert!(default.contains("id = \"words\"\nset = \"customer_type\""));
+    assert!(default.contains("\nlang = [\"en\", \"und\"]\nwords = ["));
+    assert!(default.contains("id = \"words-fr\"\nset = \"customer_type\""));
+    assert!(default.contains("\nlang = [\"fr\"]\nwords = ["));
 }
 
 /// English posts as in [`gold`], and French ones whose own words tell the
