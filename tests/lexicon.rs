@@ -5,7 +5,7 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{postclass, postclass_ok, stdout, temp_dir};
 
@@ -64,6 +64,16 @@ fn gold() -> String {
     out
 }
 
+/// A temporary directory `name` holding [`RULES`] as `r.toml` and `gold`
+/// as `g.csv`: the directory, those two paths and that of `out.toml` there.
+fn setup(name: &str, gold: &str) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
+    let dir = temp_dir(name);
+    let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
+    fs::write(&rules, RULES).unwrap();
+    fs::write(&gold_path, gold).unwrap();
+    (dir, rules, gold_path, out)
+}
+
 /// `fit --lexicon --rules RULES --gold GOLD` with `more` arguments.
 fn fit_lexicon(rules: &Path, gold: &Path, more: &[&str]) -> std::process::Output {
     let mut args = vec![
@@ -94,10 +104,7 @@ fn accuracy(rules: &Path, gold: &Path) -> f64 {
 
 #[test]
 fn fit_lexicon_learns_the_words_the_rules_miss_and_its_figures_are_evals() {
-    let dir = temp_dir("lexicon-learns");
-    let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
-    fs::write(&rules, RULES).unwrap();
-    fs::write(&gold_path, gold()).unwrap();
+    let (dir, rules, gold_path, out) = setup("lexicon-learns", &gold());
     let run = fit_lexicon(
         &rules,
         &gold_path,
@@ -140,10 +147,7 @@ fn fit_lexicon_learns_the_words_the_rules_miss_and_its_figures_are_evals() {
 
 #[test]
 fn min_weight_leaves_out_the_smaller_weights() {
-    let dir = temp_dir("lexicon-min-weight");
-    let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
-    fs::write(&rules, RULES).unwrap();
-    fs::write(&gold_path, gold()).unwrap();
+    let (_, rules, gold_path, out) = setup("lexicon-min-weight", &gold());
     let o = out.to_str().unwrap();
     let all = fit_lexicon(&rules, &gold_path, &["--min-posts", "3", "-o", o]);
     assert!(all.status.success());
@@ -175,16 +179,13 @@ fn min_weight_leaves_out_the_smaller_weights() {
 
 #[test]
 fn a_lexicon_that_brings_nothing_is_not_written() {
-    let dir = temp_dir("lexicon-no-gain");
-    let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
-    fs::write(&rules, RULES).unwrap();
     // The same words under every label: nothing to learn.
     let mut g = String::from("text,type\n");
     for i in 0..60 {
         let label = ["angry", "happy", "other"][i % 3];
         g.push_str(&format!("the box is here {},{label}\n", i / 3));
     }
-    fs::write(&gold_path, g).unwrap();
+    let (_, rules, gold_path, out) = setup("lexicon-no-gain", &g);
     let run = fit_lexicon(&rules, &gold_path, &["-o", out.to_str().unwrap()]);
     assert!(run.status.success());
     assert!(stdout(&run).contains("no gain"), "{}", stdout(&run));
@@ -193,10 +194,8 @@ fn a_lexicon_that_brings_nothing_is_not_written() {
 
 #[test]
 fn case_posts_are_learned_from_but_not_measured() {
-    let dir = temp_dir("lexicon-cases");
-    let (rules, gold_path, cases) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("c.csv"));
-    fs::write(&rules, RULES).unwrap();
-    fs::write(&gold_path, gold()).unwrap();
+    let (dir, rules, gold_path, _) = setup("lexicon-cases", &gold());
+    let cases = dir.join("c.csv");
     fs::write(&cases, "text,type\nthe box is great but broken,angry\n").unwrap();
     let c = cases.to_str().unwrap();
     let run = fit_lexicon(
@@ -390,10 +389,7 @@ fn gold_two_languages() -> String {
 
 #[test]
 fn a_lexicon_with_lang_weighs_only_posts_in_its_languages() {
-    let dir = temp_dir("lexicon-lang");
-    let (rules, gold_path, out) = (dir.join("r.toml"), dir.join("g.csv"), dir.join("out.toml"));
-    fs::write(&rules, RULES).unwrap();
-    fs::write(&gold_path, gold_two_languages()).unwrap();
+    let (dir, rules, gold_path, out) = setup("lexicon-lang", &gold_two_languages());
     let run = fit_lexicon(
         &rules,
         &gold_path,
