@@ -505,3 +505,32 @@ fn an_extending_rulebook_larger_than_64_kib_loads() {
     let got = stdout(&postclass_ok(&["classify", "--rules", &rules, &posts]));
     assert!(got.contains("angry-made-up-words"), "{got}");
 }
+
+#[test]
+fn the_resolved_default_keeps_its_lexicons_and_labels_the_same() {
+    // A rulebook extending the default inherits its lexicons; the one file
+    // `rules show --resolved` prints must hold them, languages included.
+    let dir = temp_dir("resolved-lexicons");
+    let ext = write(
+        &dir,
+        "ext.toml",
+        "[rulebook]\nname = \"ext\"\nversion = \"1\"\nextends = [\"default\"]\n",
+    );
+    let text = stdout(&postclass_ok(&["rules", "show", "--resolved", &ext]));
+    assert!(
+        text.contains("[[lexicon]]\nid = \"words\"\nset = \"customer_type\"\n"),
+        "no lexicon in the resolved file"
+    );
+    assert!(text.contains("\nlang = [\"fr\"]\nwords = [\n"));
+    let one = write(&dir, "resolved.toml", &text);
+    postclass_ok(&["check", &one]);
+    let posts = write(
+        &dir,
+        "posts.csv",
+        "id,text\n1,my flight got cancelled and nobody answers the phone\n\
+         2,bon ben encore une panne de la box ce soir bravo\n\
+         3,thanks for the upgrade you guys rock\n",
+    );
+    let run = |rules: &str| stdout(&postclass_ok(&["classify", "--rules", rules, &posts]));
+    assert_eq!(run(&one), run(&ext));
+}

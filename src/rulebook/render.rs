@@ -163,6 +163,24 @@ pub fn render(file: &RulebookFile, chain: &Chain) -> String {
             }
         }
     }
+    for lexicon in &file.lexicon {
+        let _ = write!(
+            out,
+            "\n# from {}\n[[lexicon]]\n",
+            chain.name_at(lexicon.id.span().start)
+        );
+        key(&mut out, "id", &string(lexicon.id.get_ref()));
+        key(&mut out, "set", &string(lexicon.set.get_ref()));
+        if !lexicon.description.is_empty() {
+            key(&mut out, "description", &string(&lexicon.description));
+        }
+        list(&mut out, "lang", &lexicon.lang);
+        out.push_str("words = [\n");
+        for entry in &lexicon.words {
+            let _ = writeln!(out, "    {},", string(entry.get_ref()));
+        }
+        out.push_str("]\n");
+    }
     out
 }
 
