@@ -36,8 +36,8 @@ const MIN_SUPPORT: u64 = 5;
 #[derive(Debug, Clone)]
 pub struct LexiconOptions {
     /// The languages of the posts the lexicon weighs (its `lang`); empty:
-    /// every post. A post in another language gets no weight from the lexicon: it is
-    /// neither learned from nor measured.
+    /// every post. A post in another language gets no weight from the
+    /// lexicon: it is neither learned from nor measured.
     pub lang: Vec<Lang>,
     /// A word or pair needs this many posts to get weights.
     pub min_posts: usize,
