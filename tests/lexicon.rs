@@ -505,7 +505,10 @@ fn a_lexicon_with_lang_weighs_only_posts_in_its_languages() {
     );
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("unknown language code `english`"), "{err}");
+    assert!(
+        err.contains("`english` is not an ISO 639-1 language code nor `und` (did you mean `en`?)"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -116,8 +116,14 @@ pub struct Args {
     /// no weight from it and it learns nothing from them, so that each
     /// language can have a lexicon of its own, with its own penalty.
     /// Default: the `lang` of the lexicon replaced, else every post.
-    #[arg(long, value_name = "LANG", value_delimiter = ',', requires = "lexicon")]
-    pub lexicon_lang: Vec<String>,
+    #[arg(
+        long,
+        value_name = "LANG",
+        value_delimiter = ',',
+        value_parser = super::classify::parse_lang,
+        requires = "lexicon"
+    )]
+    pub lexicon_lang: Vec<Lang>,
 
     /// Posts labelled by hand to learn from but not measure (--lexicon):
     /// the rulebook's case files, so that they keep their labels.
@@ -339,7 +345,7 @@ fn run_lexicon(args: &Args, source: &rulebook::Source, rulebook: &Rulebook) -> R
             args.min_weight
         );
     }
-    let lang = lexicon_lang(args, rulebook, si)?;
+    let lang = lexicon_lang(args, rulebook, si);
     let opts = fit::lexicon::LexiconOptions {
         lang: lang.clone(),
         min_posts: args.min_posts,
@@ -466,28 +472,19 @@ fn langs_note(lang: &[Lang]) -> String {
 
 /// The languages of the lexicon learned: `--lexicon-lang`, else those of
 /// the rulebook's lexicon of that id for the set, else none (every post).
-fn lexicon_lang(args: &Args, rulebook: &Rulebook, si: usize) -> Result<Vec<Lang>> {
+fn lexicon_lang(args: &Args, rulebook: &Rulebook, si: usize) -> Vec<Lang> {
     if args.lexicon_lang.is_empty() {
-        return Ok(rulebook
+        return rulebook
             .lexicons
             .iter()
             .find(|x| x.set == si && x.id == args.lexicon_id)
             .map(|x| x.lang.clone())
-            .unwrap_or_default());
+            .unwrap_or_default();
     }
-    let mut out = Vec::new();
-    for code in &args.lexicon_lang {
-        let Some(lang) = Lang::parse(code.trim()) else {
-            bail!(
-                "--lexicon-lang: unknown language code `{code}`; use ISO 639-1 codes in lower case (`fr`, `en`, `es`, `de`), or `und` for posts whose language is unknown"
-            );
-        };
-        if !out.contains(&lang) {
-            out.push(lang);
-        }
-    }
+    let mut out = args.lexicon_lang.clone();
     out.sort();
-    Ok(out)
+    out.dedup();
+    out
 }
 
 /// The rulebook text with `learned` as lexicon `id`, at the end; a lexicon

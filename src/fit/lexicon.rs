@@ -198,10 +198,14 @@ pub fn learn(
             }
             lexicon.add(e as usize, &mut scores, |li| touched[li] = true);
         }
+        // The post's language as the engine reads it: detected by the
+        // classification when the rulebook needs it, else detected here.
         let weighed = opts.lang.is_empty()
-            || opts
-                .lang
-                .contains(&rulebook.detect_lang(text, &mut scratch).lang);
+            || opts.lang.contains(&if rulebook.needs_lang() {
+                verdict.lang.lang
+            } else {
+                rulebook.detect_lang(text, &mut scratch).lang
+            });
         normalized.push(weighed.then(|| scratch.normalized.clone()));
         posts.push(Post {
             scores,
