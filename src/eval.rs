@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::Rulebook;
+use crate::lang::{Lang, LangSource, PostLang};
 use crate::rulebook::Mode;
 use crate::{Scratch, Verdict};
 
@@ -16,6 +17,26 @@ use crate::{Scratch, Verdict};
 pub struct GoldPost {
     pub text: String,
     pub labels: Vec<Option<Vec<String>>>,
+    /// The post's language as its file gives it (`--lang-field`, or a
+    /// `lang` column); `None`: detected from the text.
+    pub lang: Option<Lang>,
+}
+
+impl GoldPost {
+    /// Classifies the post as `classify` labels it in an export: in the
+    /// language its file gives, else in the detected one.
+    pub fn classify_into(&self, rulebook: &Rulebook, scratch: &mut Scratch, verdict: &mut Verdict) {
+        match self.lang {
+            Some(lang) if rulebook.needs_lang() => {
+                let lang = PostLang {
+                    lang,
+                    source: LangSource::Field,
+                };
+                rulebook.classify_as(&self.text, lang, scratch, verdict);
+            }
+            _ => rulebook.classify_into(&self.text, scratch, verdict),
+        }
+    }
 }
 
 /// Precision, recall and F1 of one label.
@@ -261,7 +282,7 @@ pub fn evaluate_with_decisions(
     };
 
     for post in gold {
-        rulebook.classify_into(&post.text, &mut scratch, &mut verdict);
+        post.classify_into(rulebook, &mut scratch, &mut verdict);
         let mut given = vec![None; nsets];
         for si in 0..nsets {
             let Some(expected) = post.labels.get(si).and_then(|l| l.as_ref()) else {
@@ -651,6 +672,7 @@ any = ["app"]
                 Some(vec![t.to_string()]),
                 Some(tags.iter().map(|s| s.to_string()).collect()),
             ],
+            lang: None,
         }
     }
 
@@ -806,14 +828,17 @@ any = ["app"]
             GoldPost {
                 text: "love it but heavy".into(),
                 labels: vec![Some(vec!["other".into()])],
+                lang: None,
             },
             GoldPost {
                 text: "love it but wow".into(),
                 labels: vec![Some(vec!["fan".into()])],
+                lang: None,
             },
             GoldPost {
                 text: "but why".into(),
                 labels: vec![Some(vec!["other".into()])],
+                lang: None,
             },
         ];
         let e = evaluate(&rb, &gold, 0, 5);

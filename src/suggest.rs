@@ -308,7 +308,7 @@ pub fn suggest(
     let mut found = Vec::new();
     for (pi, post) in posts.iter().enumerate() {
         let mut v = Verdict::default();
-        rulebook.classify_into(&post.text, &mut scratch, &mut v);
+        post.classify_into(rulebook, &mut scratch, &mut v);
         verdicts.push(v);
         candidates(rulebook, &post.text, &mut found);
         for c in found.drain(..) {

@@ -599,3 +599,52 @@ fn summaries_of_parts_add_up_their_languages() {
         .iter()
         .all(|c| c["count"] == 2));
 }
+
+#[test]
+fn eval_reads_the_language_of_a_gold_file_as_classify_does() {
+    // A French complaint the file says is Spanish: the rulebook does not
+    // cover Spanish, so `classify` gives it the fallback, and the reference
+    // says so. Read in the detected language (French) it would be angry.
+    let dir = temp_dir("eval-lang-field");
+    let text = "Encore une panne de la box ce matin, le service client ne répond jamais";
+    let gold =
+        format!("text,customer_type,language\n\"{text}\",unclassified,es\n\"{text}\",angry,\n");
+    let path = dir.join("gold.csv");
+    std::fs::write(&path, &gold).unwrap();
+    let accuracy = |path: &Path, more: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--rules",
+            RULES,
+            "--gold",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(more);
+        summary(&args)["sets"][0]["accuracy"].as_f64().unwrap()
+    };
+    // With the file's language both posts are right (the second has no
+    // value: detected, French, angry); without it, only the second.
+    assert_eq!(accuracy(&path, &["--lang-field", "language"]), 1.0);
+    assert_eq!(accuracy(&path, &[]), 0.5);
+    // A column named `lang` is the language without the option.
+    let lang_path = dir.join("lang.csv");
+    std::fs::write(&lang_path, gold.replacen("language", "lang", 1)).unwrap();
+    assert_eq!(accuracy(&lang_path, &[]), 1.0);
+    // And classify agrees with the reference on both posts.
+    let labelled = rows(&stdout(&postclass_ok(&[
+        "classify",
+        lang_path.to_str().unwrap(),
+        "--rules",
+        RULES,
+        "-q",
+        "--prefix",
+        "got_",
+    ])));
+    let got: Vec<(&str, &str)> = labelled
+        .iter()
+        .map(|r| (r["customer_type"].as_str(), r["got_customer_type"].as_str()))
+        .collect();
+    assert_eq!(got, [("unclassified", "unclassified"), ("angry", "angry")]);
+}

@@ -531,3 +531,45 @@ fn check_refuses_a_lexicon_lang_that_is_empty_or_unknown() {
         );
     }
 }
+
+#[test]
+fn fit_reads_the_language_of_a_gold_file_as_classify_does() {
+    // Every post of the file says it is French, the English ones too: with
+    // the file's language, all 90 are French posts.
+    let mut gold = String::from("text,type,language\n");
+    for line in gold_two_languages().lines().skip(1) {
+        gold.push_str(&format!("{line},fr\n"));
+    }
+    let (dir, rules, gold_path, _) = setup("lexicon-lang-field", &gold);
+    let measured = |gold: &Path, more: &[&str]| {
+        let mut args = vec!["--min-posts", "3", "--lexicon-lang", "fr", "--dry-run"];
+        args.extend_from_slice(more);
+        let run = fit_lexicon(&rules, gold, &args);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let report = stdout(&run);
+        let at = report.find(" posts measured").expect("a count of posts");
+        let count = report[..at].rsplit(' ').next().unwrap().to_string();
+        count
+    };
+    assert_eq!(measured(&gold_path, &["--lang-field", "language"]), "90");
+    // Without it, each post's language is detected: 30 French posts.
+    assert_eq!(measured(&gold_path, &[]), "30");
+    // A column named `lang` is read without the option, as `classify` does.
+    let lang_path = dir.join("lang.csv");
+    fs::write(&lang_path, gold.replacen("language", "lang", 1)).unwrap();
+    assert_eq!(measured(&lang_path, &[]), "90");
+    // A field the file does not have is an error that names the file.
+    let bad = fit_lexicon(&rules, &gold_path, &["--lang-field", "lng", "--dry-run"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains(
+            "g.csv: --lang-field lng: no column named `lng`; the columns are: text, type, language"
+        ),
+        "{err}"
+    );
+}

@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
+use super::input_args::lang_spec;
 use crate::engine::Rulebook;
 use crate::eval::GoldPost;
 use crate::input::extract::json_object;
 use crate::input::fields::{self, JsonPath};
 use crate::input::{open, Input, InputFormat, RecordError};
+use crate::lang::Lang;
 use crate::pipeline::{Item, Problem, Raw, RecordSource};
 use crate::rulebook::Mode;
 
@@ -41,6 +43,13 @@ pub struct GoldArgs {
     /// Input format of the gold file, when its extension does not tell.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
+
+    /// Field holding each post's language (values like `fr`, `en-US`),
+    /// as for `classify`: it wins over detection, so that posts are
+    /// labelled as `classify` labels them. Default: a CSV column or
+    /// top-level JSON key named `lang`. Posts without a value are detected.
+    #[arg(long, value_name = "FIELD")]
+    pub lang_field: Option<String>,
 }
 
 /// The labelled posts of the gold files, and what reading them found.
@@ -274,6 +283,15 @@ fn read_one(
             )
         }
     };
+    // Where each post's language is, as `classify` reads it.
+    let lang_field = lang_spec(
+        args.lang_field.as_deref(),
+        opened.header.as_ref(),
+        None,
+        true,
+    )
+    .map_err(|e| anyhow::anyhow!("{name}: {e}"))?
+    .field;
     let where_paths: Vec<JsonPath> = conditions
         .iter()
         .map(|c| JsonPath::parse(&c.field))
@@ -359,9 +377,14 @@ fn read_one(
                 .collect(),
             _ => unreachable!("CSV records have a header, JSON records a value once read"),
         };
+        let lang = lang_field
+            .as_ref()
+            .and_then(|f| f.value(&mut item))
+            .and_then(Lang::from_field);
         posts.push(GoldPost {
             text: std::mem::take(&mut item.text),
             labels,
+            lang,
         });
     }
     let fields = match &columns {

@@ -127,7 +127,7 @@ pub fn learn(
     let labels: Vec<String> = set.labels.iter().map(|l| l.id.clone()).collect();
     let fallback = set.labels.len();
     let mut unknown: HashMap<String, usize> = HashMap::new();
-    let mut texts: Vec<(String, usize, f64, bool)> = Vec::new();
+    let mut texts: Vec<(GoldPost, usize, f64, bool)> = Vec::new();
     for (posts, weight, measured) in [(gold, 1.0, true), (cases, case_weight, false)] {
         for p in posts {
             let Some(Some(refs)) = p.labels.get(si) else {
@@ -146,7 +146,7 @@ pub fn learn(
                     continue;
                 }
             };
-            texts.push((p.text.clone(), class, weight, measured));
+            texts.push((p.clone(), class, weight, measured));
         }
     }
     if !unknown.is_empty() {
@@ -164,12 +164,17 @@ pub fn learn(
         } else {
             li
         };
+        let example = |text: &String| GoldPost {
+            text: text.clone(),
+            labels: Vec::new(),
+            lang: None,
+        };
         for text in &label.examples {
-            texts.push((text.clone(), class, case_weight, false));
+            texts.push((example(text), class, case_weight, false));
             avoid.push(None);
         }
         for text in &label.counter_examples {
-            texts.push((text.clone(), usize::MAX, case_weight, false));
+            texts.push((example(text), usize::MAX, case_weight, false));
             avoid.push(Some(class));
         }
     }
@@ -180,8 +185,8 @@ pub fn learn(
     // post in a language it does not weigh.
     let mut normalized: Vec<Option<String>> = Vec::with_capacity(texts.len());
     let mut posts: Vec<Post> = Vec::with_capacity(texts.len());
-    for (text, class, weight, measured) in &texts {
-        rulebook.classify_into(text, &mut scratch, &mut verdict);
+    for (post, class, weight, measured) in &texts {
+        post.classify_into(rulebook, &mut scratch, &mut verdict);
         let mut scores = vec![0.0; labels.len()];
         let mut touched = vec![false; labels.len()];
         for &r in &verdict.fired {
@@ -198,13 +203,14 @@ pub fn learn(
             }
             lexicon.add(e as usize, &mut scores, |li| touched[li] = true);
         }
-        // The post's language as the engine reads it: detected by the
-        // classification when the rulebook needs it, else detected here.
+        // The post's language as the engine reads it: its file's, else
+        // detected by the classification when the rulebook needs it, else
+        // detected here.
         let weighed = opts.lang.is_empty()
-            || opts.lang.contains(&if rulebook.needs_lang() {
-                verdict.lang.lang
-            } else {
-                rulebook.detect_lang(text, &mut scratch).lang
+            || opts.lang.contains(&match post.lang {
+                _ if rulebook.needs_lang() => verdict.lang.lang,
+                Some(lang) => lang,
+                None => rulebook.detect_lang(&post.text, &mut scratch).lang,
             });
         normalized.push(weighed.then(|| scratch.normalized.clone()));
         posts.push(Post {

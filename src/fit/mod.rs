@@ -137,7 +137,7 @@ pub fn firing(rulebook: &Rulebook, posts: &[GoldPost]) -> Firing {
     let mut verdict = Verdict::default();
     let mut out = Firing::default();
     for p in posts {
-        rulebook.classify_into(&p.text, &mut scratch, &mut verdict);
+        p.classify_into(rulebook, &mut scratch, &mut verdict);
         out.rules
             .push(verdict.fired.iter().map(|&r| r as u32).collect());
         out.words.push(verdict.words.clone());

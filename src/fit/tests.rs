@@ -18,6 +18,7 @@ fn default_posts(rb: &Rulebook) -> Vec<GoldPost> {
         .map(|text| GoldPost {
             text,
             labels: vec![None, None],
+            lang: None,
         })
         .collect()
 }
@@ -94,10 +95,12 @@ fn labels_the_set_does_not_define_are_listed() {
         GoldPost {
             text: "hello".into(),
             labels: vec![Some(vec!["grumpy".into()]), None],
+            lang: None,
         },
         GoldPost {
             text: "hi".into(),
             labels: vec![Some(vec!["grumpy".into()]), None],
+            lang: None,
         },
     ];
     let matrix = firing(&rb, &posts);
