@@ -165,11 +165,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let mut rejects = args
         .input
         .rejects_filtering(&inputs, format, !args.langs.keep.is_empty())?;
-    let say = |msg: String| {
-        if !args.quiet {
-            eprintln!("postclass: {msg}");
-        }
-    };
+    let say = super::say(args.quiet);
 
     let opened = args.input.open(&inputs, format, &say)?;
     let lang_on = rulebook.needs_lang() || args.langs.wanted(&args.consumers.by);

@@ -78,11 +78,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     output::install_interrupt_cleanup();
     let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
     let (baseline_name, baseline) = load_baseline(&args.baseline, &rulebook)?;
-    let say = |msg: String| {
-        if !args.quiet {
-            eprintln!("postclass: {msg}");
-        }
-    };
+    let say = super::say(args.quiet);
     let Reading {
         mut progress,
         mut rejects,

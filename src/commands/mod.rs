@@ -139,6 +139,17 @@ pub fn load_baseline(path: &Path, rulebook: &Rulebook) -> Result<(String, Rulebo
     Ok((name, base))
 }
 
+/// What a command that reads exports tells as it goes (the text field
+/// found, the rejects written…): `postclass: …` lines on stderr, none when
+/// `quiet`.
+pub fn say(quiet: bool) -> impl Fn(String) {
+    move |msg| {
+        if !quiet {
+            eprintln!("postclass: {msg}");
+        }
+    }
+}
+
 /// Whether a stream is a terminal, for colour and table choices.
 pub fn is_terminal(stream: &impl std::io::IsTerminal) -> bool {
     stream.is_terminal()

@@ -92,11 +92,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let Some(set) = rulebook.primary_set() else {
         bail!("sample --uncertain needs a rulebook with a `one` set, whose label it measures; this one has none");
     };
-    let say = |msg: String| {
-        if !args.quiet {
-            eprintln!("postclass: {msg}");
-        }
-    };
+    let say = super::say(args.quiet);
     let Reading {
         mut progress,
         mut rejects,

@@ -194,11 +194,7 @@ impl TopRows {
 pub fn run(args: Args) -> Result<Outcome> {
     output::install_interrupt_cleanup();
     let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
-    let say = |msg: String| {
-        if !args.quiet {
-            eprintln!("postclass: {msg}");
-        }
-    };
+    let say = super::say(args.quiet);
     let Reading {
         inputs,
         format,
