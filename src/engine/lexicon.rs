@@ -351,6 +351,24 @@ words = [
     }
 
     #[test]
+    fn weights_of_labels_past_the_sixty_fourth_are_added() {
+        let mut text = String::from(
+            "[rulebook]\nname = \"t\"\nversion = \"1\"\n[[set]]\nid = \"type\"\nmode = \"one\"\n",
+        );
+        for i in 0..70 {
+            text.push_str(&format!("[[set.label]]\nid = \"l{i}\"\n"));
+        }
+        text.push_str("[[lexicon]]\nid = \"w\"\nset = \"type\"\nwords = [\"late: l66 1.5, l2 -0.5, l66 0.25\"]\n");
+        let lx = lexicon(&text);
+        let weights: Vec<(usize, f64)> = lx.weights(0).collect();
+        assert_eq!(weights, [(2, -0.5), (66, 1.75)]);
+        let (mut scores, mut touched) = (vec![0.0; 70], Vec::new());
+        lx.add(0, &mut scores, |l| touched.push(l));
+        assert_eq!((scores[2], scores[66], touched), (-0.5, 1.75, vec![2, 66]));
+        assert_eq!(found(&lx, "late again"), ["late"]);
+    }
+
+    #[test]
     fn a_large_lexicon_finds_every_entry_and_nothing_else() {
         let mut text = String::from(
             "[rulebook]\nname = \"t\"\nversion = \"1\"\n[[set]]\nid = \"type\"\nmode = \"one\"\n[[set.label]]\nid = \"a\"\n[[lexicon]]\nid = \"w\"\nset = \"type\"\nwords = [\n",
