@@ -29,14 +29,32 @@ fn given(rulebook: &Rulebook, verdict: &Verdict, set: usize) -> Vec<String> {
 
 #[test]
 fn default_rulebook_loads_without_warnings() {
-    let source = Source::new("rules/default.toml", rulebook::DEFAULT_TEXT);
-    match engine::load(source) {
-        Ok((_, report)) => assert!(
-            report.diagnostics.is_empty(),
-            "the default rulebook has warnings:\n{report}"
-        ),
-        Err(report) => panic!("the default rulebook does not load:\n{report}"),
-    }
+    // Every check, as `postclass check` runs them: loading the embedded
+    // default as it is trusts this test and does not check it again.
+    let source = Source::new(rulebook::DEFAULT_NAME, rulebook::DEFAULT_TEXT);
+    let report = engine::check(source.clone(), &mut engine::no_files);
+    assert!(
+        report.diagnostics.is_empty(),
+        "the default rulebook has findings:\n{report}"
+    );
+    assert!(engine::load(source).is_ok());
+}
+
+#[test]
+fn only_the_embedded_default_as_it_is_skips_the_checks() {
+    // The default's text changed is checked: a warning added to it comes
+    // back, under the default's own name.
+    let text = rulebook::DEFAULT_TEXT.replacen(
+        "[[set.label.rule]]\nid = \"prospect-switch-fr\"\nweight = 2.0",
+        "[[set.label.rule]]\nid = \"prospect-switch-fr\"\nweight = 0.0",
+        1,
+    );
+    assert_ne!(text, rulebook::DEFAULT_TEXT);
+    let (_, report) = engine::load(Source::new(rulebook::DEFAULT_NAME, &text)).unwrap();
+    assert!(
+        report.diagnostics.iter().any(|d| d.code == "W006"),
+        "{report}"
+    );
 }
 
 #[test]
