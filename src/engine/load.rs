@@ -51,7 +51,8 @@ pub struct Loaded {
 
 /// Resolves the `extends` chain of a rulebook (reading bases with `read`),
 /// then validates and compiles the merged rulebook, building the regexes
-/// on `threads` threads.
+/// on `threads` threads. The embedded default, given as it is, is not
+/// validated again (see [`check`] for a rulebook's every finding).
 pub fn load_chain(source: Source, read: &mut ReadBase, threads: usize) -> Result<Loaded, Report> {
     load_chain_as(source, read, threads, Checks::TrustDefault)
 }
