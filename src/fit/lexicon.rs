@@ -11,6 +11,7 @@
 //! penalty whose strength cross-validation chooses. Every figure is then
 //! the rulebook's own decision with the weights rounded as written.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::decide::{best, Tally};
@@ -127,7 +128,9 @@ pub fn learn(
     let labels: Vec<String> = set.labels.iter().map(|l| l.id.clone()).collect();
     let fallback = set.labels.len();
     let mut unknown: HashMap<String, usize> = HashMap::new();
-    let mut texts: Vec<(GoldPost, usize, f64, bool)> = Vec::new();
+    // Each post learned from, borrowed (the labelled ones) or made here
+    // (the set's examples), with its class, weight and whether it counts.
+    let mut texts: Vec<(Cow<GoldPost>, usize, f64, bool)> = Vec::new();
     for (posts, weight, measured) in [(gold, 1.0, true), (cases, case_weight, false)] {
         for p in posts {
             let Some(Some(refs)) = p.labels.get(si) else {
@@ -146,7 +149,7 @@ pub fn learn(
                     continue;
                 }
             };
-            texts.push((p.clone(), class, weight, measured));
+            texts.push((Cow::Borrowed(p), class, weight, measured));
         }
     }
     if !unknown.is_empty() {
@@ -164,10 +167,12 @@ pub fn learn(
         } else {
             li
         };
-        let example = |text: &String| GoldPost {
-            text: text.clone(),
-            labels: Vec::new(),
-            lang: None,
+        let example = |text: &String| {
+            Cow::Owned(GoldPost {
+                text: text.clone(),
+                labels: Vec::new(),
+                lang: None,
+            })
         };
         for text in &label.examples {
             texts.push((example(text), class, case_weight, false));
