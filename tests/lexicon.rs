@@ -145,6 +145,83 @@ fn fit_lexicon_learns_the_words_the_rules_miss_and_its_figures_are_evals() {
     assert_eq!(fs::read_to_string(&again).unwrap(), written);
 }
 
+/// The report's line for `class` in its per-class table: (posts, recall
+/// before, recall after, precision before, precision after), as printed.
+fn class_line(report: &str, class: &str) -> Option<(u64, String, String, String, String)> {
+    let table = report
+        .split("per class, rulebook alone -> with the lexicon, cross-validated:")
+        .nth(1)?;
+    table.lines().skip(2).find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        (f.len() == 8 && f[0] == class).then(|| {
+            (
+                f[1].parse().unwrap(),
+                f[2].to_string(),
+                f[4].to_string(),
+                f[5].to_string(),
+                f[7].to_string(),
+            )
+        })
+    })
+}
+
+#[test]
+fn fit_lexicon_reports_each_class_before_and_cross_validated_as_eval_counts_it() {
+    let (_dir, rules, gold_path, out) = setup("lexicon-classes", &gold());
+    let run = fit_lexicon(
+        &rules,
+        &gold_path,
+        &["--min-posts", "3", "-o", out.to_str().unwrap()],
+    );
+    assert!(run.status.success());
+    let report = stdout(&run);
+    // The rulebook alone, class by class, is what eval gives the same posts.
+    let eval = postclass_ok(&[
+        "eval",
+        "--gold",
+        gold_path.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&eval)).unwrap();
+    let labels = v["sets"][0]["labels"].as_array().unwrap();
+    let mut seen = 0;
+    for label in labels {
+        let name = label["label"].as_str().unwrap();
+        let support = label["support"].as_u64().unwrap();
+        let predicted = label["predicted"].as_u64().unwrap();
+        if support + predicted == 0 {
+            continue;
+        }
+        let (posts, recall, _, precision, _) =
+            class_line(&report, name).unwrap_or_else(|| panic!("no line for {name}: {report}"));
+        assert_eq!(posts, support, "{name}: {report}");
+        let share = |x: &serde_json::Value, n: u64| {
+            if n == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.3}", x.as_f64().unwrap())
+            }
+        };
+        assert_eq!(recall, share(&label["recall"], support), "{name}: {report}");
+        assert_eq!(
+            precision,
+            share(&label["precision"], predicted),
+            "{name}: {report}"
+        );
+        seen += 1;
+    }
+    // angry, happy and the fallback `other` each have 20 posts.
+    assert_eq!(seen, 3, "{report}");
+    // Cross-validated, the words the rules miss are learned: every angry
+    // post is found, where the rule of "refund" alone found none.
+    let (_, before, after, _, _) = class_line(&report, "angry").unwrap();
+    assert_eq!(before, "0.000", "{report}");
+    assert_eq!(after, "1.000", "{report}");
+}
+
 #[test]
 fn min_weight_leaves_out_the_smaller_weights() {
     let (_, rules, gold_path, out) = setup("lexicon-min-weight", &gold());

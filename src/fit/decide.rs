@@ -151,6 +151,11 @@ impl Tally {
         }
     }
 
+    /// Slot `i`'s (reference posts, posts given it, posts given it rightly).
+    pub fn counts(&self, i: usize) -> (u64, u64, u64) {
+        (self.support[i], self.predicted[i], self.tp[i])
+    }
+
     /// Mean F1 over the slots with at least `min_support` reference posts
     /// (0 when none has), as `eval`'s supported macro-F1.
     pub fn supported_macro_f1(&self, min_support: u64) -> f64 {
