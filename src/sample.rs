@@ -1,7 +1,8 @@
 //! Choosing the posts to label next: those whose label in a `one` set is
-//! least certain (the two best scores closest, or no rule fired), spread
-//! over the labels given. Keeps at most N posts per label, whatever the
-//! number of posts offered. Pure computation.
+//! least certain (the two best scores closest, or no rule fired), or those
+//! that come closest to one label without getting it, spread over the
+//! labels given. Keeps at most N posts per label, whatever the number of
+//! posts offered. Pure computation.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -60,6 +61,53 @@ pub fn uncertainty(rulebook: &Rulebook, verdict: &Verdict, set: usize) -> Uncert
         margin,
         fired,
     }
+}
+
+/// How close `verdict` comes to giving `label` in `set` (a `one` set)
+/// without giving it: `margin` is how much more `label` needed to win (the
+/// score of the label given, or its own threshold when that is more, less
+/// its score; 0 for a tie lost). `None` when the post gets `label`, or when
+/// nothing (no rule, no lexicon weight) gives `label` a score above 0.
+pub fn nearness(
+    rulebook: &Rulebook,
+    verdict: &Verdict,
+    set: usize,
+    label: usize,
+) -> Option<Uncertainty> {
+    let s = &rulebook.sets[set];
+    let sv = &verdict.sets[set];
+    let given = sv.labels.first().copied();
+    let score = sv.scores.get(label).copied().unwrap_or(0.0);
+    if given == Some(label) || score <= 0.0 {
+        return None;
+    }
+    let needed = given.map_or(0.0, |g| sv.scores[g]).max(s.thresholds[label]);
+    Some(Uncertainty {
+        group: given.or(s.fallback_label).unwrap_or(s.labels.len()),
+        margin: (needed - score).max(0.0),
+        fired: true,
+    })
+}
+
+/// What the labeller sees of a post kept by [`nearness`]: the label given,
+/// `label`'s score and how far short of winning it fell.
+pub fn near_note(
+    rulebook: &Rulebook,
+    verdict: &Verdict,
+    set: usize,
+    label: usize,
+    u: &Uncertainty,
+) -> String {
+    let given = rulebook.label_of(verdict, set);
+    let mut note = format!(
+        "predicted {}; {} ",
+        if given.is_empty() { "-" } else { given },
+        rulebook.sets[set].labels[label].id
+    );
+    format_score(verdict.sets[set].scores[label], &mut note);
+    note.push_str(", short by ");
+    format_score(u.margin, &mut note);
+    note
 }
 
 /// What the labeller sees of a post kept: the label given, the margin and
@@ -255,6 +303,43 @@ mod tests {
         let none = uncertainty(&r, &v, 0);
         assert_eq!((none.group, none.margin, none.fired), (2, 0.0, false));
         assert_eq!(note(&r, &v, 0, &none), "predicted other; no rule fired");
+    }
+
+    #[test]
+    fn nearness_is_how_far_a_label_fell_short_and_none_when_given_or_unscored() {
+        let r = rb();
+        // cold 1 against hot 2: one short.
+        let v = r.classify("very hot and cold");
+        let u = nearness(&r, &v, 0, 1).unwrap();
+        assert_eq!((u.group, u.margin, u.fired), (0, 1.0, true));
+        assert_eq!(
+            near_note(&r, &v, 0, 1, &u),
+            "predicted hot; cold 1, short by 1"
+        );
+        // A tie lost on the tie-break: short by nothing.
+        let v = r.classify("hot and cold");
+        assert_eq!(nearness(&r, &v, 0, 1).map(|u| u.margin), Some(0.0));
+        // Given the label, or no score for it: not near, whatever else.
+        assert_eq!(nearness(&r, &r.classify("cold"), 0, 1), None);
+        assert_eq!(nearness(&r, &r.classify("very hot"), 0, 1), None);
+        assert_eq!(nearness(&r, &r.classify("nothing"), 0, 1), None);
+    }
+
+    #[test]
+    fn nearness_counts_a_threshold_the_label_did_not_reach() {
+        let r = crate::engine::from_str(
+            "t",
+            "[rulebook]\nname='t'\nversion='1'\n[[set]]\nid='s'\nmode='one'\nfallback='other'\nthreshold=2.0\n[[set.label]]\nid='hot'\n[[set.label.rule]]\nid='h'\nany=['hot']\n[[set.label.rule]]\nid='h2'\nany=['very']\n[[set.label]]\nid='other'\n",
+        )
+        .unwrap();
+        let v = r.classify("hot");
+        let u = nearness(&r, &v, 0, 0).unwrap();
+        // The fallback given (the label `other`), hot 1 of the 2 it needs.
+        assert_eq!((u.group, u.margin), (1, 1.0));
+        assert_eq!(
+            near_note(&r, &v, 0, 0, &u),
+            "predicted other; hot 1, short by 1"
+        );
     }
 
     #[test]

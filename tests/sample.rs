@@ -277,3 +277,48 @@ fn id_names_the_id_field() {
         stderr(&o)
     );
 }
+
+#[test]
+fn near_takes_the_posts_a_label_lost_by_the_least_and_only_those() {
+    // cold scores on p2 (a tie lost to hot), p5 (1 against scorching's 2),
+    // p3, p7 and p8, which it wins: only the first two are near cold.
+    let got = sample("5", &["--near", "cold"]);
+    assert_eq!(got[0], ["id", "text", "customer_type", "traits", "note"]);
+    let ids: Vec<&str> = got[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids, ["p2", "p5"]);
+    assert_eq!(got[1][4], "predicted hot; cold 1, short by 0");
+    assert_eq!(got[2][4], "predicted hot; cold 1, short by 1");
+    // hot loses on p8 only (freezing 2 against hot 1).
+    let got = sample("5", &["--near", "hot"]);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1][0], "p8");
+    assert_eq!(got[1][4], "predicted cold; hot 1, short by 1");
+}
+
+#[test]
+fn near_refuses_a_label_the_set_lacks_and_its_fallback() {
+    for (label, says) in [
+        (
+            "warm",
+            "set `customer_type` has no label `warm`; its labels: hot, cold",
+        ),
+        (
+            "unclassified",
+            "`unclassified` is the fallback of set `customer_type`",
+        ),
+    ] {
+        let o = postclass(&[
+            "sample",
+            "--uncertain",
+            "3",
+            "--near",
+            label,
+            "--rules",
+            RULES,
+            POSTS,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{label}");
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+    }
+}

@@ -13,7 +13,7 @@ use super::input_args::{end_reading, InputArgs, Reading};
 use super::{load_rulebook_on, Outcome};
 use crate::output::{self, Sink};
 use crate::pipeline;
-use crate::sample::{note, uncertainty, UncertainPosts};
+use crate::sample::{near_note, nearness, note, uncertainty, UncertainPosts};
 
 const EXAMPLES: &str = "\
 The posts sampled are those of the first `one` set (customer_type in the default
@@ -33,11 +33,19 @@ Fill in the set columns, then use the file as:
 Only N posts per label are kept in memory while the input is read, never the
 whole input.
 
+With --near LABEL, the posts sampled are instead those the rulebook comes closest
+to giving LABEL without giving it: a rule or a lexicon weight gave LABEL a score
+above 0, and the label given won by the least (or LABEL fell the least short of
+its threshold). Spread over the labels given in the same way, they are where the
+posts of a rare label that the rulebook misses are most likely found; the note
+gives LABEL's score and how far short it fell.
+
 Examples:
   postclass sample --uncertain 50 week.csv -o to-label.csv
   postclass sample --uncertain 20 week.jsonl --rules mine.toml --seed 7 -o next.csv
   postclass sample --uncertain 100 --preset mastodon statuses.json -o batch.tsv
-  postclass sample --uncertain 30 airline_tweets.csv --id tweet_id -o next.csv";
+  postclass sample --uncertain 30 airline_tweets.csv --id tweet_id -o next.csv
+  postclass sample --uncertain 40 --near prospect week.csv -o prospects.csv";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -64,6 +72,11 @@ pub struct Args {
     pub id_field: Option<String>,
 
     /// Orders equally uncertain posts (same seed, same sample).
+    /// Sample the posts closest to getting this label of the first `one`
+    /// set without getting it, instead of the least certain
+    #[arg(long, value_name = "LABEL")]
+    pub near: Option<String>,
+
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
 
@@ -91,6 +104,10 @@ pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook_on(args.rules.as_deref(), args.threads.unwrap_or(0))?;
     let Some(set) = rulebook.primary_set() else {
         bail!("sample --uncertain needs a rulebook with a `one` set, whose label it measures; this one has none");
+    };
+    let near = match &args.near {
+        None => None,
+        Some(id) => Some(near_label(&rulebook, set, id)?),
     };
     let say = super::say(args.quiet);
     let Reading {
@@ -122,15 +139,25 @@ pub fn run(args: Args) -> Result<Outcome> {
                     rejects.reject(item, p)?;
                     continue;
                 }
-                let u = uncertainty(&rulebook, &item.verdict, set);
+                let u = match near {
+                    None => uncertainty(&rulebook, &item.verdict, set),
+                    Some(label) => match nearness(&rulebook, &item.verdict, set, label) {
+                        Some(u) => u,
+                        None => continue,
+                    },
+                };
                 kept.offer(u, || {
                     let mut id = String::new();
                     id_field.read(item, &mut id);
                     any_id |= !id.is_empty();
+                    let note = match near {
+                        None => note(&rulebook, &item.verdict, set, &u),
+                        Some(label) => near_note(&rulebook, &item.verdict, set, label, &u),
+                    };
                     Sampled {
                         id,
                         text: item.text.clone(),
-                        note: note(&rulebook, &item.verdict, set, &u),
+                        note,
                     }
                 });
             }
@@ -181,4 +208,32 @@ pub fn run(args: Args) -> Result<Outcome> {
         ));
     }
     Ok(Outcome::Success)
+}
+
+/// The index of label `id` of set `set`, which `--near` may name: a label
+/// of the set other than its fallback.
+fn near_label(rulebook: &crate::engine::Rulebook, set: usize, id: &str) -> Result<usize> {
+    let s = &rulebook.sets[set];
+    let labels = || {
+        s.labels
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| s.fallback_label != Some(i))
+            .map(|(_, l)| l.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match s.labels.iter().position(|l| l.id == id) {
+        Some(i) if s.fallback_label != Some(i) => Ok(i),
+        Some(_) => bail!(
+            "--near {id}: `{id}` is the fallback of set `{}`, given when no label wins; name one of its labels: {}",
+            s.id,
+            labels()
+        ),
+        None => bail!(
+            "--near {id}: set `{}` has no label `{id}`; its labels: {}",
+            s.id,
+            labels()
+        ),
+    }
 }
