@@ -9,6 +9,7 @@ use std::collections::BinaryHeap;
 
 use crate::engine::Rulebook;
 use crate::output::labels::format_score;
+use crate::rulebook::Mode;
 use crate::Verdict;
 
 /// How sure the rulebook is of a post's label in one set.
@@ -63,25 +64,32 @@ pub fn uncertainty(rulebook: &Rulebook, verdict: &Verdict, set: usize) -> Uncert
     }
 }
 
-/// How close `verdict` comes to giving `label` in `set` (a `one` set)
-/// without giving it: `margin` is how much more `label` needed to win (the
-/// score of the label given, or its own threshold when that is more, less
-/// its score; 0 for a tie lost). `None` when the post gets `label`, or when
-/// nothing (no rule, no lexicon weight) gives `label` a score above 0.
+/// How close `verdict` comes to giving label `label` of set `of` without
+/// giving it: `margin` is how much more it needed (in a `one` set, the
+/// score of the label given or its own threshold, whichever is more; in a
+/// `many` set, its threshold; less its score: 0 for a tie lost). The post
+/// goes in the group of its label in `set` (a `one` set), as
+/// [`uncertainty`] puts it. `None` when the post gets the label, or when
+/// nothing (no rule, no lexicon weight) gives it a score above 0.
 pub fn nearness(
     rulebook: &Rulebook,
     verdict: &Verdict,
     set: usize,
-    label: usize,
+    (of, label): (usize, usize),
 ) -> Option<Uncertainty> {
-    let s = &rulebook.sets[set];
-    let sv = &verdict.sets[set];
-    let given = sv.labels.first().copied();
-    let score = sv.scores.get(label).copied().unwrap_or(0.0);
-    if given == Some(label) || score <= 0.0 {
+    let t = &rulebook.sets[of];
+    let tv = &verdict.sets[of];
+    let score = tv.scores.get(label).copied().unwrap_or(0.0);
+    if tv.labels.contains(&label) || score <= 0.0 {
         return None;
     }
-    let needed = given.map_or(0.0, |g| sv.scores[g]).max(s.thresholds[label]);
+    let needed = match t.mode {
+        Mode::One => tv.labels.first().map_or(0.0, |&g| tv.scores[g]),
+        Mode::Many => 0.0,
+    }
+    .max(t.thresholds[label]);
+    let s = &rulebook.sets[set];
+    let given = verdict.sets[set].labels.first().copied();
     Some(Uncertainty {
         group: given.or(s.fallback_label).unwrap_or(s.labels.len()),
         margin: (needed - score).max(0.0),
@@ -89,22 +97,25 @@ pub fn nearness(
     })
 }
 
-/// What the labeller sees of a post kept by [`nearness`]: the label given,
-/// `label`'s score and how far short of winning it fell.
+/// What the labeller sees of a post kept by [`nearness`]: the label given
+/// in `set`, the label's score (named SET.LABEL when of another set) and
+/// how far short of it it fell.
 pub fn near_note(
     rulebook: &Rulebook,
     verdict: &Verdict,
     set: usize,
-    label: usize,
+    (of, label): (usize, usize),
     u: &Uncertainty,
 ) -> String {
     let given = rulebook.label_of(verdict, set);
-    let mut note = format!(
-        "predicted {}; {} ",
-        if given.is_empty() { "-" } else { given },
-        rulebook.sets[set].labels[label].id
-    );
-    format_score(verdict.sets[set].scores[label], &mut note);
+    let mut note = format!("predicted {}; ", if given.is_empty() { "-" } else { given });
+    if of != set {
+        note.push_str(&rulebook.sets[of].id);
+        note.push('.');
+    }
+    note.push_str(&rulebook.sets[of].labels[label].id);
+    note.push(' ');
+    format_score(verdict.sets[of].scores[label], &mut note);
     note.push_str(", short by ");
     format_score(u.margin, &mut note);
     note
@@ -310,19 +321,19 @@ mod tests {
         let r = rb();
         // cold 1 against hot 2: one short.
         let v = r.classify("very hot and cold");
-        let u = nearness(&r, &v, 0, 1).unwrap();
+        let u = nearness(&r, &v, 0, (0, 1)).unwrap();
         assert_eq!((u.group, u.margin, u.fired), (0, 1.0, true));
         assert_eq!(
-            near_note(&r, &v, 0, 1, &u),
+            near_note(&r, &v, 0, (0, 1), &u),
             "predicted hot; cold 1, short by 1"
         );
         // A tie lost on the tie-break: short by nothing.
         let v = r.classify("hot and cold");
-        assert_eq!(nearness(&r, &v, 0, 1).map(|u| u.margin), Some(0.0));
+        assert_eq!(nearness(&r, &v, 0, (0, 1)).map(|u| u.margin), Some(0.0));
         // Given the label, or no score for it: not near, whatever else.
-        assert_eq!(nearness(&r, &r.classify("cold"), 0, 1), None);
-        assert_eq!(nearness(&r, &r.classify("very hot"), 0, 1), None);
-        assert_eq!(nearness(&r, &r.classify("nothing"), 0, 1), None);
+        assert_eq!(nearness(&r, &r.classify("cold"), 0, (0, 1)), None);
+        assert_eq!(nearness(&r, &r.classify("very hot"), 0, (0, 1)), None);
+        assert_eq!(nearness(&r, &r.classify("nothing"), 0, (0, 1)), None);
     }
 
     #[test]
@@ -333,11 +344,11 @@ mod tests {
         )
         .unwrap();
         let v = r.classify("hot");
-        let u = nearness(&r, &v, 0, 0).unwrap();
+        let u = nearness(&r, &v, 0, (0, 0)).unwrap();
         // The fallback given (the label `other`), hot 1 of the 2 it needs.
         assert_eq!((u.group, u.margin), (1, 1.0));
         assert_eq!(
-            near_note(&r, &v, 0, 0, &u),
+            near_note(&r, &v, 0, (0, 0), &u),
             "predicted other; hot 1, short by 1"
         );
     }

@@ -296,29 +296,72 @@ fn near_takes_the_posts_a_label_lost_by_the_least_and_only_those() {
 }
 
 #[test]
-fn near_refuses_a_label_the_set_lacks_and_its_fallback() {
+fn near_refuses_a_label_the_rulebook_lacks_and_a_fallback() {
     for (label, says) in [
         (
             "warm",
-            "set `customer_type` has no label `warm`; its labels: hot, cold",
+            "--near: the rulebook has no label `warm`; its labels are: customer_type.hot, customer_type.cold, customer_type.unclassified, traits.wet",
         ),
+        ("cold.x", "--near: the rulebook has no label `cold.x`"),
         (
-            "unclassified",
-            "`unclassified` is the fallback of set `customer_type`",
+            "customer_type.unclassified",
+            "--near: `unclassified` is the fallback of set `customer_type`",
         ),
     ] {
-        let o = postclass(&[
-            "sample",
-            "--uncertain",
-            "3",
-            "--near",
-            label,
-            "--rules",
-            RULES,
-            POSTS,
-        ]);
+        let o = postclass(&["sample", "--uncertain", "3", "--near", label, "--rules", RULES, POSTS]);
         assert_eq!(o.status.code(), Some(2), "{label}");
         assert!(stderr(&o).contains(says), "{}", stderr(&o));
         assert!(stdout(&o).is_empty());
     }
+}
+
+#[test]
+fn near_a_trait_takes_the_posts_under_its_threshold_spread_over_the_types() {
+    let dir = temp_dir("sample-near-trait");
+    let rules = dir.join("r.toml");
+    let posts = dir.join("p.csv");
+    std::fs::write(
+        &rules,
+        "[rulebook]\nname = \"t\"\nversion = \"1\"\n\n\
+         [[set]]\nid = \"type\"\nmode = \"one\"\nfallback = \"none\"\n\
+         [[set.label]]\nid = \"hot\"\n[[set.label.rule]]\nid = \"hot\"\nany = [\"hot\"]\n\
+         [[set.label]]\nid = \"none\"\n\n\
+         [[set]]\nid = \"traits\"\nmode = \"many\"\nthreshold = 2.0\n\
+         [[set.label]]\nid = \"wet\"\n\
+         [[set.label.rule]]\nid = \"rain\"\nany = [\"rain\"]\n\
+         [[set.label.rule]]\nid = \"storm\"\nweight = 2.0\nany = [\"storm\"]\n\
+         [[set.label.rule]]\nid = \"drizzle\"\nweight = 1.5\nany = [\"drizzle\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &posts,
+        "id,text\nq1,rain today\nq2,a storm\nq3,hot drizzle\nq4,hot and dry\nq5,drizzle\n",
+    )
+    .unwrap();
+    let out = postclass_ok(&[
+        "sample",
+        "--uncertain",
+        "5",
+        "--near",
+        "wet",
+        "--rules",
+        rules.to_str().unwrap(),
+        posts.to_str().unwrap(),
+    ]);
+    let got = rows(&stdout(&out));
+    // q2 is wet (storm 2), q4 scores nothing for it: neither is near. The
+    // others, one per type given in turn (hot, then the fallback), the
+    // nearest first: drizzle 1.5 is 0.5 short, rain 1 is 1 short.
+    let kept: Vec<(&str, &str)> = got[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[4].as_str()))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("q3", "predicted hot; traits.wet 1.5, short by 0.5"),
+            ("q5", "predicted none; traits.wet 1.5, short by 0.5"),
+            ("q1", "predicted none; traits.wet 1, short by 1"),
+        ]
+    );
 }

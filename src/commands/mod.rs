@@ -21,7 +21,7 @@ pub mod triage;
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::engine;
 use crate::engine::Rulebook;
@@ -137,6 +137,56 @@ pub fn load_baseline(path: &Path, rulebook: &Rulebook) -> Result<(String, Rulebo
         );
     }
     Ok((name, base))
+}
+
+/// The label `item` names, as LABEL or SET.LABEL: (set, label) indices.
+/// An unknown name, or a bare LABEL that several sets have, is an error
+/// that says so for the option `flag`, with the rulebook's labels.
+pub fn find_label(rulebook: &Rulebook, item: &str, flag: &str) -> Result<(usize, usize)> {
+    let item = item.trim();
+    let full = |si: usize, li: usize| {
+        format!(
+            "{}.{}",
+            rulebook.sets[si].id, rulebook.sets[si].labels[li].id
+        )
+    };
+    let all: Vec<(usize, usize)> = rulebook
+        .sets
+        .iter()
+        .enumerate()
+        .flat_map(|(si, s)| (0..s.labels.len()).map(move |li| (si, li)))
+        .collect();
+    let found: Vec<(usize, usize)> = all
+        .iter()
+        .copied()
+        .filter(|&(si, li)| full(si, li) == item || rulebook.sets[si].labels[li].id == item)
+        .collect();
+    match found.as_slice() {
+        [t] => Ok(*t),
+        [] => {
+            let names: Vec<String> = all.iter().map(|&(si, li)| full(si, li)).collect();
+            let bare: Vec<String> = all
+                .iter()
+                .map(|&(si, li)| rulebook.sets[si].labels[li].id.clone())
+                .collect();
+            let pool = if item.contains('.') { &names } else { &bare };
+            let hint = rulebook::validate::did_you_mean(item, pool)
+                .map(|h| format!("did you mean `{h}`? "))
+                .unwrap_or_default();
+            bail!(
+                "{flag}: the rulebook has no label `{item}`; {hint}its labels are: {}",
+                names.join(", ")
+            )
+        }
+        several => bail!(
+            "{flag}: `{item}` is a label of several sets; name one as SET.LABEL: {}",
+            several
+                .iter()
+                .map(|&(si, li)| full(si, li))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// What a command that reads exports tells as it goes (the text field

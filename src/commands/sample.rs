@@ -33,19 +33,21 @@ Fill in the set columns, then use the file as:
 Only N posts per label are kept in memory while the input is read, never the
 whole input.
 
-With --near LABEL, the posts sampled are instead those the rulebook comes closest
-to giving LABEL without giving it: a rule or a lexicon weight gave LABEL a score
-above 0, and the label given won by the least (or LABEL fell the least short of
-its threshold). Spread over the labels given in the same way, they are where the
-posts of a rare label that the rulebook misses are most likely found; the note
-gives LABEL's score and how far short it fell.
+With --near LABEL (or SET.LABEL), the posts sampled are instead those the rulebook
+comes closest to giving LABEL without giving it: a rule or a lexicon weight gave
+LABEL a score above 0, and the label given won by the least (or LABEL fell the
+least short of its threshold; for a label of a `many` set such as a trait, its
+threshold). Spread over the labels given in the same way, they are where the posts
+of a rare label that the rulebook misses are most likely found; the note gives
+LABEL's score and how far short it fell.
 
 Examples:
   postclass sample --uncertain 50 week.csv -o to-label.csv
   postclass sample --uncertain 20 week.jsonl --rules mine.toml --seed 7 -o next.csv
   postclass sample --uncertain 100 --preset mastodon statuses.json -o batch.tsv
   postclass sample --uncertain 30 airline_tweets.csv --id tweet_id -o next.csv
-  postclass sample --uncertain 40 --near prospect week.csv -o prospects.csv";
+  postclass sample --uncertain 40 --near prospect week.csv -o prospects.csv
+  postclass sample --uncertain 40 --near traits.multichannel week.csv -o multichannel.csv";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -72,8 +74,8 @@ pub struct Args {
     pub id_field: Option<String>,
 
     /// Orders equally uncertain posts (same seed, same sample).
-    /// Sample the posts closest to getting this label of the first `one`
-    /// set without getting it, instead of the least certain
+    /// Sample the posts closest to getting this label (LABEL, or SET.LABEL)
+    /// without getting it, instead of the least certain
     #[arg(long, value_name = "LABEL")]
     pub near: Option<String>,
 
@@ -107,7 +109,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
     let near = match &args.near {
         None => None,
-        Some(id) => Some(near_label(&rulebook, set, id)?),
+        Some(item) => Some(near_label(&rulebook, item)?),
     };
     let say = super::say(args.quiet);
     let Reading {
@@ -210,30 +212,17 @@ pub fn run(args: Args) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The index of label `id` of set `set`, which `--near` may name: a label
-/// of the set other than its fallback.
-fn near_label(rulebook: &crate::engine::Rulebook, set: usize, id: &str) -> Result<usize> {
-    let s = &rulebook.sets[set];
-    let labels = || {
-        s.labels
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| s.fallback_label != Some(i))
-            .map(|(_, l)| l.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match s.labels.iter().position(|l| l.id == id) {
-        Some(i) if s.fallback_label != Some(i) => Ok(i),
-        Some(_) => bail!(
-            "--near {id}: `{id}` is the fallback of set `{}`, given when no label wins; name one of its labels: {}",
-            s.id,
-            labels()
-        ),
-        None => bail!(
-            "--near {id}: set `{}` has no label `{id}`; its labels: {}",
-            s.id,
-            labels()
-        ),
+/// The label `--near` names (LABEL, or SET.LABEL when several sets have
+/// it): any label but the fallback of a `one` set.
+fn near_label(rulebook: &crate::engine::Rulebook, item: &str) -> Result<(usize, usize)> {
+    let (si, li) = super::find_label(rulebook, item, "--near")?;
+    let s = &rulebook.sets[si];
+    if s.fallback_label == Some(li) {
+        bail!(
+            "--near: `{}` is the fallback of set `{}`, given when no label wins; name one of its other labels",
+            s.labels[li].id,
+            s.id
+        );
     }
+    Ok((si, li))
 }

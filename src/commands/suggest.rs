@@ -8,7 +8,6 @@ use anyhow::{bail, Result};
 use super::gold::{read_gold, GoldArgs};
 use super::{load_rulebook, Outcome};
 use crate::engine::Rulebook;
-use crate::rulebook::validate::did_you_mean;
 use crate::suggest::{render_table, render_toml, suggest, Options, Target};
 
 const EXAMPLES: &str = "\
@@ -149,44 +148,10 @@ fn parse_targets(items: &[String], rulebook: &Rulebook) -> Result<Vec<Target>> {
     }
     let mut out = Vec::new();
     for item in items {
-        let item = item.trim();
-        let found: Vec<Target> = all
-            .iter()
-            .filter(|(t, full)| full == item || rulebook.sets[t.set].labels[t.label].id == item)
-            .map(|(t, _)| *t)
-            .collect();
-        match found.as_slice() {
-            [t] => {
-                if !out.contains(t) {
-                    out.push(*t);
-                }
-            }
-            [] => {
-                let names: Vec<String> = all.iter().map(|(_, full)| full.clone()).collect();
-                let bare: Vec<String> = all
-                    .iter()
-                    .map(|(t, _)| rulebook.sets[t.set].labels[t.label].id.clone())
-                    .collect();
-                let pool = if item.contains('.') { &names } else { &bare };
-                let hint = did_you_mean(item, pool)
-                    .map(|h| format!("did you mean `{h}`? "))
-                    .unwrap_or_default();
-                bail!(
-                    "--for: the rulebook has no label `{item}`; {hint}its labels are: {}",
-                    names.join(", ")
-                );
-            }
-            several => bail!(
-                "--for: `{item}` is a label of several sets; name one as SET.LABEL: {}",
-                several
-                    .iter()
-                    .map(|t| format!(
-                        "{}.{}",
-                        rulebook.sets[t.set].id, rulebook.sets[t.set].labels[t.label].id
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+        let (set, label) = super::find_label(rulebook, item, "--for")?;
+        let t = Target { set, label };
+        if !out.contains(&t) {
+            out.push(t);
         }
     }
     Ok(out)
