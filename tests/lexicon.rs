@@ -88,7 +88,8 @@ fn fit_lexicon(rules: &Path, gold: &Path, more: &[&str]) -> std::process::Output
     postclass(&args)
 }
 
-fn accuracy(rules: &Path, gold: &Path) -> f64 {
+/// `eval --format json` of `rules` on `gold`.
+fn eval_json(rules: &Path, gold: &Path) -> serde_json::Value {
     let out = postclass_ok(&[
         "eval",
         "--gold",
@@ -98,13 +99,19 @@ fn accuracy(rules: &Path, gold: &Path) -> f64 {
         "--format",
         "json",
     ]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    v["sets"][0]["accuracy"].as_f64().unwrap()
+    serde_json::from_str(&stdout(&out)).unwrap()
 }
 
-#[test]
-fn fit_lexicon_learns_the_words_the_rules_miss_and_its_figures_are_evals() {
-    let (dir, rules, gold_path, out) = setup("lexicon-learns", &gold());
+fn accuracy(rules: &Path, gold: &Path) -> f64 {
+    eval_json(rules, gold)["sets"][0]["accuracy"]
+        .as_f64()
+        .unwrap()
+}
+
+/// [`setup`] with [`gold`], then a lexicon learned from it into `out.toml`
+/// (words in at least 3 posts): the paths of `setup` and the report.
+fn learned(name: &str) -> (PathBuf, PathBuf, PathBuf, PathBuf, String) {
+    let (dir, rules, gold_path, out) = setup(name, &gold());
     let run = fit_lexicon(
         &rules,
         &gold_path,
@@ -112,6 +119,12 @@ fn fit_lexicon_learns_the_words_the_rules_miss_and_its_figures_are_evals() {
     );
     assert!(run.status.success());
     let report = stdout(&run);
+    (dir, rules, gold_path, out, report)
+}
+
+#[test]
+fn fit_lexicon_learns_the_words_the_rules_miss_and_its_figures_are_evals() {
+    let (dir, rules, gold_path, out, report) = learned("lexicon-learns");
     assert!(report.contains("lexicon `words` of set `type`"), "{report}");
     let written = fs::read_to_string(&out).unwrap();
     // The rulebook given, unchanged, then one lexicon.
@@ -167,25 +180,9 @@ fn class_line(report: &str, class: &str) -> Option<(u64, String, String, String,
 
 #[test]
 fn fit_lexicon_reports_each_class_before_and_cross_validated_as_eval_counts_it() {
-    let (_dir, rules, gold_path, out) = setup("lexicon-classes", &gold());
-    let run = fit_lexicon(
-        &rules,
-        &gold_path,
-        &["--min-posts", "3", "-o", out.to_str().unwrap()],
-    );
-    assert!(run.status.success());
-    let report = stdout(&run);
+    let (_dir, rules, gold_path, _, report) = learned("lexicon-classes");
     // The rulebook alone, class by class, is what eval gives the same posts.
-    let eval = postclass_ok(&[
-        "eval",
-        "--gold",
-        gold_path.to_str().unwrap(),
-        "--rules",
-        rules.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&eval)).unwrap();
+    let v = eval_json(&rules, &gold_path);
     let labels = v["sets"][0]["labels"].as_array().unwrap();
     let mut seen = 0;
     for label in labels {
