@@ -39,16 +39,22 @@ fn two_best(scores: &[f64]) -> (Option<usize>, Option<usize>) {
     (first, second)
 }
 
-/// Measures how sure `verdict` is in `set` (a `one` set).
-pub fn uncertainty(rulebook: &Rulebook, verdict: &Verdict, set: usize) -> Uncertainty {
+/// The group of a post in `set` (a `one` set): the label given, or
+/// `labels.len()` for a fallback that is no label.
+fn group_of(rulebook: &Rulebook, verdict: &Verdict, set: usize) -> usize {
     let s = &rulebook.sets[set];
-    let sv = &verdict.sets[set];
-    let group = sv
+    verdict.sets[set]
         .labels
         .first()
         .copied()
         .or(s.fallback_label)
-        .unwrap_or(s.labels.len());
+        .unwrap_or(s.labels.len())
+}
+
+/// Measures how sure `verdict` is in `set` (a `one` set).
+pub fn uncertainty(rulebook: &Rulebook, verdict: &Verdict, set: usize) -> Uncertainty {
+    let sv = &verdict.sets[set];
+    let group = group_of(rulebook, verdict, set);
     let fired = verdict.fired.iter().any(|&r| rulebook.rules[r].set == set);
     let (first, second) = two_best(&sv.scores);
     let score = |i: Option<usize>| i.map_or(0.0, |l| sv.scores[l]);
@@ -88,10 +94,8 @@ pub fn nearness(
         Mode::Many => 0.0,
     }
     .max(t.thresholds[label]);
-    let s = &rulebook.sets[set];
-    let given = verdict.sets[set].labels.first().copied();
     Some(Uncertainty {
-        group: given.or(s.fallback_label).unwrap_or(s.labels.len()),
+        group: group_of(rulebook, verdict, set),
         margin: (needed - score).max(0.0),
         fired: true,
     })

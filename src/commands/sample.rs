@@ -73,12 +73,12 @@ pub struct Args {
     #[arg(long = "id", value_name = "FIELD")]
     pub id_field: Option<String>,
 
-    /// Orders equally uncertain posts (same seed, same sample).
     /// Sample the posts closest to getting this label (LABEL, or SET.LABEL)
     /// without getting it, instead of the least certain
     #[arg(long, value_name = "LABEL")]
     pub near: Option<String>,
 
+    /// Orders equally uncertain posts (same seed, same sample).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
 
