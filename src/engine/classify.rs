@@ -101,7 +101,11 @@ impl Rulebook {
                 continue;
             }
             scratch.lexicon_hits.clear();
-            lexicon.find(&scratch.normalized, &mut scratch.lexicon_hits);
+            lexicon.find(
+                &scratch.normalized,
+                &mut scratch.lexicon_hits,
+                &mut scratch.lexicon_probes,
+            );
             verdict
                 .words
                 .extend(scratch.lexicon_hits.iter().map(|&e| (xi as u32, e)));

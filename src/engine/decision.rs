@@ -81,11 +81,12 @@ impl Rulebook {
         // Lexicon weights go to their labels; a label they reach is scored
         // as if a rule of it had fired.
         let mut added = false;
-        for &(xi, e) in &verdict.words {
-            let lexicon = &self.lexicons[xi as usize];
+        for group in verdict.words.chunk_by(|a, b| a.0 == b.0) {
+            let lexicon = &self.lexicons[group[0].0 as usize];
             let sv = &mut verdict.sets[lexicon.set];
             let (scores, scored) = (&mut sv.scores, &mut sv.scored);
-            lexicon.add(e as usize, scores, |li| {
+            let entries = group.iter().map(|&(_, e)| e as usize);
+            lexicon.add_all(entries, scores, |li| {
                 if !scored.contains(&li) {
                     scored.push(li);
                     added = true;

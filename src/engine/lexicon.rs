@@ -213,47 +213,106 @@ impl Lexicon {
         }
     }
 
-    /// The entry whose hash is `h` and whose phrase `is`, if any.
+    /// Adds the weights of `entries` (one after the other, as [`add`]
+    /// would) to `scores`, then calls `touched` with each label any of them
+    /// weighs, once, in label order.
+    ///
+    /// Each entry's whole row is added, its zeros too: `x + 0.0` is `x`
+    /// for every score a sum of weights can reach (never `-0.0`), so the
+    /// sums are those of [`add`], and the loads of the rows do not wait on
+    /// the loads of their masks, one entry after the other.
+    ///
+    /// [`add`]: Lexicon::add
     #[inline]
-    fn lookup(&self, h: u64, is: impl Fn(&str) -> bool) -> Option<u32> {
-        let size = self.table.len();
-        let mut s = slot(h, size);
-        loop {
-            let (key, e) = self.table[s];
-            if e == 0 {
-                return None;
+    pub(crate) fn add_all(
+        &self,
+        entries: impl Iterator<Item = usize>,
+        scores: &mut [f64],
+        mut touched: impl FnMut(usize),
+    ) {
+        if self.labels > 64 {
+            for e in entries {
+                self.add(e, scores, &mut touched);
             }
-            if key == h && is(self.phrase(e as usize - 1)) {
-                return Some(e - 1);
+            return;
+        }
+        let k = self.labels;
+        let mut union = 0u64;
+        for e in entries {
+            let row = &self.rows[e * k..(e + 1) * k];
+            for (score, w) in scores[..k].iter_mut().zip(row) {
+                *score += w;
             }
-            s = (s + 1) & (size - 1);
+            union |= self.masks[e];
+        }
+        while union != 0 {
+            touched(union.trailing_zeros() as usize);
+            union &= union - 1;
         }
     }
 
+    /// Whether entry `e`'s phrase is `probe`'s word, or two words, of
+    /// `text`.
+    #[inline]
+    fn is(&self, e: usize, probe: &Probe, text: &[u8]) -> bool {
+        let (a, b) = self.spans[e];
+        let phrase = &self.text.as_bytes()[a as usize..b as usize];
+        let [s0, e0, s1, e1] = probe.at.map(|x| x as usize);
+        let first = &text[s0..e0];
+        if s1 == e1 {
+            return phrase == first;
+        }
+        let second = &text[s1..e1];
+        phrase.len() == first.len() + 1 + second.len()
+            && phrase.starts_with(first)
+            && phrase[first.len()] == b' '
+            && phrase.ends_with(second)
+    }
+
     /// Appends to `hits` the entries found in the normalised text `text`,
-    /// each once, ascending.
-    pub(crate) fn find(&self, text: &str, hits: &mut Vec<u32>) {
-        let start = hits.len();
-        let mut prev: Option<(&str, u64)> = None;
+    /// each once, ascending. `probes` is room to work in.
+    ///
+    /// In three passes over the post's words and pairs, so that the loads
+    /// of one pass do not wait on each other: the hashes that the filters
+    /// let through, then the table slot of each, then the phrase of each
+    /// slot whose hash is the same, confirmed on the text.
+    pub(crate) fn find(&self, text: &str, hits: &mut Vec<u32>, probes: &mut Vec<Probe>) {
+        probes.clear();
+        let base = text.as_ptr() as usize;
+        let mut prev: Option<([u32; 2], u64)> = None;
         for word in words(text) {
+            let at = (word.as_ptr() as usize - base) as u32;
+            let span = [at, at + word.len() as u32];
             let h = hash_word(word.as_bytes());
             if filter_has(&self.words, h) {
-                if let Some(e) = self.lookup(h, |p| p == word) {
-                    hits.push(e);
-                }
+                probes.push(Probe::new(h, [span[0], span[1], 0, 0]));
             }
             if let Some((before, hb)) = prev.filter(|&(_, hb)| filter_has(&self.starts, hb)) {
-                let pair = |p: &str| {
-                    p.len() == before.len() + 1 + word.len()
-                        && p.starts_with(before)
-                        && p.as_bytes()[before.len()] == b' '
-                        && p.ends_with(word)
-                };
-                if let Some(e) = self.lookup(hash_pair(hb, h), pair) {
-                    hits.push(e);
-                }
+                probes.push(Probe::new(
+                    hash_pair(hb, h),
+                    [before[0], before[1], span[0], span[1]],
+                ));
             }
-            prev = Some((word, h));
+            prev = Some((span, h));
+        }
+        let size = self.table.len();
+        for probe in probes.iter_mut() {
+            probe.slot = slot(probe.h, size);
+            probe.entry = self.table[probe.slot].1;
+        }
+        let start = hits.len();
+        let bytes = text.as_bytes();
+        for probe in probes.iter() {
+            let (mut s, mut e) = (probe.slot, probe.entry);
+            while e != 0 {
+                let key = self.table[s].0;
+                if key == probe.h && self.is(e as usize - 1, probe, bytes) {
+                    hits.push(e - 1);
+                    break;
+                }
+                s = (s + 1) & (size - 1);
+                e = self.table[s].1;
+            }
         }
         hits[start..].sort_unstable();
         let mut kept = start;
@@ -264,6 +323,30 @@ impl Lexicon {
             }
         }
         hits.truncate(kept);
+    }
+}
+
+/// A word of a post, or two words in a row, that the filters say may be an
+/// entry (see [`Lexicon::find`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Probe {
+    h: u64,
+    /// Where its words start and end in the text; the second word's are
+    /// equal (0) for one word.
+    at: [u32; 4],
+    /// Its table slot, and that slot's entry (index + 1, 0 when empty).
+    slot: usize,
+    entry: u32,
+}
+
+impl Probe {
+    fn new(h: u64, at: [u32; 4]) -> Probe {
+        Probe {
+            h,
+            at,
+            slot: 0,
+            entry: 0,
+        }
     }
 }
 
@@ -311,7 +394,7 @@ words = [
 
     fn found(lx: &Lexicon, text: &str) -> Vec<String> {
         let mut hits = Vec::new();
-        lx.find(text, &mut hits);
+        lx.find(text, &mut hits, &mut Vec::new());
         hits.iter()
             .map(|&e| lx.phrase(e as usize).to_string())
             .collect()
@@ -384,6 +467,79 @@ words = [
                 [format!("w{i}"), format!("w{i} x{i}")]
             );
             assert!(found(&lx, &format!("x{i} w{i}x")).is_empty());
+        }
+    }
+
+    /// A lexicon of the phrases `a`..`f` and the pairs of them, with
+    /// weights of every sign (and zeros) over four labels.
+    fn lettered() -> Lexicon {
+        let mut text = String::from(
+            "[rulebook]\nname = \"t\"\nversion = \"1\"\n[[set]]\nid = \"type\"\nmode = \"one\"\n",
+        );
+        for l in ["w", "x", "y", "z"] {
+            text.push_str(&format!("[[set.label]]\nid = \"{l}\"\n"));
+        }
+        text.push_str("[[lexicon]]\nid = \"w\"\nset = \"type\"\nwords = [\n");
+        let words = ["a", "b", "c", "d", "e", "f"];
+        let mut n = 0;
+        for first in words {
+            for second in [None].into_iter().chain(words.map(Some)) {
+                let phrase = match second {
+                    Some(s) => format!("{first} {s}"),
+                    None => first.to_string(),
+                };
+                n += 1;
+                let (w1, w2) = (n % 7, n % 5);
+                text.push_str(&format!(
+                    "\"{phrase}: w 0.{w1}5, x -0.{w2}, z 0.{w2}{w1}\",\n"
+                ));
+            }
+        }
+        text.push_str("]\n");
+        lexicon(&text)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn entries_added_together_sum_as_added_one_by_one(
+            entries in proptest::collection::vec(0usize..42, 0..30),
+            start in proptest::collection::vec(-2.0f64..2.0, 4),
+        ) {
+            let lx = lettered();
+            let (mut one, mut one_touched) = (start.clone(), Vec::new());
+            for &e in &entries {
+                lx.add(e, &mut one, |l| one_touched.push(l));
+            }
+            one_touched.sort_unstable();
+            one_touched.dedup();
+            let (mut all, mut all_touched) = (start, Vec::new());
+            lx.add_all(entries.iter().copied(), &mut all, |l| all_touched.push(l));
+            // The same sums to the bit, and each label touched once, in order.
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(bits(&one), bits(&all));
+            proptest::prop_assert_eq!(one_touched, all_touched);
+        }
+
+        #[test]
+        fn entries_found_are_the_words_and_pairs_of_the_text(
+            text in "[a-g ,.]{0,40}",
+        ) {
+            let lx = lettered();
+            let ws: Vec<&str> = words(&text).collect();
+            let mut expected: Vec<String> = ws.iter().map(|w| w.to_string()).collect();
+            expected.extend(ws.windows(2).map(|p| format!("{} {}", p[0], p[1])));
+            expected.retain(|p| (0..lx.len()).any(|e| lx.phrase(e) == p));
+            let mut expected: Vec<u32> = expected
+                .iter()
+                .map(|p| (0..lx.len()).find(|&e| lx.phrase(e) == p).unwrap() as u32)
+                .collect();
+            expected.sort_unstable();
+            expected.dedup();
+            let mut hits = vec![7];
+            lx.find(&text, &mut hits, &mut Vec::new());
+            // Appended after what was there, ascending, each once.
+            proptest::prop_assert_eq!(hits[0], 7);
+            proptest::prop_assert_eq!(&hits[1..], &expected[..]);
         }
     }
 }

@@ -48,6 +48,8 @@ pub struct Scratch {
     pub(super) lang_words: String,
     /// The lexicon entries found in the current post, of one lexicon.
     pub(super) lexicon_hits: Vec<u32>,
+    /// Room for the lexicons' lookups.
+    pub(super) lexicon_probes: Vec<super::lexicon::Probe>,
 }
 
 impl Scratch {
