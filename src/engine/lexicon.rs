@@ -26,7 +26,7 @@ pub struct Lexicon {
     pub lang: Vec<Lang>,
     /// The labels of the set: the length of a row.
     labels: usize,
-    /// Every phrase, one after the other; each entry's (start, end).
+    /// Every phrase, each followed by [`END`]; each entry's (start, end).
     text: String,
     spans: Vec<(u32, u32)>,
     /// Entry `e`'s weights: `rows[e * labels..(e + 1) * labels]`.
@@ -34,8 +34,10 @@ pub struct Lexicon {
     /// Entry `e`'s labels with a weight other than 0, one bit each (label
     /// `l` is bit `l`; labels past 63 are read from the row).
     masks: Vec<u64>,
-    /// Open addressing: (hash, entry index + 1), 0 for an empty slot.
-    table: Vec<(u64, u32)>,
+    /// Open addressing: (hash, entry index + 1, where its phrase starts
+    /// in `text`), entry 0 for an empty slot. With the start in the slot, a
+    /// hit is confirmed with no look at `spans`.
+    table: Vec<(u64, u32, u32)>,
     /// One bit per [`FILTER_BITS`] value of a word's hash: set when an
     /// entry is that word (`words`) or a pair that starts with it
     /// (`starts`). Most words of a post are in no entry; these few
@@ -43,6 +45,9 @@ pub struct Lexicon {
     words: Vec<u64>,
     starts: Vec<u64>,
 }
+
+/// The byte after each phrase in a lexicon's text: no phrase holds it.
+const END: u8 = b'\n';
 
 /// Bits of the word filters: 2^16, 8 KiB each.
 const FILTER_BITS: u32 = 16;
@@ -71,9 +76,10 @@ fn hash_word(word: &[u8]) -> u64 {
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut b = [0u8; 8];
-        b[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(23) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        // The last bytes as a little-endian `u64`, zero above them (folded
+        // here rather than copied into a buffer, which calls `memcpy`).
+        let v = rest.iter().rev().fold(0, |v, &b| v << 8 | u64::from(b));
+        h = (h.rotate_left(23) ^ v).wrapping_mul(K);
     }
     h ^ (h >> 29)
 }
@@ -132,6 +138,7 @@ impl Lexicon {
             let start = lx.text.len() as u32;
             lx.text.push_str(parsed.phrase);
             lx.spans.push((start, lx.text.len() as u32));
+            lx.text.push(END as char);
             let mut row = vec![0.0; k];
             for (label, weight) in &parsed.weights {
                 if let Some(li) = labels.iter().position(|l| l == label) {
@@ -147,7 +154,7 @@ impl Lexicon {
             lx.masks.push(mask);
         }
         let size = (lx.spans.len() * 2).next_power_of_two().max(16);
-        lx.table = vec![(0u64, 0u32); size];
+        lx.table = vec![(0, 0, 0); size];
         for e in 0..lx.spans.len() {
             let phrase = lx.phrase(e);
             let (pair, word) = match phrase.split_once(' ') {
@@ -160,7 +167,7 @@ impl Lexicon {
             while lx.table[s].1 != 0 {
                 s = (s + 1) & (size - 1);
             }
-            lx.table[s] = (h, e as u32 + 1);
+            lx.table[s] = (h, e as u32 + 1, lx.spans[e].0);
         }
         lx
     }
@@ -251,22 +258,26 @@ impl Lexicon {
         }
     }
 
-    /// Whether entry `e`'s phrase is `probe`'s word, or two words, of
-    /// `text`.
+    /// Whether the phrase that starts at `at` in `self.text` is `probe`'s
+    /// word, or two words, of `text`.
     #[inline]
-    fn is(&self, e: usize, probe: &Probe, text: &[u8]) -> bool {
-        let (a, b) = self.spans[e];
-        let phrase = &self.text.as_bytes()[a as usize..b as usize];
+    fn is(&self, at: u32, probe: &Probe, text: &[u8]) -> bool {
+        let phrase = &self.text.as_bytes()[at as usize..];
         let [s0, e0, s1, e1] = probe.at.map(|x| x as usize);
         let first = &text[s0..e0];
-        if s1 == e1 {
-            return phrase == first;
-        }
-        let second = &text[s1..e1];
-        phrase.len() == first.len() + 1 + second.len()
-            && phrase.starts_with(first)
-            && phrase[first.len()] == b' '
-            && phrase.ends_with(second)
+        let len = if s1 == e1 {
+            first.len()
+        } else {
+            let second = &text[s1..e1];
+            let len = first.len() + 1 + second.len();
+            if phrase.get(first.len()) != Some(&b' ')
+                || phrase.get(first.len() + 1..len) != Some(second)
+            {
+                return false;
+            }
+            len
+        };
+        phrase.get(len) == Some(&END) && phrase.starts_with(first)
     }
 
     /// Appends to `hits` the entries found in the normalised text `text`,
@@ -298,20 +309,19 @@ impl Lexicon {
         let size = self.table.len();
         for probe in probes.iter_mut() {
             probe.slot = slot(probe.h, size);
-            probe.entry = self.table[probe.slot].1;
+            probe.entry = self.table[probe.slot];
         }
         let start = hits.len();
         let bytes = text.as_bytes();
         for probe in probes.iter() {
-            let (mut s, mut e) = (probe.slot, probe.entry);
+            let (mut s, (mut key, mut e, mut at)) = (probe.slot, probe.entry);
             while e != 0 {
-                let key = self.table[s].0;
-                if key == probe.h && self.is(e as usize - 1, probe, bytes) {
+                if key == probe.h && self.is(at, probe, bytes) {
                     hits.push(e - 1);
                     break;
                 }
                 s = (s + 1) & (size - 1);
-                e = self.table[s].1;
+                (key, e, at) = self.table[s];
             }
         }
         hits[start..].sort_unstable();
@@ -334,9 +344,9 @@ pub(crate) struct Probe {
     /// Where its words start and end in the text; the second word's are
     /// equal (0) for one word.
     at: [u32; 4],
-    /// Its table slot, and that slot's entry (index + 1, 0 when empty).
+    /// Its table slot, and what that slot holds.
     slot: usize,
-    entry: u32,
+    entry: (u64, u32, u32),
 }
 
 impl Probe {
@@ -345,7 +355,7 @@ impl Probe {
             h,
             at,
             slot: 0,
-            entry: 0,
+            entry: (0, 0, 0),
         }
     }
 }
