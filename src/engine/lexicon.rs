@@ -15,7 +15,8 @@ use crate::rulebook::model::{parse_entry, LexiconDef};
 /// A compiled lexicon. Its entries lie in a few flat arrays, so that the
 /// words a post hits cost no pointer chase: every phrase in one string,
 /// every entry's weights in one row of a table (a weight per label of the
-/// set, 0 where the entry has none).
+/// set, 0 where the entry has none), and the same rows a byte a weight for
+/// the lookups of the posts' words.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
     pub id: String,
@@ -31,6 +32,12 @@ pub struct Lexicon {
     spans: Vec<(u32, u32)>,
     /// Entry `e`'s weights: `rows[e * labels..(e + 1) * labels]`.
     rows: Vec<f64>,
+    /// The same weights as one byte each, the index of the weight in
+    /// `values` (0 for none), when the lexicon has at most 255 distinct
+    /// weights; empty otherwise. An eighth of `rows`: the rows of the
+    /// entries a post hits stay in cache.
+    codes: Vec<u8>,
+    values: Vec<f64>,
     /// Entry `e`'s labels with a weight other than 0, one bit each (label
     /// `l` is bit `l`; labels past 63 are read from the row).
     masks: Vec<u64>,
@@ -125,6 +132,8 @@ impl Lexicon {
             text: String::new(),
             spans: Vec::new(),
             rows: Vec::new(),
+            codes: Vec::new(),
+            values: vec![0.0],
             masks: Vec::new(),
             table: Vec::new(),
             words: vec![0; 1 << (FILTER_BITS - 6)],
@@ -153,6 +162,7 @@ impl Lexicon {
             lx.rows.extend(row);
             lx.masks.push(mask);
         }
+        lx.pack_codes();
         let size = (lx.spans.len() * 2).next_power_of_two().max(16);
         lx.table = vec![(0, 0, 0); size];
         for e in 0..lx.spans.len() {
@@ -170,6 +180,30 @@ impl Lexicon {
             lx.table[s] = (h, e as u32 + 1, lx.spans[e].0);
         }
         lx
+    }
+
+    /// Fills `codes` and `values` from `rows` when there are few enough
+    /// distinct weights.
+    fn pack_codes(&mut self) {
+        let mut values = vec![0.0f64];
+        let mut index = std::collections::HashMap::new();
+        let mut codes = Vec::with_capacity(self.rows.len());
+        for &w in &self.rows {
+            let code = if w == 0.0 {
+                0
+            } else {
+                *index.entry(w.to_bits()).or_insert_with(|| {
+                    values.push(w);
+                    values.len() - 1
+                })
+            };
+            let Ok(code) = u8::try_from(code) else {
+                return;
+            };
+            codes.push(code);
+        }
+        self.codes = codes;
+        self.values = values;
     }
 
     /// How many entries it has.
@@ -224,10 +258,11 @@ impl Lexicon {
     /// would) to `scores`, then calls `touched` with each label any of them
     /// weighs, once, in label order.
     ///
-    /// Each entry's whole row is added, its zeros too: `x + 0.0` is `x`
-    /// for every score a sum of weights can reach (never `-0.0`), so the
-    /// sums are those of [`add`], and the loads of the rows do not wait on
-    /// the loads of their masks, one entry after the other.
+    /// Each entry's whole row is added (from its byte codes when it has
+    /// them), its zeros too: `x + 0.0` is `x` for every score a sum of
+    /// weights can reach (never `-0.0`), so the sums are those of [`add`],
+    /// and the loads of the rows do not wait on the loads of their masks,
+    /// one entry after the other.
     ///
     /// [`add`]: Lexicon::add
     #[inline]
@@ -245,6 +280,20 @@ impl Lexicon {
         }
         let k = self.labels;
         let mut union = 0u64;
+        if !self.codes.is_empty() {
+            for e in entries {
+                let codes = &self.codes[e * k..(e + 1) * k];
+                for (li, (score, &c)) in scores[..k].iter_mut().zip(codes).enumerate() {
+                    *score += self.values[usize::from(c)];
+                    union |= u64::from(c != 0) << li;
+                }
+            }
+            while union != 0 {
+                touched(union.trailing_zeros() as usize);
+                union &= union - 1;
+            }
+            return;
+        }
         for e in entries {
             let row = &self.rows[e * k..(e + 1) * k];
             for (score, w) in scores[..k].iter_mut().zip(row) {
@@ -480,9 +529,11 @@ words = [
         }
     }
 
-    /// A lexicon of the phrases `a`..`f` and the pairs of them, with
-    /// weights of every sign (and zeros) over four labels.
-    fn lettered() -> Lexicon {
+    /// A lexicon of the phrases `a`..`f` and the pairs of them (its first
+    /// 42 entries), with weights of every sign (and zeros) over four labels;
+    /// `fine`: and 100 more entries, so that it has more distinct weights
+    /// than a byte tells apart.
+    fn lettered(fine: bool) -> Lexicon {
         let mut text = String::from(
             "[rulebook]\nname = \"t\"\nversion = \"1\"\n[[set]]\nid = \"type\"\nmode = \"one\"\n",
         );
@@ -505,8 +556,15 @@ words = [
                 ));
             }
         }
+        for i in 0..100 {
+            if fine {
+                text.push_str(&format!("\"g{i}: w 1.{i:03}, x -2.{i:03}, y 3.{i:03}\",\n"));
+            }
+        }
         text.push_str("]\n");
-        lexicon(&text)
+        let lx = lexicon(&text);
+        assert_eq!(lx.codes.is_empty(), fine);
+        lx
     }
 
     proptest::proptest! {
@@ -514,8 +572,9 @@ words = [
         fn entries_added_together_sum_as_added_one_by_one(
             entries in proptest::collection::vec(0usize..42, 0..30),
             start in proptest::collection::vec(-2.0f64..2.0, 4),
+            fine in proptest::bool::ANY,
         ) {
-            let lx = lettered();
+            let lx = lettered(fine);
             let (mut one, mut one_touched) = (start.clone(), Vec::new());
             for &e in &entries {
                 lx.add(e, &mut one, |l| one_touched.push(l));
@@ -534,7 +593,7 @@ words = [
         fn entries_found_are_the_words_and_pairs_of_the_text(
             text in "[a-g ,.]{0,40}",
         ) {
-            let lx = lettered();
+            let lx = lettered(false);
             let ws: Vec<&str> = words(&text).collect();
             let mut expected: Vec<String> = ws.iter().map(|w| w.to_string()).collect();
             expected.extend(ws.windows(2).map(|p| format!("{} {}", p[0], p[1])));
