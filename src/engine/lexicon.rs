@@ -312,7 +312,7 @@ impl Lexicon {
     #[inline]
     fn is(&self, at: u32, probe: &Probe, text: &[u8]) -> bool {
         let phrase = &self.text.as_bytes()[at as usize..];
-        let [s0, e0, s1, e1] = probe.at.map(|x| x as usize);
+        let [s0, e0, s1, e1] = probe.at;
         let first = &text[s0..e0];
         let len = if s1 == e1 {
             first.len()
@@ -339,10 +339,10 @@ impl Lexicon {
     pub(crate) fn find(&self, text: &str, hits: &mut Vec<u32>, probes: &mut Vec<Probe>) {
         probes.clear();
         let base = text.as_ptr() as usize;
-        let mut prev: Option<([u32; 2], u64)> = None;
+        let mut prev: Option<([usize; 2], u64)> = None;
         for word in words(text) {
-            let at = (word.as_ptr() as usize - base) as u32;
-            let span = [at, at + word.len() as u32];
+            let at = word.as_ptr() as usize - base;
+            let span = [at, at + word.len()];
             let h = hash_word(word.as_bytes());
             if filter_has(&self.words, h) {
                 probes.push(Probe::new(h, [span[0], span[1], 0, 0]));
@@ -392,14 +392,14 @@ pub(crate) struct Probe {
     h: u64,
     /// Where its words start and end in the text; the second word's are
     /// equal (0) for one word.
-    at: [u32; 4],
+    at: [usize; 4],
     /// Its table slot, and what that slot holds.
     slot: usize,
     entry: (u64, u32, u32),
 }
 
 impl Probe {
-    fn new(h: u64, at: [u32; 4]) -> Probe {
+    fn new(h: u64, at: [usize; 4]) -> Probe {
         Probe {
             h,
             at,
