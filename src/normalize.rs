@@ -563,6 +563,21 @@ mod tests {
         }
     }
 
+    /// `t` normalised by the hot path and by the path that keeps offsets
+    /// (one character at a time), with the options `bits` switches on.
+    fn both_paths(t: &str, bits: u8) -> (String, String) {
+        let norm = Normalizer::new(NormalizeOptions {
+            case_fold: bits & 1 != 0,
+            accent_fold: bits & 2 != 0,
+            unify_punctuation: bits & 4 != 0,
+            collapse_whitespace: bits & 8 != 0,
+        });
+        let (mut a, mut b, mut offs) = (String::new(), String::new(), Vec::new());
+        norm.normalize_into(t, &mut a);
+        norm.normalize_with_offsets(t, &mut b, &mut offs);
+        (a, b)
+    }
+
     proptest::proptest! {
         /// Plain ASCII takes a shortcut: it gives what the general path
         /// gives, with every option, whatever the white space and the
@@ -572,21 +587,10 @@ mod tests {
             t in "[ aZ9'!\t\n\r\u{b}\u{c}\u{e9}\u{a0}\u{fe0f}]{0,12}",
             bits in 0..16u8,
         ) {
-            let o = NormalizeOptions {
-                case_fold: bits & 1 != 0,
-                accent_fold: bits & 2 != 0,
-                unify_punctuation: bits & 4 != 0,
-                collapse_whitespace: bits & 8 != 0,
-            };
-            let norm = Normalizer::new(o);
-            let (mut a, mut b, mut offs) = (String::new(), String::new(), Vec::new());
-            norm.normalize_into(&t, &mut a);
-            norm.normalize_with_offsets(&t, &mut b, &mut offs);
+            let (a, b) = both_paths(&t, bits);
             proptest::prop_assert_eq!(a, b);
         }
-    }
 
-    proptest::proptest! {
         /// Long ASCII runs between other characters go through in chunks
         /// ([`goes_on`]): they give what the general path gives, whatever
         /// the white space at a chunk's edges.
@@ -595,17 +599,7 @@ mod tests {
             t in "([a-zA-Z.,!']{1,20}( |  |\t|\n| \u{e9}|\u{e9} |\u{2019}|\u{a0})?){0,8}",
             bits in 0..16u8,
         ) {
-            let o = NormalizeOptions {
-                case_fold: bits & 1 != 0,
-                accent_fold: bits & 2 != 0,
-                unify_punctuation: bits & 4 != 0,
-                collapse_whitespace: bits & 8 != 0,
-            };
-            let norm = Normalizer::new(o);
-            let t = format!("\u{e9}{t}");
-            let (mut a, mut b, mut offs) = (String::new(), String::new(), Vec::new());
-            norm.normalize_into(&t, &mut a);
-            norm.normalize_with_offsets(&t, &mut b, &mut offs);
+            let (a, b) = both_paths(&format!("\u{e9}{t}"), bits);
             proptest::prop_assert_eq!(a, b);
         }
     }
