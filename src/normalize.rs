@@ -110,7 +110,7 @@ impl Normalizer {
                 if o.collapse_whitespace {
                     // Whole chunks that the loop below would go through
                     // byte by byte, told in one vectorised pass each.
-                    while bytes.get(i..i + CHUNK + 1).is_some_and(goes_on) {
+                    while bytes.get(i..i + CHUNK + 1).is_some_and(runs_on) {
                         i += CHUNK;
                     }
                 }
@@ -184,31 +184,24 @@ impl Normalizer {
 /// `memchr`s and a `memmem` for two spaces, whose searcher is built anew for
 /// every text), and each text is only a few hundred bytes.
 fn is_plain_ascii(bytes: &[u8]) -> bool {
-    let Some((&last, init)) = bytes.split_last() else {
+    let Some(&last) = bytes.last() else {
         return true;
     };
-    if bytes[0] == b' ' || !is_plain_byte(last) || last == b' ' {
-        return false;
-    }
-    !init
-        .iter()
-        .zip(&bytes[1..])
-        .fold(false, |bad, (&b, &next)| {
-            bad | !is_plain_byte(b) | ((b == b' ') & (next == b' '))
-        })
+    bytes[0] != b' ' && is_plain_byte(last) && last != b' ' && runs_on(bytes)
 }
 
-/// Bytes of a chunk that [`goes_on`] tells at once.
+/// Bytes of the ASCII runs of `run_plain` told at once by [`runs_on`].
 const CHUNK: usize = 16;
 
-/// Whether the ASCII run of `run_plain` goes on through each of the first
-/// [`CHUNK`] bytes of `window` (which has one byte more, the next): each is
-/// ASCII and no white space, or a space followed by such a byte.
+/// Whether a plain ASCII run goes on through every byte of `bytes` but the
+/// last, which is only read as the byte after the one before: each is ASCII
+/// and no white space, or a space followed by such a byte. One pass that the
+/// compiler vectorises.
 #[inline]
-fn goes_on(window: &[u8]) -> bool {
-    !window[..CHUNK]
+fn runs_on(bytes: &[u8]) -> bool {
+    !bytes
         .iter()
-        .zip(&window[1..])
+        .zip(bytes.get(1..).unwrap_or_default())
         .fold(false, |bad, (&b, &next)| {
             bad | !is_plain_byte(b) | ((b == b' ') & ((next == b' ') | !is_plain_byte(next)))
         })
@@ -592,7 +585,7 @@ mod tests {
         }
 
         /// Long ASCII runs between other characters go through in chunks
-        /// ([`goes_on`]): they give what the general path gives, whatever
+        /// ([`runs_on`]): they give what the general path gives, whatever
         /// the white space at a chunk's edges.
         #[test]
         fn long_ascii_runs_normalise_as_the_general_path(
