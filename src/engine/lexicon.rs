@@ -280,26 +280,20 @@ impl Lexicon {
         }
         let k = self.labels;
         let mut union = 0u64;
-        if !self.codes.is_empty() {
-            for e in entries {
+        for e in entries {
+            if self.codes.is_empty() {
+                let row = &self.rows[e * k..(e + 1) * k];
+                for (score, w) in scores[..k].iter_mut().zip(row) {
+                    *score += w;
+                }
+                union |= self.masks[e];
+            } else {
                 let codes = &self.codes[e * k..(e + 1) * k];
                 for (li, (score, &c)) in scores[..k].iter_mut().zip(codes).enumerate() {
                     *score += self.values[usize::from(c)];
                     union |= u64::from(c != 0) << li;
                 }
             }
-            while union != 0 {
-                touched(union.trailing_zeros() as usize);
-                union &= union - 1;
-            }
-            return;
-        }
-        for e in entries {
-            let row = &self.rows[e * k..(e + 1) * k];
-            for (score, w) in scores[..k].iter_mut().zip(row) {
-                *score += w;
-            }
-            union |= self.masks[e];
         }
         while union != 0 {
             touched(union.trailing_zeros() as usize);
