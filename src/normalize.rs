@@ -363,16 +363,20 @@ pub struct Words<'a> {
     at: usize,
 }
 
-/// ASCII bytes that are part of words: 1 a word character, 2 the apostrophe.
-static WORD_BYTES: [u8; 128] = {
-    let mut t = [0u8; 128];
+/// What a byte at a character's start is to [`words`]: [`WORD`] an ASCII
+/// word character, [`APOSTROPHE`], [`OTHER`] the start of a character
+/// outside ASCII (decoded to tell), 0 a separator.
+static WORD_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut b = 0;
-    while b < 128 {
+    while b < 256 {
         let c = b as u8;
-        t[b] = if c.is_ascii_alphanumeric() || c == b'_' {
-            1
+        t[b] = if c >= 0x80 {
+            OTHER
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            WORD
         } else if c == b'\'' {
-            2
+            APOSTROPHE
         } else {
             0
         };
@@ -380,49 +384,61 @@ static WORD_BYTES: [u8; 128] = {
     }
     t
 };
+const WORD: u8 = 1;
+const APOSTROPHE: u8 = 2;
+const OTHER: u8 = 4;
 
 impl<'a> Iterator for Words<'a> {
     type Item = &'a str;
 
+    #[inline]
     fn next(&mut self) -> Option<&'a str> {
-        let bytes = self.text.as_bytes();
-        // What the character at `i` is (0 none, 1 word, 2 apostrophe), and
-        // its length in bytes.
-        let kind = |i: usize| -> (u8, usize) {
-            let b = bytes[i];
-            if b < 0x80 {
-                (WORD_BYTES[usize::from(b)], 1)
-            } else {
-                let c = self.text[i..].chars().next().expect("on a char boundary");
-                (u8::from(is_word_char(c)), c.len_utf8())
-            }
+        let (text, bytes) = (self.text, self.text.as_bytes());
+        // The character at `i`, outside ASCII: whether it is a word
+        // character, and its length in bytes.
+        let decode = |i: usize| {
+            let c = text[i..].chars().next().expect("on a char boundary");
+            (is_word_char(c), c.len_utf8())
         };
         let mut i = self.at;
         loop {
-            while i < bytes.len() {
-                let (k, n) = kind(i);
-                if k != 0 {
-                    break;
+            // To the next character that is part of a word.
+            loop {
+                let Some(&b) = bytes.get(i) else {
+                    self.at = i;
+                    return None;
+                };
+                match WORD_BYTES[usize::from(b)] {
+                    0 => i += 1,
+                    OTHER => match decode(i) {
+                        (true, _) => break,
+                        (false, n) => i += n,
+                    },
+                    _ => break,
                 }
-                i += n;
-            }
-            if i >= bytes.len() {
-                self.at = i;
-                return None;
             }
             let start = i;
-            let mut word = false;
-            while i < bytes.len() {
-                let (k, n) = kind(i);
-                if k == 0 {
-                    break;
+            // What the run holds: word characters, apostrophes.
+            let mut kinds = 0;
+            while let Some(&b) = bytes.get(i) {
+                match WORD_BYTES[usize::from(b)] {
+                    0 => break,
+                    OTHER => match decode(i) {
+                        (true, n) => {
+                            kinds |= WORD;
+                            i += n;
+                        }
+                        (false, _) => break,
+                    },
+                    kind => {
+                        kinds |= kind;
+                        i += 1;
+                    }
                 }
-                word |= k == 1;
-                i += n;
             }
-            if word {
+            if kinds & WORD != 0 {
                 self.at = i;
-                return Some(&self.text[start..i]);
+                return Some(&text[start..i]);
             }
         }
     }
