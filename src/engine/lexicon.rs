@@ -279,7 +279,10 @@ impl Lexicon {
             return;
         }
         let k = self.labels;
-        let mut union = 0u64;
+        // The labels touched: bit `l` of `union`, or, for rows of byte
+        // codes of eight labels at most, the top bit of byte `l` of
+        // `nonzero`, gathered at the end.
+        let (mut union, mut nonzero) = (0u64, 0u64);
         for e in entries {
             if self.codes.is_empty() {
                 let row = &self.rows[e * k..(e + 1) * k];
@@ -287,6 +290,12 @@ impl Lexicon {
                     *score += w;
                 }
                 union |= self.masks[e];
+            } else if k <= 8 {
+                let codes = &self.codes[e * k..(e + 1) * k];
+                for (score, &c) in scores[..k].iter_mut().zip(codes) {
+                    *score += self.values[usize::from(c)];
+                }
+                nonzero |= nonzero_bytes(self.row_bytes(e));
             } else {
                 let codes = &self.codes[e * k..(e + 1) * k];
                 for (li, (score, &c)) in scores[..k].iter_mut().zip(codes).enumerate() {
@@ -295,9 +304,27 @@ impl Lexicon {
                 }
             }
         }
+        union |= gather_top_bits(nonzero);
         while union != 0 {
             touched(union.trailing_zeros() as usize);
             union &= union - 1;
+        }
+    }
+
+    /// Entry `e`'s codes (at most eight) as the low bytes of a `u64`, code
+    /// `l` in byte `l`, the other bytes zero.
+    #[inline]
+    fn row_bytes(&self, e: usize) -> u64 {
+        let k = self.labels;
+        match self.codes.get(e * k..e * k + 8) {
+            Some(eight) => {
+                u64::from_le_bytes(eight.try_into().expect("eight bytes"))
+                    & u64::MAX.checked_shr((64 - 8 * k) as u32).unwrap_or(0)
+            }
+            None => self.codes[e * k..(e + 1) * k]
+                .iter()
+                .rev()
+                .fold(0, |v, &c| v << 8 | u64::from(c)),
         }
     }
 
@@ -406,6 +433,20 @@ impl Probe {
 #[inline]
 fn slot(h: u64, size: usize) -> usize {
     (h >> 7) as usize & (size - 1)
+}
+
+/// The top bit of each byte of `x` that is not zero, and no other bit.
+#[inline]
+fn nonzero_bytes(x: u64) -> u64 {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    (x | ((x & LOW) + LOW)) & !LOW
+}
+
+/// The top bits of the bytes of `x` (no other bit set) as its low eight
+/// bits, byte `l`'s as bit `l`.
+#[inline]
+fn gather_top_bits(x: u64) -> u64 {
+    (x >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
 #[cfg(test)]
@@ -559,6 +600,18 @@ words = [
         let lx = lexicon(&text);
         assert_eq!(lx.codes.is_empty(), fine);
         lx
+    }
+
+    #[test]
+    fn the_bytes_that_are_not_zero_gather_into_one_bit_each() {
+        for mask in 0..=u8::MAX {
+            for value in [1u8, 0x7f, 0x80, 0xff] {
+                let x = (0..8).fold(0u64, |x, l| {
+                    x | u64::from(if mask >> l & 1 == 1 { value } else { 0 }) << (8 * l)
+                });
+                assert_eq!(gather_top_bits(nonzero_bytes(x)), u64::from(mask), "{x:x}");
+            }
+        }
     }
 
     proptest::proptest! {
