@@ -129,11 +129,19 @@ fn count_letters(text: &str) -> (u32, u32) {
 /// At least as many as the upper-case letters [`caps_counts`] finds: the
 /// ASCII capitals and the non-ASCII characters of the text, counted
 /// without looking at tokens or decoding, in a loop the compiler
-/// vectorises.
+/// vectorises (byte counts, added up every 255 bytes so that they cannot
+/// overflow).
 pub(crate) fn caps_upper_bound(raw: &str) -> u32 {
-    raw.bytes()
-        // A non-ASCII character has one byte of 0xC0 or more.
-        .map(|b| (b.wrapping_sub(b'A') < 26 || b >= 0xC0) as u32)
+    raw.as_bytes()
+        .chunks(usize::from(u8::MAX))
+        .map(|chunk| {
+            let n = chunk
+                .iter()
+                // A non-ASCII character has one byte of 0xC0 or more.
+                .map(|&b| u8::from((b.wrapping_sub(b'A') < 26) | (b >= 0xC0)))
+                .fold(0u8, |n, one| n + one);
+            u32::from(n)
+        })
         .sum()
 }
 
@@ -354,6 +362,14 @@ mod tests {
         #[test]
         fn caps_counts_agrees_with_its_definition(text in signal_text()) {
             prop_assert_eq!(caps_counts(&text), caps_counts_plain(&text));
+        }
+
+        #[test]
+        fn caps_upper_bound_counts_capitals_and_characters_past_ascii(
+            text in "[aZ\u{e9}\u{c9}\u{1f621} ]{0,600}",
+        ) {
+            let want = text.chars().filter(|c| c.is_ascii_uppercase() || !c.is_ascii()).count();
+            prop_assert_eq!(caps_upper_bound(&text) as usize, want);
         }
 
         #[test]
