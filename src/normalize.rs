@@ -391,7 +391,7 @@ const OTHER: u8 = 4;
 impl<'a> Iterator for Words<'a> {
     type Item = &'a str;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<&'a str> {
         let (text, bytes) = (self.text, self.text.as_bytes());
         // The character at `i`, outside ASCII: whether it is a word
