@@ -139,7 +139,7 @@ pub(crate) fn caps_upper_bound(raw: &str) -> u32 {
                 .iter()
                 // A non-ASCII character has one byte of 0xC0 or more.
                 .map(|&b| u8::from((b.wrapping_sub(b'A') < 26) | (b >= 0xC0)))
-                .fold(0u8, |n, one| n + one);
+                .sum::<u8>();
             u32::from(n)
         })
         .sum()
