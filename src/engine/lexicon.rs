@@ -279,9 +279,10 @@ impl Lexicon {
             return;
         }
         let k = self.labels;
-        // The labels touched: bit `l` of `union`, or, for rows of byte
-        // codes of eight labels at most, the top bit of byte `l` of
-        // `nonzero`, gathered at the end.
+        // The labels touched: bit `l` of `union` (the entries' masks), or,
+        // for rows of byte codes of eight labels at most, the top bit of
+        // byte `l` of `nonzero`, gathered at the end: read from the row
+        // already loaded, not from a mask loaded after it.
         let (mut union, mut nonzero) = (0u64, 0u64);
         for e in entries {
             if self.codes.is_empty() {
@@ -291,23 +292,27 @@ impl Lexicon {
                 }
                 union |= self.masks[e];
             } else if k <= 8 {
-                let codes = &self.codes[e * k..(e + 1) * k];
-                for (score, &c) in scores[..k].iter_mut().zip(codes) {
-                    *score += self.values[usize::from(c)];
-                }
+                self.add_codes(e, scores);
                 nonzero |= nonzero_bytes(self.row_bytes(e));
             } else {
-                let codes = &self.codes[e * k..(e + 1) * k];
-                for (li, (score, &c)) in scores[..k].iter_mut().zip(codes).enumerate() {
-                    *score += self.values[usize::from(c)];
-                    union |= u64::from(c != 0) << li;
-                }
+                self.add_codes(e, scores);
+                union |= self.masks[e];
             }
         }
         union |= gather_top_bits(nonzero);
         while union != 0 {
             touched(union.trailing_zeros() as usize);
             union &= union - 1;
+        }
+    }
+
+    /// Adds entry `e`'s weights to `scores` from its byte codes, zeros
+    /// too.
+    #[inline(always)]
+    fn add_codes(&self, e: usize, scores: &mut [f64]) {
+        let k = self.labels;
+        for (score, &c) in scores[..k].iter_mut().zip(&self.codes[e * k..(e + 1) * k]) {
+            *score += self.values[usize::from(c)];
         }
     }
 
@@ -565,14 +570,17 @@ words = [
     }
 
     /// A lexicon of the phrases `a`..`f` and the pairs of them (its first
-    /// 42 entries), with weights of every sign (and zeros) over four labels;
-    /// `fine`: and 100 more entries, so that it has more distinct weights
-    /// than a byte tells apart.
-    fn lettered(fine: bool) -> Lexicon {
+    /// 42 entries), with weights of every sign (and zeros) over four labels
+    /// (`wide`: ten, the last weighed too, so that a row is more than eight
+    /// bytes); `fine`: and 100 more entries, so that it has more distinct
+    /// weights than a byte tells apart.
+    fn lettered(fine: bool, wide: bool) -> Lexicon {
         let mut text = String::from(
             "[rulebook]\nname = \"t\"\nversion = \"1\"\n[[set]]\nid = \"type\"\nmode = \"one\"\n",
         );
-        for l in ["w", "x", "y", "z"] {
+        let extra = if wide { 6 } else { 0 };
+        let labels = ["w", "x", "y", "z", "v4", "v5", "v6", "v7", "v8", "v9"];
+        for l in &labels[..4 + extra] {
             text.push_str(&format!("[[set.label]]\nid = \"{l}\"\n"));
         }
         text.push_str("[[lexicon]]\nid = \"w\"\nset = \"type\"\nwords = [\n");
@@ -586,8 +594,13 @@ words = [
                 };
                 n += 1;
                 let (w1, w2) = (n % 7, n % 5);
+                let last = if wide {
+                    format!(", v9 -0.{w1}")
+                } else {
+                    String::new()
+                };
                 text.push_str(&format!(
-                    "\"{phrase}: w 0.{w1}5, x -0.{w2}, z 0.{w2}{w1}\",\n"
+                    "\"{phrase}: w 0.{w1}5, x -0.{w2}, z 0.{w2}{w1}{last}\",\n"
                 ));
             }
         }
@@ -618,10 +631,12 @@ words = [
         #[test]
         fn entries_added_together_sum_as_added_one_by_one(
             entries in proptest::collection::vec(0usize..42, 0..30),
-            start in proptest::collection::vec(-2.0f64..2.0, 4),
+            start in proptest::collection::vec(-2.0f64..2.0, 10),
             fine in proptest::bool::ANY,
+            wide in proptest::bool::ANY,
         ) {
-            let lx = lettered(fine);
+            let lx = lettered(fine, wide);
+            let start = start[..lx.labels].to_vec();
             let (mut one, mut one_touched) = (start.clone(), Vec::new());
             for &e in &entries {
                 lx.add(e, &mut one, |l| one_touched.push(l));
@@ -640,7 +655,7 @@ words = [
         fn entries_found_are_the_words_and_pairs_of_the_text(
             text in "[a-g ,.]{0,40}",
         ) {
-            let lx = lettered(false);
+            let lx = lettered(false, false);
             let ws: Vec<&str> = words(&text).collect();
             let mut expected: Vec<String> = ws.iter().map(|w| w.to_string()).collect();
             expected.extend(ws.windows(2).map(|p| format!("{} {}", p[0], p[1])));
