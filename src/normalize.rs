@@ -402,8 +402,9 @@ impl<'a> Iterator for Words<'a> {
         };
         let mut i = self.at;
         loop {
-            // To the next character that is part of a word.
-            loop {
+            // To the next character that is part of a word: its kind and
+            // length, so that it is not decoded again below.
+            let (first, n) = loop {
                 let Some(&b) = bytes.get(i) else {
                     self.at = i;
                     return None;
@@ -411,15 +412,16 @@ impl<'a> Iterator for Words<'a> {
                 match WORD_BYTES[usize::from(b)] {
                     0 => i += 1,
                     OTHER => match decode(i) {
-                        (true, _) => break,
+                        (true, n) => break (WORD, n),
                         (false, n) => i += n,
                     },
-                    _ => break,
+                    kind => break (kind, 1),
                 }
-            }
+            };
             let start = i;
+            i += n;
             // What the run holds: word characters, apostrophes.
-            let mut kinds = 0;
+            let mut kinds = first;
             while let Some(&b) = bytes.get(i) {
                 match WORD_BYTES[usize::from(b)] {
                     0 => break,
