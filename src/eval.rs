@@ -462,6 +462,44 @@ pub fn evaluate_with_decisions(
     (evaluation, decisions)
 }
 
+/// The figures of one group of posts (see [`evaluate_groups`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupEval {
+    /// The group's value of each field grouped by (`None`: its posts have
+    /// no value there).
+    pub values: Vec<Option<String>>,
+    pub posts: u64,
+    /// Each set's figures on the group's posts, with no mistakes listed.
+    pub sets: Vec<SetEval>,
+}
+
+/// Evaluates `rulebook` on each group of `gold` apart, the group of post
+/// `i` being `keys[i]`: the figures [`evaluate`] gives on those posts
+/// alone. Groups come in ascending order of their keys.
+pub fn evaluate_groups(
+    rulebook: &Rulebook,
+    gold: &[GoldPost],
+    keys: &[Vec<Option<String>>],
+    min_support: u64,
+) -> Vec<GroupEval> {
+    assert_eq!(gold.len(), keys.len(), "a key for each post");
+    let mut groups: BTreeMap<&[Option<String>], Vec<GoldPost>> = BTreeMap::new();
+    for (post, key) in gold.iter().zip(keys) {
+        groups.entry(key).or_default().push(post.clone());
+    }
+    groups
+        .into_iter()
+        .map(|(key, posts)| {
+            let e = evaluate(rulebook, &posts, 0, min_support);
+            GroupEval {
+                values: key.to_vec(),
+                posts: e.posts,
+                sets: e.sets,
+            }
+        })
+        .collect()
+}
+
 /// One figure of a set, for a baseline rulebook and the rulebook measured.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FigureChange {
@@ -711,6 +749,44 @@ any = ["app"]
         // At most `worst` posts listed, every one counted.
         let cmp = compare(&gold, (&b, &bd), (&c, &cd), 0);
         assert!(cmp[0].fixed_posts.is_empty() && cmp[0].fixed == 1);
+    }
+
+    #[test]
+    fn each_group_is_measured_as_its_posts_alone() {
+        let gold = vec![
+            post("mad at the app", "angry", &["app"]),
+            post("mad", "happy", &[]),
+            post("glad", "happy", &["app"]),
+            post("nothing", "angry", &[]),
+            post("glad again", "happy", &[]),
+        ];
+        let key = |v: Option<&str>| vec![v.map(str::to_string)];
+        let keys = vec![
+            key(Some("b")),
+            key(Some("a")),
+            key(Some("b")),
+            key(None),
+            key(Some("a")),
+        ];
+        let groups = evaluate_groups(&rulebook(), &gold, &keys, 1);
+        let values: Vec<_> = groups.iter().map(|g| g.values[0].as_deref()).collect();
+        assert_eq!(
+            values,
+            [None, Some("a"), Some("b")],
+            "in order of their keys"
+        );
+        let alone = |idx: &[usize]| {
+            let posts: Vec<GoldPost> = idx.iter().map(|&i| gold[i].clone()).collect();
+            evaluate(&rulebook(), &posts, 0, 1).sets
+        };
+        for (g, idx) in groups.iter().zip([&[3][..], &[1, 4], &[0, 2]]) {
+            assert_eq!(g.posts, idx.len() as u64);
+            assert_eq!(g.sets, alone(idx));
+            assert!(g.sets.iter().all(|s| s.mistakes.is_empty()));
+        }
+        // Group "a": "mad" is wrong, "glad again" right.
+        assert_eq!(groups[1].sets[0].accuracy, Some(0.5));
+        assert_eq!(groups[2].sets[0].accuracy, Some(1.0));
     }
 
     #[test]

@@ -589,3 +589,172 @@ fn the_default_rulebook_against_itself_changes_nothing() {
         }
     }
 }
+
+/// The sets of a JSON report without their mistakes, which `--by` does not list.
+fn sets_without_mistakes(report: &serde_json::Value) -> serde_json::Value {
+    let mut sets = report["sets"].clone();
+    for s in sets.as_array_mut().unwrap() {
+        s.as_object_mut().unwrap().remove("mistakes");
+    }
+    sets
+}
+
+#[test]
+fn by_gives_each_group_the_figures_of_its_posts_alone() {
+    let dir = common::temp_dir("eval-by");
+    let csv = split_gold(&dir);
+    let jsonl = split_gold_jsonl(&dir);
+    for gold in [&csv, &jsonl] {
+        let report = |extra: &[&str]| {
+            let o = eval_on(gold, &[&["--format", "json"], extra].concat());
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+        };
+        let all = report(&["--by", "split"]);
+        assert_eq!(
+            sets_without_mistakes(&all),
+            sets_without_mistakes(&report(&[])),
+            "the figures of all posts stay as they are"
+        );
+        let by = &all["by"][0];
+        assert_eq!(by["by"], serde_json::json!(["split"]));
+        let groups = by["groups"].as_array().unwrap();
+        assert_eq!(groups.len(), 2);
+        for (group, split) in groups.iter().zip(["holdout", "tune"]) {
+            assert_eq!(group["values"], serde_json::json!([split]));
+            let alone = report(&["--where", &format!("split={split}")]);
+            assert_eq!(group["posts"], alone["posts"]);
+            let mut sets = sets_without_mistakes(&alone);
+            for s in sets.as_array_mut().unwrap() {
+                s["mistakes"] = serde_json::json!([]);
+            }
+            assert_eq!(group["sets"], sets, "{gold:?}, split {split}");
+        }
+        // Rows 3 and 5 (held out): one right, one wrong.
+        close(&groups[0]["sets"][0]["accuracy"], 0.5);
+        // No --by: no `by` in the report.
+        assert!(report(&[]).get("by").is_none());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn by_file_and_a_field_groups_by_both() {
+    let dir = common::temp_dir("eval-by-file");
+    let (a, b) = gold_in_two(&dir);
+    let args = |format: &str| {
+        vec![
+            "--gold".to_string(),
+            b.display().to_string(),
+            "--by".into(),
+            "file,mood".into(),
+            "--by".into(),
+            "file".into(),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let run = |format: &str| {
+        let args = args(format);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = eval_on(&a, &refs);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    let v: serde_json::Value = serde_json::from_slice(&run("json")).unwrap();
+    let file_alone = |path: &Path| {
+        let o = eval_on(path, &["--format", "json"]);
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let by_file = v["by"][1]["groups"].as_array().unwrap();
+    assert_eq!(by_file.len(), 2);
+    for (group, path) in by_file.iter().zip([&a, &b]) {
+        assert_eq!(group["values"][0], path.display().to_string());
+        assert_eq!(group["posts"], file_alone(path)["posts"]);
+        close(
+            &group["sets"][0]["accuracy"],
+            file_alone(path)["sets"][0]["accuracy"].as_f64().unwrap(),
+        );
+    }
+    // By file and mood: the first file's posts are one cross, one happy;
+    // the second's one neutral, one cross, one happy and one with no mood.
+    let pairs: Vec<(String, Option<String>)> = v["by"][0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let file = g["values"][0].as_str().unwrap();
+            let name = Path::new(file).file_name().unwrap().to_string_lossy();
+            (name.into_owned(), g["values"][1].as_str().map(String::from))
+        })
+        .collect();
+    let some = |f: &str, m: &str| (f.to_string(), Some(m.to_string()));
+    let mut want = vec![
+        some("first.csv", "cross"),
+        some("first.csv", "happy"),
+        some("rest.csv", "cross"),
+        some("rest.csv", "happy"),
+        some("rest.csv", "neutral"),
+        ("rest.csv".to_string(), Some(String::new())),
+    ];
+    want.sort();
+    let mut got = pairs.clone();
+    got.sort();
+    assert_eq!(got, want);
+
+    // The text and Markdown reports name each group.
+    let text = String::from_utf8(run("text")).unwrap();
+    assert!(text.contains("== mood by file, mood"), "{text}");
+    assert!(text.contains("== topics by file"), "{text}");
+    assert!(text.contains(", (none)"), "{text}");
+    let md = String::from_utf8(run("md")).unwrap();
+    assert!(md.contains("## mood by file\n"), "{md}");
+    assert!(md.contains("| file | posts | accuracy |"), "{md}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn by_a_field_a_file_lacks_is_an_error_naming_it() {
+    let dir = common::temp_dir("eval-by-missing");
+    let gold = split_gold(&dir);
+    let o = eval_on(&gold, &["--by", "splitt"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("gold-split.csv: --by: no column named `splitt`") && err.contains("split"),
+        "{err}"
+    );
+    let o = eval_on(&gold, &["--by", "split,"]);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn by_lang_groups_posts_by_their_given_or_detected_language() {
+    let dir = common::temp_dir("eval-by-lang");
+    let gold = dir.join("gold.csv");
+    std::fs::write(
+        &gold,
+        "text,mood,lang\n\
+         \"Fed up with the delivery, again and again, nobody answers the phone\",cross,\n\
+         \"I love the app, it is the best thing that happened to my week\",happy,\n\
+         \"Livraison reçue\",neutral,fr\n\
+         \"love it, encore!\",happy,fr\n",
+    )
+    .unwrap();
+    let o = eval_on(&gold, &["--by", "lang", "--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let groups = v["by"][0]["groups"].as_array().unwrap();
+    let got: Vec<(String, u64)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g["values"][0].as_str().unwrap().to_string(),
+                g["posts"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("en".to_string(), 2), ("fr".to_string(), 2)]);
+    std::fs::remove_dir_all(&dir).ok();
+}

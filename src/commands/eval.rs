@@ -6,11 +6,14 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
-use super::gold::{read_gold, GoldArgs};
+use super::eval_by::{self, Grouping};
+use super::gold::{read_gold_with, GoldArgs};
 use super::{load_baseline, load_rulebook, Outcome};
 use crate::eval::{
-    compare, evaluate_with_decisions, ChangedPost, Evaluation, SetComparison, SetEval,
+    compare, evaluate_groups, evaluate_with_decisions, ChangedPost, Evaluation, SetComparison,
+    SetEval,
 };
+use crate::lang::Lang;
 
 const EXAMPLES: &str = "\
 Gold file: CSV, TSV, JSONL or a JSON array with the post text and one field per label set holding the
@@ -25,6 +28,8 @@ Examples:
   postclass eval --gold labelled.csv --label customer_type=type --fail-under customer_type.macro_f1=0.6
   postclass eval --gold train_en.csv --where split=holdout     # only the held-out rows
   postclass eval --gold train_en.csv --gold dev_fr.csv         # two files as one
+  postclass eval --gold train_en.csv --gold dev_fr.csv --by file,split --worst 0
+                                       # and each file's tuned and held-out rows apart
   postclass eval --gold labelled.csv --rules mine.toml --baseline default   # mine against the default
   postclass eval --gold labelled.csv --rules new.toml --baseline old.toml \\
       --fail-below-baseline customer_type.supported_macro_f1      # CI: no step back
@@ -64,6 +69,14 @@ pub struct Args {
     #[arg(long, value_name = "METRIC=VALUE")]
     pub fail_under: Vec<String>,
 
+    /// Figures per group of posts as well, after those of all of them
+    /// (repeatable): by a column or JSON path of the gold files (`split`),
+    /// `file` (the --gold file of each post), `lang` (each post's language,
+    /// from its file's field or detected), or several joined by commas
+    /// (`file,split`: a group per file and value).
+    #[arg(long, value_name = "FIELD[,FIELD]")]
+    pub by: Vec<String>,
+
     /// Compare with this rulebook (`default`: the embedded one) on the same
     /// posts: each figure and each label's F1 before and after, and the
     /// posts fixed and broken (at most --worst of each listed). Its sets
@@ -82,6 +95,8 @@ pub struct Args {
 struct JsonReport<'a> {
     #[serde(flatten)]
     evaluation: &'a Evaluation,
+    #[serde(skip_serializing_if = "<[Grouping]>::is_empty")]
+    by: &'a [Grouping],
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<Baseline<'a>>,
 }
@@ -104,10 +119,32 @@ pub enum ReportFormat {
 pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook(args.rules.as_deref())?;
     let thresholds = parse_fail_under(&args.fail_under)?;
-    let gold = read_gold(&args.gold, &rulebook)?;
+    let bys = eval_by::parse(&args.by)?;
+    let by_fields = eval_by::read_fields(&bys);
+    let gold = read_gold_with(&args.gold, &rulebook, &by_fields)?;
     gold.require_posts("evaluate")?;
     let (eval, decisions) =
         evaluate_with_decisions(&rulebook, &gold.posts, args.worst, args.min_support);
+    let langs = if bys
+        .iter()
+        .any(|b| b.fields.iter().any(|f| f == eval_by::LANG))
+    {
+        eval_by::langs(gold.posts.iter().map(|p| (p.lang, p.text.as_str())))
+    } else {
+        vec![Lang::UND; gold.posts.len()]
+    };
+    let groupings: Vec<Grouping> = bys
+        .iter()
+        .map(|by| Grouping {
+            by: by.fields.clone(),
+            groups: evaluate_groups(
+                &rulebook,
+                &gold.posts,
+                &eval_by::keys(by, &by_fields, &gold.values, &langs),
+                args.min_support,
+            ),
+        })
+        .collect();
     let baseline = match &args.baseline {
         None => None,
         Some(path) => {
@@ -164,6 +201,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         ReportFormat::Json => {
             let mut s = serde_json::to_string_pretty(&JsonReport {
                 evaluation: &eval,
+                by: &groupings,
                 baseline: comparison.map(|(rulebook, sets)| Baseline { rulebook, sets }),
             })?;
             s.push('\n');
@@ -171,6 +209,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
         ReportFormat::Md => {
             let mut s = render_md(&eval);
+            s.push_str(&eval_by::render_md(&groupings, args.min_support));
             if let Some((name, sets)) = comparison {
                 s.push_str(&render_comparison_md(name, sets));
             }
@@ -178,6 +217,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
         ReportFormat::Text => {
             let mut s = render_text(&eval);
+            s.push_str(&eval_by::render_text(&groupings, args.min_support));
             if let Some((name, sets)) = comparison {
                 s.push_str(&render_comparison_text(name, sets));
             }

@@ -63,7 +63,14 @@ pub struct Gold {
     pub fields: Vec<Option<String>>,
     /// Rows left out by `--where`.
     pub filtered_out: u64,
+    /// Per post, the values of the fields [`read_gold_with`] was asked
+    /// for, in its order (`None`: the record has no such value).
+    pub values: Vec<Vec<Option<String>>>,
 }
+
+/// The field [`read_gold_with`] fills with the name of each post's gold
+/// file rather than read from its records.
+pub const FILE_FIELD: &str = "file";
 
 impl Gold {
     /// Fails when no post was read, saying whether `--where` left them all
@@ -194,6 +201,13 @@ fn json_scalar(v: Option<&Value>) -> Option<String> {
 /// naming the file, when one has no field of reference labels, or no
 /// `--where` field (CSV).
 pub fn read_gold(args: &GoldArgs, rulebook: &Rulebook) -> Result<Gold> {
+    read_gold_with(args, rulebook, &[])
+}
+
+/// [`read_gold`], keeping each post's values of `fields` ([`Gold::values`]):
+/// CSV columns or JSON paths, which every CSV file must have, or
+/// [`FILE_FIELD`].
+pub fn read_gold_with(args: &GoldArgs, rulebook: &Rulebook, fields: &[String]) -> Result<Gold> {
     let set_fields = label_fields(args, rulebook)?;
     let conditions = parse_where(&args.where_)?;
     let mut all = Gold {
@@ -201,14 +215,16 @@ pub fn read_gold(args: &GoldArgs, rulebook: &Rulebook) -> Result<Gold> {
         posts: Vec::new(),
         fields: vec![None; rulebook.sets.len()],
         filtered_out: 0,
+        values: Vec::new(),
     };
     for path in &args.gold {
-        let one = read_one(path, args, rulebook, &set_fields, &conditions)?;
+        let one = read_one(path, args, rulebook, &set_fields, &conditions, fields)?;
         if !all.name.is_empty() {
             all.name.push_str(", ");
         }
         all.name.push_str(&one.name);
         all.posts.extend(one.posts);
+        all.values.extend(one.values);
         for (field, found) in all.fields.iter_mut().zip(one.fields) {
             if field.is_none() {
                 *field = found;
@@ -226,6 +242,7 @@ fn read_one(
     rulebook: &Rulebook,
     set_fields: &[String],
     conditions: &[Condition],
+    kept_fields: &[String],
 ) -> Result<Gold> {
     let input = Input::from_arg(path);
     let inputs = std::slice::from_ref(&input);
@@ -238,6 +255,7 @@ fn read_one(
             posts: Vec::new(),
             fields: vec![None; rulebook.sets.len()],
             filtered_out: 0,
+            values: Vec::new(),
         });
     };
     let header_names: Option<Vec<String>> = opened.header.as_ref().map(|header| {
@@ -263,26 +281,14 @@ fn read_one(
             set_fields.join(", ")
         );
     }
-    let where_columns: Option<Vec<usize>> = match &header_names {
-        None => None,
-        Some(names) => {
-            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-            Some(
-                conditions
-                    .iter()
-                    .map(|c| {
-                        fields::find_csv_column(&refs, &c.field).with_context(|| {
-                            format!(
-                                "{name}: --where: no column named `{}`; the columns are: {}",
-                                c.field,
-                                names.join(", ")
-                            )
-                        })
-                    })
-                    .collect::<Result<_>>()?,
-            )
-        }
-    };
+    let where_fields: Vec<&str> = conditions.iter().map(|c| c.field.as_str()).collect();
+    let where_reader = FieldReader::new(&name, header_names.as_deref(), &where_fields, "--where")?;
+    let kept: Vec<&str> = kept_fields
+        .iter()
+        .map(String::as_str)
+        .filter(|&f| f != FILE_FIELD)
+        .collect();
+    let kept_reader = FieldReader::new(&name, header_names.as_deref(), &kept, "--by")?;
     // Where each post's language is, as `classify` reads it.
     let lang_field = lang_spec(
         args.lang_field.as_deref(),
@@ -292,12 +298,9 @@ fn read_one(
     )
     .map_err(|e| anyhow::anyhow!("{name}: {e}"))?
     .field;
-    let where_paths: Vec<JsonPath> = conditions
-        .iter()
-        .map(|c| JsonPath::parse(&c.field))
-        .collect();
     let set_paths: Vec<JsonPath> = set_fields.iter().map(|f| JsonPath::parse(f)).collect();
     let mut posts = Vec::new();
+    let mut values = Vec::new();
     let mut filtered_out = 0;
     let mut seen_json_labels = vec![false; set_fields.len()];
     let mut item = Item::default();
@@ -313,21 +316,7 @@ fn read_one(
                 };
                 item.value = Some(parsed.map_err(|p| RecordError::at(&name, item.pos, p))?);
             }
-            let values: Vec<Option<String>> = match (&item.raw, &item.value, &where_columns) {
-                (Raw::Csv(record), _, Some(cols)) => cols
-                    .iter()
-                    .map(|c| {
-                        record
-                            .get(*c)
-                            .map(|b| String::from_utf8_lossy(b).into_owned())
-                    })
-                    .collect(),
-                (Raw::Line(_), Some(value), _) => where_paths
-                    .iter()
-                    .map(|p| json_scalar(p.get(value)))
-                    .collect(),
-                _ => unreachable!("CSV records have a header, JSON records a value once read"),
-            };
+            let values = where_reader.values(&item);
             if !keep(conditions, &values) {
                 filtered_out += 1;
                 continue;
@@ -381,6 +370,19 @@ fn read_one(
             .as_ref()
             .and_then(|f| f.value(&mut item))
             .and_then(Lang::from_field);
+        let mut read = kept_reader.values(&item).into_iter();
+        values.push(
+            kept_fields
+                .iter()
+                .map(|f| {
+                    if f == FILE_FIELD {
+                        Some(name.clone())
+                    } else {
+                        read.next().flatten()
+                    }
+                })
+                .collect(),
+        );
         posts.push(GoldPost {
             text: std::mem::take(&mut item.text),
             labels,
@@ -400,7 +402,65 @@ fn read_one(
         posts,
         fields,
         filtered_out,
+        values,
     })
+}
+
+/// Where some fields of a file's records are: CSV columns (found in the
+/// header when the reader is made) or JSON paths.
+struct FieldReader {
+    columns: Option<Vec<usize>>,
+    paths: Vec<JsonPath>,
+}
+
+impl FieldReader {
+    /// Errors, naming the file, `option` and the columns, when a CSV header
+    /// (`header`, `None` for JSON) has no column for one of `fields`.
+    fn new(name: &str, header: Option<&[String]>, fields: &[&str], option: &str) -> Result<Self> {
+        let columns = match header {
+            None => None,
+            Some(names) => {
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                Some(
+                    fields
+                        .iter()
+                        .map(|&f| {
+                            fields::find_csv_column(&refs, f).with_context(|| {
+                                format!(
+                                    "{name}: {option}: no column named `{f}`; the columns are: {}",
+                                    names.join(", ")
+                                )
+                            })
+                        })
+                        .collect::<Result<_>>()?,
+                )
+            }
+        };
+        let paths = fields.iter().map(|f| JsonPath::parse(f)).collect();
+        Ok(FieldReader { columns, paths })
+    }
+
+    /// The values of the fields in the record `item` holds: a CSV cell as
+    /// its text, a JSON value as [`json_scalar`] gives it. A JSON record
+    /// must have been parsed (`item.value`).
+    fn values(&self, item: &Item) -> Vec<Option<String>> {
+        match (&item.raw, &item.value, &self.columns) {
+            (Raw::Csv(record), _, Some(cols)) => cols
+                .iter()
+                .map(|c| {
+                    record
+                        .get(*c)
+                        .map(|b| String::from_utf8_lossy(b).into_owned())
+                })
+                .collect(),
+            (Raw::Line(_), Some(value), _) => self
+                .paths
+                .iter()
+                .map(|p| json_scalar(p.get(value)))
+                .collect(),
+            _ => unreachable!("CSV records have a header, JSON records a value once read"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod consumers;
 pub mod diff;
 pub mod eval;
+pub mod eval_by;
 pub mod explain;
 pub mod fit;
 pub mod gold;
