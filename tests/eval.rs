@@ -758,3 +758,56 @@ fn by_lang_groups_posts_by_their_given_or_detected_language() {
     assert_eq!(got, [("en".to_string(), 2), ("fr".to_string(), 2)]);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn by_with_a_baseline_measures_each_group_with_both_rulebooks() {
+    let dir = common::temp_dir("eval-by-baseline");
+    let gold = split_gold(&dir);
+    let weaker = weaker_rulebook(&dir);
+    let by_split = |rules: &Path, extra: &[&str]| {
+        let o = run_eval(&gold, rules, &[&["--by", "split"], extra].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    let json = |out: Vec<u8>| serde_json::from_slice::<serde_json::Value>(&out).unwrap();
+    let both = json(by_split(
+        &fixture("rules.toml"),
+        &["--baseline", weaker.to_str().unwrap(), "--format", "json"],
+    ));
+    let alone = |rules: &Path| json(by_split(rules, &["--format", "json"]))["by"][0].clone();
+    assert_eq!(
+        both["by"][0]["groups"],
+        alone(&fixture("rules.toml"))["groups"]
+    );
+    assert_eq!(both["by"][0]["baseline"], alone(&weaker)["groups"]);
+    assert!(alone(&weaker).get("baseline").is_none());
+
+    // The held-out rows fare the same with both; "I love the app", a tune
+    // row, is right only with the fixture rulebook: 2 of 3 against 1 of 3.
+    let text = String::from_utf8(by_split(
+        &fixture("rules.toml"),
+        &["--baseline", weaker.to_str().unwrap()],
+    ))
+    .unwrap();
+    let table = text
+        .split("== mood by split, against the baseline")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no comparison table in\n{text}"));
+    let row = |group: &str| {
+        table
+            .lines()
+            .find(|l| l.trim_start().starts_with(group))
+            .unwrap_or_else(|| panic!("no row {group} in\n{table}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(row("holdout")[1..5], ["2", "0.500", "0.500", "0"]);
+    assert_eq!(row("tune")[1..5], ["3", "0.333", "0.667", "+0.333"]);
+    let md = String::from_utf8(by_split(
+        &fixture("rules.toml"),
+        &["--baseline", weaker.to_str().unwrap(), "--format", "md"],
+    ))
+    .unwrap();
+    assert!(md.contains("| tune | 3 | 0.333 | 0.667 | +0.333 |"), "{md}");
+    std::fs::remove_dir_all(&dir).ok();
+}

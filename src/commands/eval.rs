@@ -31,6 +31,7 @@ Examples:
   postclass eval --gold train_en.csv --gold dev_fr.csv --by file,split --worst 0
                                        # and each file's tuned and held-out rows apart
   postclass eval --gold labelled.csv --rules mine.toml --baseline default   # mine against the default
+  postclass eval --gold labelled.csv --rules mine.toml --baseline default --by lang   # per language
   postclass eval --gold labelled.csv --rules new.toml --baseline old.toml \\
       --fail-below-baseline customer_type.supported_macro_f1      # CI: no step back
 
@@ -73,7 +74,8 @@ pub struct Args {
     /// (repeatable): by a column or JSON path of the gold files (`split`),
     /// `file` (the --gold file of each post), `lang` (each post's language,
     /// from its file's field or detected), or several joined by commas
-    /// (`file,split`: a group per file and value).
+    /// (`file,split`: a group per file and value). With --baseline, each
+    /// group against the baseline too.
     #[arg(long, value_name = "FIELD[,FIELD]")]
     pub by: Vec<String>,
 
@@ -133,18 +135,13 @@ pub fn run(args: Args) -> Result<Outcome> {
     } else {
         vec![Lang::UND; gold.posts.len()]
     };
-    let groupings: Vec<Grouping> = bys
+    let keys: Vec<_> = bys
         .iter()
-        .map(|by| Grouping {
-            by: by.fields.clone(),
-            groups: evaluate_groups(
-                &rulebook,
-                &gold.posts,
-                &eval_by::keys(by, &by_fields, &gold.values, &langs),
-                args.min_support,
-            ),
-        })
+        .map(|by| eval_by::keys(by, &by_fields, &gold.values, &langs))
         .collect();
+    let group = |rulebook: &crate::engine::Rulebook, keys: &[Vec<Option<String>>]| {
+        evaluate_groups(rulebook, &gold.posts, keys, args.min_support)
+    };
     let baseline = match &args.baseline {
         None => None,
         Some(path) => {
@@ -157,9 +154,20 @@ pub fn run(args: Args) -> Result<Outcome> {
                 (&eval, &decisions),
                 args.worst,
             );
-            Some((name, base_eval, sets))
+            let groups: Vec<_> = keys.iter().map(|k| group(&base, k)).collect();
+            Some((name, base_eval, sets, groups))
         }
     };
+    let groupings: Vec<Grouping> = bys
+        .iter()
+        .zip(&keys)
+        .enumerate()
+        .map(|(i, (by, keys))| Grouping {
+            by: by.fields.clone(),
+            groups: group(&rulebook, keys),
+            baseline: baseline.as_ref().map(|(.., groups)| groups[i].clone()),
+        })
+        .collect();
     let mut failed = Vec::new();
     for (metric, min) in &thresholds {
         let Some(value) = eval.metric(metric) else {
@@ -179,7 +187,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             failed.push(format!("{metric} = {value:.4} is under {min}"));
         }
     }
-    if let Some((name, base_eval, _)) = &baseline {
+    if let Some((name, base_eval, ..)) = &baseline {
         for metric in &args.fail_below_baseline {
             let (Some(was), Some(now)) = (base_eval.metric(metric), eval.metric(metric)) else {
                 bail!(
@@ -196,7 +204,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     }
     let comparison = baseline
         .as_ref()
-        .map(|(name, _, sets)| (name.as_str(), sets.as_slice()));
+        .map(|(name, _, sets, _)| (name.as_str(), sets.as_slice()));
     let report = match args.format {
         ReportFormat::Json => {
             let mut s = serde_json::to_string_pretty(&JsonReport {
@@ -212,6 +220,11 @@ pub fn run(args: Args) -> Result<Outcome> {
             s.push_str(&eval_by::render_md(&groupings, args.min_support));
             if let Some((name, sets)) = comparison {
                 s.push_str(&render_comparison_md(name, sets));
+                s.push_str(&eval_by::render_comparison_md(
+                    &groupings,
+                    name,
+                    args.min_support,
+                ));
             }
             s
         }
@@ -220,6 +233,11 @@ pub fn run(args: Args) -> Result<Outcome> {
             s.push_str(&eval_by::render_text(&groupings, args.min_support));
             if let Some((name, sets)) = comparison {
                 s.push_str(&render_comparison_text(name, sets));
+                s.push_str(&eval_by::render_comparison_text(
+                    &groupings,
+                    name,
+                    args.min_support,
+                ));
             }
             s
         }

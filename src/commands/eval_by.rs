@@ -84,6 +84,10 @@ pub fn langs<'a>(posts: impl Iterator<Item = (Option<Lang>, &'a str)>) -> Vec<La
 pub struct Grouping {
     pub by: Vec<String>,
     pub groups: Vec<GroupEval>,
+    /// The same groups measured with the baseline rulebook (`--baseline`),
+    /// in the same order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Vec<GroupEval>>,
 }
 
 /// A group's name: its values joined, "(none)" for a missing one.
@@ -168,6 +172,130 @@ pub fn render_text(groupings: &[Grouping], min_support: u64) -> String {
                     }
                 }
                 out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A set's headline figure for a comparison: accuracy for a `one` set,
+/// micro-F1 for a `many` set; then the supported macro-F1.
+fn headline(s: &SetEval) -> (&'static str, Option<f64>, Option<f64>) {
+    let labelled = s.posts > 0;
+    let supported =
+        (labelled && s.supported.lowest_recall.is_some()).then_some(s.supported.macro_f1);
+    match s.accuracy {
+        Some(a) => ("accuracy", labelled.then_some(a), supported),
+        None => ("micro-F1", labelled.then_some(s.micro_f1), supported),
+    }
+}
+
+/// "0.733", or "-" for no figure.
+fn cell(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |x| format!("{x:.3}"))
+}
+
+/// The change from `before` to `after`: "+0.010", "-0.003", "0", "-"
+/// when either is missing.
+fn change(before: Option<f64>, after: Option<f64>) -> String {
+    match (before, after) {
+        (Some(b), Some(a)) if (a - b).abs() < 0.0005 => "0".to_string(),
+        (Some(b), Some(a)) => format!("{:+.3}", a - b),
+        _ => "-".to_string(),
+    }
+}
+
+/// The rows of a comparison table of set `si`: group, posts, then the
+/// headline figure and the supported macro-F1, each baseline, this and
+/// change.
+fn comparison_rows(groups: &[GroupEval], base: &[GroupEval], si: usize) -> Vec<[String; 8]> {
+    groups
+        .iter()
+        .zip(base)
+        .map(|(g, b)| {
+            let (_, now, now_sup) = headline(&g.sets[si]);
+            let (_, was, was_sup) = headline(&b.sets[si]);
+            [
+                name(g),
+                g.sets[si].posts.to_string(),
+                cell(was),
+                cell(now),
+                change(was, now),
+                cell(was_sup),
+                cell(now_sup),
+                change(was_sup, now_sup),
+            ]
+        })
+        .collect()
+}
+
+/// The text tables of each group's figures against the baseline `base`.
+pub fn render_comparison_text(
+    groupings: &[Grouping],
+    name_of_base: &str,
+    min_support: u64,
+) -> String {
+    let mut out = String::new();
+    for g in groupings {
+        let (Some(base), Some(first)) = (&g.baseline, g.groups.first()) else {
+            continue;
+        };
+        for (si, set) in first.sets.iter().enumerate() {
+            let (figure, ..) = headline(set);
+            let _ = writeln!(
+                out,
+                "\n== {} by {}, against the baseline {name_of_base}",
+                set.set,
+                g.by.join(", ")
+            );
+            let rows = comparison_rows(&g.groups, base, si);
+            let w = rows.iter().map(|r| r[0].len()).max().unwrap_or(0).max(5);
+            let first = format!("{figure} baseline");
+            let second = format!("macro-F1 (>= {min_support}) baseline");
+            let _ = writeln!(
+                out,
+                "  {:<w$}  posts  {first}   this  change  {second}   this  change",
+                "group"
+            );
+            let (w1, w2) = (first.len(), second.len());
+            for r in rows {
+                let _ = writeln!(
+                    out,
+                    "  {:<w$}  {:>5}  {:>w1$}  {:>5}  {:>6}  {:>w2$}  {:>5}  {:>6}",
+                    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The Markdown tables of each group's figures against the baseline.
+pub fn render_comparison_md(
+    groupings: &[Grouping],
+    name_of_base: &str,
+    min_support: u64,
+) -> String {
+    let mut out = String::new();
+    for g in groupings {
+        let (Some(base), Some(first)) = (&g.baseline, g.groups.first()) else {
+            continue;
+        };
+        for (si, set) in first.sets.iter().enumerate() {
+            let (figure, ..) = headline(set);
+            let _ = writeln!(
+                out,
+                "\n## {} by {}, against the baseline {name_of_base}\n",
+                set.set,
+                g.by.join(", ")
+            );
+            let _ = writeln!(
+                out,
+                "| {} | posts | {figure}, baseline | this | change | macro-F1 (>= {min_support}), baseline | this | change |\n|---|---:|---:|---:|---:|---:|---:|---:|",
+                g.by.join(", ")
+            );
+            for r in comparison_rows(&g.groups, base, si) {
+                let _ = writeln!(out, "| {} |", r.join(" | "));
             }
         }
     }
