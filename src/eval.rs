@@ -173,23 +173,28 @@ impl Evaluation {
     /// `SET.supported_macro_f1`, `SET.lowest_recall` (see [`Supported`]),
     /// `SET.LABEL.precision|recall|f1`.
     pub fn metric(&self, name: &str) -> Option<f64> {
-        let (set_id, rest) = name.split_once('.')?;
-        let set = self.sets.iter().find(|s| s.set == set_id)?;
-        match rest {
-            "macro_f1" => Some(set.macro_f1),
-            "micro_f1" => Some(set.micro_f1),
-            "accuracy" => set.accuracy,
-            "supported_macro_f1" => Some(set.supported.macro_f1),
-            "lowest_recall" => set.supported.lowest_recall.as_ref().map(|l| l.recall),
-            _ => {
-                let (label, what) = rest.rsplit_once('.')?;
-                let l = set.labels.iter().find(|l| l.label == label)?;
-                match what {
-                    "precision" => Some(l.precision),
-                    "recall" => Some(l.recall),
-                    "f1" => Some(l.f1),
-                    _ => None,
-                }
+        metric(&self.sets, name)
+    }
+}
+
+/// A metric of `sets` by name (see [`Evaluation::metric`]).
+fn metric(sets: &[SetEval], name: &str) -> Option<f64> {
+    let (set_id, rest) = name.split_once('.')?;
+    let set = sets.iter().find(|s| s.set == set_id)?;
+    match rest {
+        "macro_f1" => Some(set.macro_f1),
+        "micro_f1" => Some(set.micro_f1),
+        "accuracy" => set.accuracy,
+        "supported_macro_f1" => Some(set.supported.macro_f1),
+        "lowest_recall" => set.supported.lowest_recall.as_ref().map(|l| l.recall),
+        _ => {
+            let (label, what) = rest.rsplit_once('.')?;
+            let l = set.labels.iter().find(|l| l.label == label)?;
+            match what {
+                "precision" => Some(l.precision),
+                "recall" => Some(l.recall),
+                "f1" => Some(l.f1),
+                _ => None,
             }
         }
     }
@@ -471,6 +476,13 @@ pub struct GroupEval {
     pub posts: u64,
     /// Each set's figures on the group's posts, with no mistakes listed.
     pub sets: Vec<SetEval>,
+}
+
+impl GroupEval {
+    /// A metric of the group's posts, named as for [`Evaluation::metric`].
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        metric(&self.sets, name)
+    }
 }
 
 /// Evaluates `rulebook` on each group of `gold` apart, the group of post

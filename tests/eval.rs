@@ -811,3 +811,88 @@ fn by_with_a_baseline_measures_each_group_with_both_rulebooks() {
     assert!(md.contains("| tune | 3 | 0.333 | 0.667 | +0.333 |"), "{md}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_threshold_may_name_a_group_of_posts() {
+    let dir = common::temp_dir("eval-group-threshold");
+    let gold = split_gold(&dir);
+    // Held out: "Livraison reçue" right, "love it, encore!" wrong (0.5);
+    // tune: 2 of 3 moods right.
+    let o = eval_on(&gold, &["--fail-under", "split=holdout:mood.accuracy=0.6"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("split=holdout:mood.accuracy = 0.5000 is under 0.6"),
+        "{err}"
+    );
+    // The group's table is in the report, though --by did not ask for it.
+    assert!(String::from_utf8_lossy(&o.stdout).contains("== mood by split"));
+    let o = eval_on(
+        &gold,
+        &[
+            "--fail-under",
+            "split=holdout:mood.accuracy=0.5",
+            "--fail-under",
+            "split=tune:mood.accuracy=0.66",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // With --by split asked for as well: the same figure, one table.
+    let o = eval_on(
+        &gold,
+        &[
+            "--by",
+            "split",
+            "--fail-under",
+            "split=tune:mood.accuracy=0.67",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+
+    // A group with no post, or a malformed one, is an error of the command.
+    let o = eval_on(&gold, &["--fail-under", "split=nope:mood.accuracy=0.1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("split=nope:mood.accuracy: no post"), "{err}");
+    let o = eval_on(&gold, &["--fail-under", "holdout:mood.accuracy=0.1"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    // Against a baseline: the weaker rulebook loses a tune row only.
+    let weaker = weaker_rulebook(&dir);
+    let below = |rules: &Path, base: &Path, metric: &str| {
+        let o = run_eval(
+            &gold,
+            rules,
+            &[
+                "--baseline",
+                base.to_str().unwrap(),
+                "--fail-below-baseline",
+                metric,
+            ],
+        );
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = below(&weaker, &fixture("rules.toml"), "split=tune:mood.accuracy");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("split=tune:mood.accuracy = 0.3333 is below the baseline's 0.6667"),
+        "{err}"
+    );
+    let (code, err) = below(
+        &weaker,
+        &fixture("rules.toml"),
+        "split=holdout:mood.accuracy",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = below(&fixture("rules.toml"), &weaker, "split=tune:mood.accuracy");
+    assert_eq!(code, Some(0), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

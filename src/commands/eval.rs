@@ -40,7 +40,11 @@ SET.supported_macro_f1 and SET.lowest_recall (over the labels with at least --mi
 reference posts), SET.LABEL.precision, SET.LABEL.recall, SET.LABEL.f1. For example, no label
 with 5 posts or more under half recall, and their macro-F1 at least 0.7:
   postclass eval --gold labelled.csv --fail-under customer_type.lowest_recall=0.5 \\
-      --fail-under customer_type.supported_macro_f1=0.7";
+      --fail-under customer_type.supported_macro_f1=0.7
+A metric of one group of posts (as --by groups them) is named after the group:
+FIELD=VALUE[,FIELD=VALUE]:METRIC, for --fail-under and --fail-below-baseline alike:
+  postclass eval --gold labelled.csv --fail-under lang=fr:customer_type.accuracy=0.7 \\
+      --fail-under split=holdout:customer_type.supported_macro_f1=0.6";
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
@@ -66,7 +70,8 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub min_support: u64,
 
-    /// Exit 1 when METRIC is below VALUE (e.g. customer_type.macro_f1=0.6). Repeatable.
+    /// Exit 1 when METRIC is below VALUE (e.g. customer_type.macro_f1=0.6;
+    /// lang=fr:customer_type.accuracy=0.7 for the French posts alone). Repeatable.
     #[arg(long, value_name = "METRIC=VALUE")]
     pub fail_under: Vec<String>,
 
@@ -121,7 +126,19 @@ pub enum ReportFormat {
 pub fn run(args: Args) -> Result<Outcome> {
     let rulebook = load_rulebook(args.rules.as_deref())?;
     let thresholds = parse_fail_under(&args.fail_under)?;
-    let bys = eval_by::parse(&args.by)?;
+    let mut bys = eval_by::parse(&args.by)?;
+    // A threshold on a group needs its grouping: added when --by lacks it.
+    for name in thresholds
+        .iter()
+        .map(|(m, _)| m)
+        .chain(&args.fail_below_baseline)
+    {
+        if let Some(g) = eval_by::parse_group_metric(name)? {
+            if !bys.contains(&g.by) {
+                bys.push(g.by);
+            }
+        }
+    }
     let by_fields = eval_by::read_fields(&bys);
     let gold = read_gold_with(&args.gold, &rulebook, &by_fields)?;
     gold.require_posts("evaluate")?;
@@ -168,10 +185,26 @@ pub fn run(args: Args) -> Result<Outcome> {
             baseline: baseline.as_ref().map(|(.., groups)| groups[i].clone()),
         })
         .collect();
+    let base_eval = baseline.as_ref().map(|(_, e, ..)| e);
+    // A metric of all the posts, or of the group it names, with the
+    // baseline's figures when `baseline`; `Ok(None)`: no such figure.
+    let value_of = |name: &str, baseline: bool| -> Result<Option<f64>> {
+        Ok(match eval_by::parse_group_metric(name)? {
+            None if baseline => base_eval.and_then(|e| e.metric(name)),
+            None => eval.metric(name),
+            Some(g) => {
+                let Some(group) = eval_by::find(&groupings, &g, baseline) else {
+                    bail!("{name}: no post of the gold files is in this group");
+                };
+                group.metric(&g.metric)
+            }
+        })
+    };
     let mut failed = Vec::new();
     for (metric, min) in &thresholds {
-        let Some(value) = eval.metric(metric) else {
-            let known_set = metric
+        let Some(value) = value_of(metric, false)? else {
+            let inner = metric.split_once(':').map_or(metric.as_str(), |(_, m)| m);
+            let known_set = inner
                 .strip_suffix(".lowest_recall")
                 .filter(|set| eval.sets.iter().any(|s| s.set == *set));
             if let Some(set) = known_set {
@@ -187,9 +220,9 @@ pub fn run(args: Args) -> Result<Outcome> {
             failed.push(format!("{metric} = {value:.4} is under {min}"));
         }
     }
-    if let Some((name, base_eval, ..)) = &baseline {
+    if let Some((name, ..)) = &baseline {
         for metric in &args.fail_below_baseline {
-            let (Some(was), Some(now)) = (base_eval.metric(metric), eval.metric(metric)) else {
+            let (Some(was), Some(now)) = (value_of(metric, true)?, value_of(metric, false)?) else {
                 bail!(
                     "--fail-below-baseline: no figure `{metric}` (see --help for the names; \
                      `SET.lowest_recall` needs a label with --min-support posts)"
@@ -258,7 +291,7 @@ fn parse_fail_under(items: &[String]) -> Result<Vec<(String, f64)>> {
         .iter()
         .map(|item| {
             let (metric, value) = item
-                .split_once('=')
+                .rsplit_once('=')
                 .with_context(|| format!("--fail-under expects METRIC=VALUE, got `{item}`"))?;
             let value: f64 = value
                 .trim()

@@ -32,6 +32,67 @@ pub fn parse(items: &[String]) -> Result<Vec<By>> {
         .collect()
 }
 
+/// A metric of one group of posts, named `FIELD=VALUE[,FIELD=VALUE…]:METRIC`
+/// (`lang=fr:customer_type.accuracy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMetric {
+    /// The fields of the group, as a `--by` names them.
+    pub by: By,
+    /// The group's value of each.
+    pub values: Vec<String>,
+    /// The metric, as for all posts (`customer_type.accuracy`).
+    pub metric: String,
+}
+
+/// Reads a metric name of `--fail-under` or `--fail-below-baseline`:
+/// `None` for a metric of all the posts (no `:`).
+pub fn parse_group_metric(name: &str) -> Result<Option<GroupMetric>> {
+    let Some((group, metric)) = name.split_once(':') else {
+        return Ok(None);
+    };
+    let mut fields = Vec::new();
+    let mut values = Vec::new();
+    for part in group.split(',') {
+        match part.split_once('=') {
+            Some((f, v)) if !f.trim().is_empty() => {
+                fields.push(f.trim().to_string());
+                values.push(v.trim().to_string());
+            }
+            _ => bail!(
+                "`{name}`: a group is named FIELD=VALUE[,FIELD=VALUE] before the `:` \
+                 (`lang=fr:customer_type.accuracy`), got `{group}`"
+            ),
+        }
+    }
+    Ok(Some(GroupMetric {
+        by: By { fields },
+        values,
+        metric: metric.trim().to_string(),
+    }))
+}
+
+/// The group `g` names among `groupings`, with its baseline's figures when
+/// `baseline`; `None` when no post is in it.
+pub fn find<'a>(
+    groupings: &'a [Grouping],
+    g: &GroupMetric,
+    baseline: bool,
+) -> Option<&'a GroupEval> {
+    let grouping = groupings.iter().find(|x| x.by == g.by.fields)?;
+    let groups = if baseline {
+        grouping.baseline.as_ref()?
+    } else {
+        &grouping.groups
+    };
+    groups.iter().find(|group| {
+        group
+            .values
+            .iter()
+            .zip(&g.values)
+            .all(|(have, want)| have.as_deref().unwrap_or("") == want)
+    })
+}
+
 /// The fields the gold files must give for `bys`: every field named, but
 /// [`LANG`], once each, in order.
 pub fn read_fields(bys: &[By]) -> Vec<String> {
@@ -346,6 +407,24 @@ mod tests {
         assert_eq!(read_fields(&bys), ["split", "file"]);
         assert!(parse(&strings(&["split,"])).is_err());
         assert!(parse(&strings(&[""])).is_err());
+    }
+
+    #[test]
+    fn a_metric_may_name_a_group() {
+        assert_eq!(parse_group_metric("customer_type.accuracy").unwrap(), None);
+        let g = parse_group_metric("file=a.csv, split=holdout:customer_type.accuracy")
+            .unwrap()
+            .unwrap();
+        assert_eq!(g.by.fields, ["file", "split"]);
+        assert_eq!(g.values, ["a.csv", "holdout"]);
+        assert_eq!(g.metric, "customer_type.accuracy");
+        // An empty value names the posts with none.
+        let g = parse_group_metric("split=:traits.micro_f1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(g.values, [""]);
+        assert!(parse_group_metric("fr:customer_type.accuracy").is_err());
+        assert!(parse_group_metric("=fr:customer_type.accuracy").is_err());
     }
 
     #[test]
