@@ -216,6 +216,28 @@ fn f1(p: f64, r: f64) -> f64 {
     }
 }
 
+/// Which posts a report may list (mistakes, posts fixed or broken), and
+/// how many of each.
+#[derive(Debug, Clone, Copy)]
+pub struct Listing<'a> {
+    /// At most this many posts of each list, per set.
+    pub worst: usize,
+    /// Posts never listed, by index (`true`: hidden); posts past its end
+    /// are listed. They count in every figure all the same.
+    pub hidden: &'a [bool],
+}
+
+impl Listing<'_> {
+    /// The `worst` first posts of each list, any post.
+    pub fn top(worst: usize) -> Listing<'static> {
+        Listing { worst, hidden: &[] }
+    }
+
+    fn shows(&self, post: usize) -> bool {
+        !self.hidden.get(post).copied().unwrap_or(false)
+    }
+}
+
 /// Evaluates `rulebook` on `gold`, keeping the `worst` most confident
 /// mistakes per set; the [`Supported`] figures count the labels with at
 /// least `min_support` reference posts.
@@ -225,18 +247,19 @@ pub fn evaluate(
     worst: usize,
     min_support: u64,
 ) -> Evaluation {
-    evaluate_with_decisions(rulebook, gold, worst, min_support).0
+    evaluate_with_decisions(rulebook, gold, Listing::top(worst), min_support).0
 }
 
 /// The labels given to each post, per set (`[post][set]`; `None` where the
 /// post has no reference labels for the set).
 pub type Decisions = Vec<Vec<Option<Vec<String>>>>;
 
-/// [`evaluate`], with the labels given to each post.
+/// [`evaluate`], with the labels given to each post, listing the
+/// mistakes `listing` lets through.
 pub fn evaluate_with_decisions(
     rulebook: &Rulebook,
     gold: &[GoldPost],
-    worst: usize,
+    listing: Listing,
     min_support: u64,
 ) -> (Evaluation, Decisions) {
     let mut decisions: Decisions = Vec::with_capacity(gold.len());
@@ -286,7 +309,7 @@ pub fn evaluate_with_decisions(
         })
     };
 
-    for post in gold {
+    for (pi, post) in gold.iter().enumerate() {
         post.classify_into(rulebook, &mut scratch, &mut verdict);
         let mut given = vec![None; nsets];
         for si in 0..nsets {
@@ -328,7 +351,7 @@ pub fn evaluate_with_decisions(
             sorted_got.sort_unstable();
             if sorted_exp == sorted_got {
                 exact[si] += 1;
-            } else {
+            } else if listing.shows(pi) {
                 let score = match set.mode {
                     Mode::One => crate::output::labels::chosen_score(&verdict, si),
                     Mode::Many => verdict.sets[si]
@@ -425,7 +448,7 @@ pub fn evaluate_with_decisions(
             let micro_f1 = f1(ratio(all_tp, all_pred), ratio(all_tp, all_sup));
             let mut m = std::mem::take(&mut mistakes[si]);
             m.sort_by(|a, b| b.score.total_cmp(&a.score));
-            m.truncate(worst);
+            m.truncate(listing.worst);
             let one = set.mode == Mode::One;
             SetEval {
                 set: set.id.clone(),
@@ -573,12 +596,13 @@ fn same_labels(a: &[String], b: &[String]) -> bool {
 /// Compares the evaluation of a rulebook (`current`, with its decisions)
 /// with a baseline's on the same `gold` posts and the same sets, in the
 /// same order: each figure and each label's F1 before and after, and the
-/// posts fixed and broken (at most `worst` of each listed per set).
+/// posts fixed and broken (those `listing` lets through, at most
+/// `listing.worst` of each per set).
 pub fn compare(
     gold: &[GoldPost],
     baseline: (&Evaluation, &Decisions),
     current: (&Evaluation, &Decisions),
-    worst: usize,
+    listing: Listing,
 ) -> Vec<SetComparison> {
     let (base_eval, base_dec) = baseline;
     let (cur_eval, cur_dec) = current;
@@ -657,14 +681,15 @@ pub fn compare(
                     baseline: was.clone(),
                     current: now.clone(),
                 };
+                let listed = listing.shows(i);
                 if same_labels(now, expected) {
                     out.fixed += 1;
-                    if out.fixed_posts.len() < worst {
+                    if listed && out.fixed_posts.len() < listing.worst {
                         out.fixed_posts.push(changed());
                     }
                 } else if same_labels(was, expected) {
                     out.broken += 1;
-                    if out.broken_posts.len() < worst {
+                    if listed && out.broken_posts.len() < listing.worst {
                         out.broken_posts.push(changed());
                     }
                 } else {
@@ -741,9 +766,9 @@ any = ["app"]
             post("so glad", "other", &[]),       // other -> happy: broken
             post("mad", "angry", &["app"]),      // unchanged
         ];
-        let (b, bd) = evaluate_with_decisions(&baseline, &gold, 10, 1);
-        let (c, cd) = evaluate_with_decisions(&rulebook(), &gold, 10, 1);
-        let cmp = compare(&gold, (&b, &bd), (&c, &cd), 10);
+        let (b, bd) = evaluate_with_decisions(&baseline, &gold, Listing::top(10), 1);
+        let (c, cd) = evaluate_with_decisions(&rulebook(), &gold, Listing::top(10), 1);
+        let cmp = compare(&gold, (&b, &bd), (&c, &cd), Listing::top(10));
         let t = &cmp[0];
         assert_eq!((t.fixed, t.broken, t.other), (1, 1, 0));
         assert_eq!(t.fixed_posts[0].text, "glad");
@@ -759,8 +784,23 @@ any = ["app"]
         assert!(tags.figures.iter().all(|f| f.figure != "accuracy"));
         assert_eq!((tags.fixed, tags.broken, tags.other), (0, 0, 0));
         // At most `worst` posts listed, every one counted.
-        let cmp = compare(&gold, (&b, &bd), (&c, &cd), 0);
+        let cmp = compare(&gold, (&b, &bd), (&c, &cd), Listing::top(0));
         assert!(cmp[0].fixed_posts.is_empty() && cmp[0].fixed == 1);
+        // A hidden post is counted and not listed.
+        let hidden = [true, false, true, false];
+        let listing = Listing {
+            worst: 10,
+            hidden: &hidden,
+        };
+        let cmp = compare(&gold, (&b, &bd), (&c, &cd), listing);
+        assert_eq!((cmp[0].fixed, cmp[0].broken), (1, 1));
+        assert!(cmp[0].fixed_posts.is_empty() && cmp[0].broken_posts.is_empty());
+        let (shown, _) = evaluate_with_decisions(&rulebook(), &gold, listing, 1);
+        let (all, _) = evaluate_with_decisions(&rulebook(), &gold, Listing::top(10), 1);
+        // "so glad" (hidden) is the rulebook's one mistake on `type`.
+        assert_eq!(all.sets[0].mistakes.len(), 1);
+        assert!(shown.sets[0].mistakes.is_empty());
+        assert_eq!(shown.sets[0].accuracy, all.sets[0].accuracy);
     }
 
     #[test]

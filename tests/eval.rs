@@ -896,3 +896,57 @@ fn a_threshold_may_name_a_group_of_posts() {
     assert_eq!(code, Some(0), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn blind_rows_count_in_the_figures_and_are_never_listed() {
+    let dir = common::temp_dir("eval-blind");
+    let gold = split_gold(&dir);
+    let report = |rules: &Path, extra: &[&str]| {
+        let o = run_eval(&gold, rules, &[&["--format", "json"], extra].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let texts = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let rules = fixture("rules.toml");
+    let all = report(&rules, &[]);
+    let blind = report(&rules, &["--blind", "split=holdout"]);
+    // "love it, encore!" is a held-out row; "Plain post" a tune row.
+    assert_eq!(
+        texts(&all["sets"][0]["mistakes"]),
+        ["love it, encore!", "Plain post"]
+    );
+    assert_eq!(texts(&blind["sets"][0]["mistakes"]), ["Plain post"]);
+    assert_eq!(
+        sets_without_mistakes(&blind),
+        sets_without_mistakes(&all),
+        "every figure as without --blind"
+    );
+    let text = run_eval(&gold, &rules, &["--blind", "split=holdout"]);
+    assert!(!String::from_utf8_lossy(&text.stdout).contains("encore"));
+
+    // Against a baseline: "I love the app" (a tune row) is fixed, counted
+    // and not listed when the tune rows are blind.
+    let weaker = weaker_rulebook(&dir);
+    let base = ["--baseline", weaker.to_str().unwrap()];
+    let listed = report(&rules, &base);
+    assert_eq!(
+        texts(&listed["baseline"]["sets"][0]["fixed_posts"]),
+        ["I love the app"]
+    );
+    let hidden = report(&rules, &[&base[..], &["--blind", "split=tune"]].concat());
+    let mood = &hidden["baseline"]["sets"][0];
+    assert_eq!(mood["fixed"], 1);
+    assert!(texts(&mood["fixed_posts"]).is_empty());
+
+    let o = run_eval(&gold, &rules, &["--blind", "splitt=holdout"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--blind: no column named `splitt`"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

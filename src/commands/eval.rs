@@ -7,11 +7,11 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use super::eval_by::{self, Grouping};
-use super::gold::{read_gold_with, GoldArgs};
+use super::gold::{read_gold_with, GoldArgs, Selection};
 use super::{load_baseline, load_rulebook, Outcome};
 use crate::eval::{
-    compare, evaluate_groups, evaluate_with_decisions, ChangedPost, Evaluation, SetComparison,
-    SetEval,
+    compare, evaluate_groups, evaluate_with_decisions, ChangedPost, Evaluation, Listing,
+    SetComparison, SetEval,
 };
 use crate::lang::Lang;
 
@@ -28,8 +28,9 @@ Examples:
   postclass eval --gold labelled.csv --label customer_type=type --fail-under customer_type.macro_f1=0.6
   postclass eval --gold train_en.csv --where split=holdout     # only the held-out rows
   postclass eval --gold train_en.csv --gold dev_fr.csv         # two files as one
-  postclass eval --gold train_en.csv --gold dev_fr.csv --by file,split --worst 0
-                                       # and each file's tuned and held-out rows apart
+  postclass eval --gold train_en.csv --gold dev_fr.csv --by file,split --blind split=holdout
+                                       # and each file's tuned and held-out rows apart,
+                                       # the held-out ones measured, none of them listed
   postclass eval --gold labelled.csv --rules mine.toml --baseline default   # mine against the default
   postclass eval --gold labelled.csv --rules mine.toml --baseline default --by lang   # per language
   postclass eval --gold labelled.csv --rules new.toml --baseline old.toml \\
@@ -63,6 +64,14 @@ pub struct Args {
     /// How many of the most confident mistakes to show per set.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub worst: usize,
+
+    /// Measure the rows whose FIELD equals VALUE (`FIELD!=VALUE`: differs)
+    /// without showing them: they count in every figure, but no mistake
+    /// and no post fixed or broken of theirs is listed (`--blind
+    /// split=holdout`: rows kept apart from tuning). Repeatable, combined
+    /// as --where combines its conditions.
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub blind: Vec<String>,
 
     /// Reference posts a label needs to count in the supported figures
     /// (macro-F1 and lowest recall over those labels): a label with a post
@@ -139,11 +148,35 @@ pub fn run(args: Args) -> Result<Outcome> {
             }
         }
     }
-    let by_fields = eval_by::read_fields(&bys);
-    let gold = read_gold_with(&args.gold, &rulebook, &by_fields)?;
+    let blind = Selection::parse(&args.blind)?;
+    let mut by_fields = eval_by::read_fields(&bys);
+    let mut wanted: Vec<(String, &str)> = by_fields.iter().map(|f| (f.clone(), "--by")).collect();
+    for f in blind.fields() {
+        if !by_fields.iter().any(|b| b == f) {
+            by_fields.push(f.to_string());
+            wanted.push((f.to_string(), "--blind"));
+        }
+    }
+    let gold = read_gold_with(&args.gold, &rulebook, &wanted)?;
     gold.require_posts("evaluate")?;
+    let hidden: Vec<bool> = if blind.is_empty() {
+        Vec::new()
+    } else {
+        let at: Vec<usize> = blind
+            .fields()
+            .map(|f| by_fields.iter().position(|b| b == f).expect("a field read"))
+            .collect();
+        gold.values
+            .iter()
+            .map(|v| blind.picks(&at.iter().map(|&i| v[i].clone()).collect::<Vec<_>>()))
+            .collect()
+    };
+    let listing = Listing {
+        worst: args.worst,
+        hidden: &hidden,
+    };
     let (eval, decisions) =
-        evaluate_with_decisions(&rulebook, &gold.posts, args.worst, args.min_support);
+        evaluate_with_decisions(&rulebook, &gold.posts, listing, args.min_support);
     let langs = if bys
         .iter()
         .any(|b| b.fields.iter().any(|f| f == eval_by::LANG))
@@ -164,12 +197,12 @@ pub fn run(args: Args) -> Result<Outcome> {
         Some(path) => {
             let (name, base) = load_baseline(path, &rulebook)?;
             let (base_eval, base_decisions) =
-                evaluate_with_decisions(&base, &gold.posts, args.worst, args.min_support);
+                evaluate_with_decisions(&base, &gold.posts, listing, args.min_support);
             let sets = compare(
                 &gold.posts,
                 (&base_eval, &base_decisions),
                 (&eval, &decisions),
-                args.worst,
+                listing,
             );
             let groups: Vec<_> = keys.iter().map(|k| group(&base, k)).collect();
             Some((name, base_eval, sets, groups))

@@ -90,6 +90,37 @@ impl Gold {
     }
 }
 
+/// Conditions on a row's fields written as `--where` writes them, for
+/// other options that pick rows (`eval --blind`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    conditions: Vec<Condition>,
+}
+
+impl Selection {
+    /// Parses `FIELD=VALUE` and `FIELD!=VALUE` items.
+    pub fn parse(items: &[String]) -> Result<Selection> {
+        Ok(Selection {
+            conditions: parse_where(items)?,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.conditions.is_empty()
+    }
+
+    /// The field of each condition, in order (repeats included).
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.conditions.iter().map(|c| c.field.as_str())
+    }
+
+    /// Whether a row whose values of [`Selection::fields`] are `values`
+    /// is picked, as `--where` keeps rows.
+    pub fn picks(&self, values: &[Option<String>]) -> bool {
+        keep(&self.conditions, values)
+    }
+}
+
 /// One `--where` condition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Condition {
@@ -206,8 +237,13 @@ pub fn read_gold(args: &GoldArgs, rulebook: &Rulebook) -> Result<Gold> {
 
 /// [`read_gold`], keeping each post's values of `fields` ([`Gold::values`]):
 /// CSV columns or JSON paths, which every CSV file must have, or
-/// [`FILE_FIELD`].
-pub fn read_gold_with(args: &GoldArgs, rulebook: &Rulebook, fields: &[String]) -> Result<Gold> {
+/// [`FILE_FIELD`]. Each field comes with the option that asks for it, for
+/// the error that a file lacks it.
+pub fn read_gold_with(
+    args: &GoldArgs,
+    rulebook: &Rulebook,
+    fields: &[(String, &str)],
+) -> Result<Gold> {
     let set_fields = label_fields(args, rulebook)?;
     let conditions = parse_where(&args.where_)?;
     let mut all = Gold {
@@ -242,7 +278,7 @@ fn read_one(
     rulebook: &Rulebook,
     set_fields: &[String],
     conditions: &[Condition],
-    kept_fields: &[String],
+    kept_fields: &[(String, &str)],
 ) -> Result<Gold> {
     let input = Input::from_arg(path);
     let inputs = std::slice::from_ref(&input);
@@ -281,14 +317,17 @@ fn read_one(
             set_fields.join(", ")
         );
     }
-    let where_fields: Vec<&str> = conditions.iter().map(|c| c.field.as_str()).collect();
-    let where_reader = FieldReader::new(&name, header_names.as_deref(), &where_fields, "--where")?;
-    let kept: Vec<&str> = kept_fields
+    let where_fields: Vec<(&str, &str)> = conditions
         .iter()
-        .map(String::as_str)
-        .filter(|&f| f != FILE_FIELD)
+        .map(|c| (c.field.as_str(), "--where"))
         .collect();
-    let kept_reader = FieldReader::new(&name, header_names.as_deref(), &kept, "--by")?;
+    let where_reader = FieldReader::new(&name, header_names.as_deref(), &where_fields)?;
+    let kept: Vec<(&str, &str)> = kept_fields
+        .iter()
+        .map(|(f, option)| (f.as_str(), *option))
+        .filter(|&(f, _)| f != FILE_FIELD)
+        .collect();
+    let kept_reader = FieldReader::new(&name, header_names.as_deref(), &kept)?;
     // Where each post's language is, as `classify` reads it.
     let lang_field = lang_spec(
         args.lang_field.as_deref(),
@@ -374,7 +413,7 @@ fn read_one(
         values.push(
             kept_fields
                 .iter()
-                .map(|f| {
+                .map(|(f, _)| {
                     if f == FILE_FIELD {
                         Some(name.clone())
                     } else {
@@ -414,9 +453,10 @@ struct FieldReader {
 }
 
 impl FieldReader {
-    /// Errors, naming the file, `option` and the columns, when a CSV header
-    /// (`header`, `None` for JSON) has no column for one of `fields`.
-    fn new(name: &str, header: Option<&[String]>, fields: &[&str], option: &str) -> Result<Self> {
+    /// Errors, naming the file, the option and the columns, when a CSV
+    /// header (`header`, `None` for JSON) has no column for one of
+    /// `fields`, each given with the option that asks for it.
+    fn new(name: &str, header: Option<&[String]>, fields: &[(&str, &str)]) -> Result<Self> {
         let columns = match header {
             None => None,
             Some(names) => {
@@ -424,7 +464,7 @@ impl FieldReader {
                 Some(
                     fields
                         .iter()
-                        .map(|&f| {
+                        .map(|&(f, option)| {
                             fields::find_csv_column(&refs, f).with_context(|| {
                                 format!(
                                     "{name}: {option}: no column named `{f}`; the columns are: {}",
@@ -436,7 +476,7 @@ impl FieldReader {
                 )
             }
         };
-        let paths = fields.iter().map(|f| JsonPath::parse(f)).collect();
+        let paths = fields.iter().map(|(f, _)| JsonPath::parse(f)).collect();
         Ok(FieldReader { columns, paths })
     }
 
