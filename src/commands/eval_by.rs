@@ -201,42 +201,95 @@ fn header(min_support: u64) -> [String; 6] {
     ]
 }
 
-/// The text report: one table a set for each `--by`.
-pub fn render_text(groupings: &[Grouping], min_support: u64) -> String {
-    let mut out = String::new();
-    for g in groupings {
-        let Some(first) = g.groups.first() else {
-            continue;
-        };
-        for (si, set) in first.sets.iter().enumerate() {
-            let _ = writeln!(out, "\n== {} by {}", set.set, g.by.join(", "));
-            let names: Vec<String> = g.groups.iter().map(name).collect();
-            let w = names.iter().map(String::len).max().unwrap_or(0).max(5);
-            let head = header(min_support);
-            let _ = write!(out, "  {:<w$}", "group");
-            for (i, h) in head.iter().enumerate() {
-                if i + 1 == head.len() {
-                    let _ = write!(out, "  {h}");
-                } else {
-                    let _ = write!(out, "  {h:>8}");
-                }
-            }
-            out.push('\n');
-            for (group, name) in g.groups.iter().zip(&names) {
-                let cells = figures(&group.sets[si]);
-                let _ = write!(out, "  {name:<w$}");
-                for (i, (c, h)) in cells.iter().zip(&head).enumerate() {
-                    if i + 1 == cells.len() {
-                        let _ = write!(out, "  {c}");
-                    } else {
-                        let _ = write!(out, "  {c:>hw$}", hw = h.len().max(8));
-                    }
-                }
-                out.push('\n');
-            }
-        }
+/// One table of a report: a grouping and one of its sets.
+struct Table<'a> {
+    grouping: &'a Grouping,
+    /// The set's index, and its figures in the first group (for its name
+    /// and kind).
+    si: usize,
+    set: &'a SetEval,
+}
+
+impl Table<'_> {
+    /// "traits by file, split".
+    fn title(&self) -> String {
+        format!("{} by {}", self.set.set, self.grouping.by.join(", "))
     }
-    out
+}
+
+/// The tables of `groupings`, a set of each grouping at a time.
+fn tables(groupings: &[Grouping]) -> impl Iterator<Item = Table<'_>> {
+    groupings.iter().flat_map(|grouping| {
+        let sets = grouping.groups.first().map_or(&[][..], |g| &g.sets[..]);
+        sets.iter()
+            .enumerate()
+            .map(move |(si, set)| Table { grouping, si, set })
+    })
+}
+
+/// Writes a table as text: the first column left-aligned, the others
+/// right-aligned to their widest cell, but the last one left-aligned when
+/// `last_left`.
+fn text_table(out: &mut String, head: &[String], rows: &[Vec<String>], last_left: bool) {
+    let widths: Vec<usize> = (0..head.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([head[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(head).chain(rows.iter().map(Vec::as_slice)) {
+        let mut line = String::new();
+        for (c, (cell, &w)) in row.iter().zip(&widths).enumerate() {
+            let left = c == 0 || (last_left && c + 1 == row.len());
+            let _ = if left && c + 1 == row.len() {
+                write!(line, "  {cell}")
+            } else if left {
+                write!(line, "  {cell:<w$}")
+            } else {
+                write!(line, "  {cell:>w$}")
+            };
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+/// Writes a table as Markdown: the first column and, when `last_left`,
+/// the last one left-aligned, the others right-aligned.
+fn md_table(out: &mut String, head: &[String], rows: &[Vec<String>], last_left: bool) {
+    let _ = writeln!(out, "| {} |", head.join(" | "));
+    let align: Vec<&str> = (0..head.len())
+        .map(|c| {
+            if c == 0 || (last_left && c + 1 == head.len()) {
+                "---"
+            } else {
+                "---:"
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "|{}|", align.join("|"));
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+}
+
+/// The header and rows of a table of figures (see [`figures`]).
+fn figures_table(t: &Table, min_support: u64) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut head = vec!["group".to_string()];
+    head.extend(header(min_support));
+    let rows = t
+        .grouping
+        .groups
+        .iter()
+        .map(|g| {
+            let mut row = vec![name(g)];
+            row.extend(figures(&g.sets[t.si]));
+            row
+        })
+        .collect();
+    (head, rows)
 }
 
 /// A set's headline figure for a comparison: accuracy for a `one` set,
@@ -266,19 +319,33 @@ fn change(before: Option<f64>, after: Option<f64>) -> String {
     }
 }
 
-/// The rows of a comparison table of set `si`: group, posts, then the
-/// headline figure and the supported macro-F1, each baseline, this and
-/// change.
-fn comparison_rows(groups: &[GroupEval], base: &[GroupEval], si: usize) -> Vec<[String; 8]> {
-    groups
+/// The header and rows of a table against the baseline, `None` when the
+/// grouping was not measured with one: group, posts, then the headline
+/// figure and the supported macro-F1, each baseline, this and change.
+fn comparison_table(t: &Table, min_support: u64) -> Option<(Vec<String>, Vec<Vec<String>>)> {
+    let base = t.grouping.baseline.as_ref()?;
+    let (figure, ..) = headline(t.set);
+    let head = [
+        "group".to_string(),
+        "posts".into(),
+        format!("{figure} baseline"),
+        "this".into(),
+        "change".into(),
+        format!("macro-F1 (>= {min_support}) baseline"),
+        "this".into(),
+        "change".into(),
+    ];
+    let rows = t
+        .grouping
+        .groups
         .iter()
         .zip(base)
         .map(|(g, b)| {
-            let (_, now, now_sup) = headline(&g.sets[si]);
-            let (_, was, was_sup) = headline(&b.sets[si]);
-            [
+            let (_, now, now_sup) = headline(&g.sets[t.si]);
+            let (_, was, was_sup) = headline(&b.sets[t.si]);
+            vec![
                 name(g),
-                g.sets[si].posts.to_string(),
+                g.sets[t.si].posts.to_string(),
                 cell(was),
                 cell(now),
                 change(was, now),
@@ -287,78 +354,17 @@ fn comparison_rows(groups: &[GroupEval], base: &[GroupEval], si: usize) -> Vec<[
                 change(was_sup, now_sup),
             ]
         })
-        .collect()
+        .collect();
+    Some((head.to_vec(), rows))
 }
 
-/// The text tables of each group's figures against the baseline `base`.
-pub fn render_comparison_text(
-    groupings: &[Grouping],
-    name_of_base: &str,
-    min_support: u64,
-) -> String {
+/// The text report: one table a set for each `--by`.
+pub fn render_text(groupings: &[Grouping], min_support: u64) -> String {
     let mut out = String::new();
-    for g in groupings {
-        let (Some(base), Some(first)) = (&g.baseline, g.groups.first()) else {
-            continue;
-        };
-        for (si, set) in first.sets.iter().enumerate() {
-            let (figure, ..) = headline(set);
-            let _ = writeln!(
-                out,
-                "\n== {} by {}, against the baseline {name_of_base}",
-                set.set,
-                g.by.join(", ")
-            );
-            let rows = comparison_rows(&g.groups, base, si);
-            let w = rows.iter().map(|r| r[0].len()).max().unwrap_or(0).max(5);
-            let first = format!("{figure} baseline");
-            let second = format!("macro-F1 (>= {min_support}) baseline");
-            let _ = writeln!(
-                out,
-                "  {:<w$}  posts  {first}   this  change  {second}   this  change",
-                "group"
-            );
-            let (w1, w2) = (first.len(), second.len());
-            for r in rows {
-                let _ = writeln!(
-                    out,
-                    "  {:<w$}  {:>5}  {:>w1$}  {:>5}  {:>6}  {:>w2$}  {:>5}  {:>6}",
-                    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]
-                );
-            }
-        }
-    }
-    out
-}
-
-/// The Markdown tables of each group's figures against the baseline.
-pub fn render_comparison_md(
-    groupings: &[Grouping],
-    name_of_base: &str,
-    min_support: u64,
-) -> String {
-    let mut out = String::new();
-    for g in groupings {
-        let (Some(base), Some(first)) = (&g.baseline, g.groups.first()) else {
-            continue;
-        };
-        for (si, set) in first.sets.iter().enumerate() {
-            let (figure, ..) = headline(set);
-            let _ = writeln!(
-                out,
-                "\n## {} by {}, against the baseline {name_of_base}\n",
-                set.set,
-                g.by.join(", ")
-            );
-            let _ = writeln!(
-                out,
-                "| {} | posts | {figure}, baseline | this | change | macro-F1 (>= {min_support}), baseline | this | change |\n|---|---:|---:|---:|---:|---:|---:|---:|",
-                g.by.join(", ")
-            );
-            for r in comparison_rows(&g.groups, base, si) {
-                let _ = writeln!(out, "| {} |", r.join(" | "));
-            }
-        }
+    for t in tables(groupings) {
+        let _ = writeln!(out, "\n== {}", t.title());
+        let (head, rows) = figures_table(&t, min_support);
+        text_table(&mut out, &head, &rows, true);
     }
     out
 }
@@ -366,26 +372,36 @@ pub fn render_comparison_md(
 /// The Markdown report: one table a set for each `--by`.
 pub fn render_md(groupings: &[Grouping], min_support: u64) -> String {
     let mut out = String::new();
-    for g in groupings {
-        let Some(first) = g.groups.first() else {
-            continue;
-        };
-        for (si, set) in first.sets.iter().enumerate() {
-            let _ = writeln!(out, "\n## {} by {}\n", set.set, g.by.join(", "));
-            let _ = writeln!(
-                out,
-                "| {} | {} |\n|---|---:|---:|---:|---:|---:|---|",
-                g.by.join(", "),
-                header(min_support).join(" | ")
-            );
-            for group in &g.groups {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} |",
-                    name(group),
-                    figures(&group.sets[si]).join(" | ")
-                );
-            }
+    for t in tables(groupings) {
+        let _ = writeln!(out, "\n## {}\n", t.title());
+        let (mut head, rows) = figures_table(&t, min_support);
+        head[0] = t.grouping.by.join(", ");
+        md_table(&mut out, &head, &rows, true);
+    }
+    out
+}
+
+/// The text tables of each group's figures against the baseline named
+/// `base`.
+pub fn render_comparison_text(groupings: &[Grouping], base: &str, min_support: u64) -> String {
+    let mut out = String::new();
+    for t in tables(groupings) {
+        if let Some((head, rows)) = comparison_table(&t, min_support) {
+            let _ = writeln!(out, "\n== {}, against the baseline {base}", t.title());
+            text_table(&mut out, &head, &rows, false);
+        }
+    }
+    out
+}
+
+/// The Markdown tables of each group's figures against the baseline.
+pub fn render_comparison_md(groupings: &[Grouping], base: &str, min_support: u64) -> String {
+    let mut out = String::new();
+    for t in tables(groupings) {
+        if let Some((mut head, rows)) = comparison_table(&t, min_support) {
+            let _ = writeln!(out, "\n## {}, against the baseline {base}\n", t.title());
+            head[0] = t.grouping.by.join(", ");
+            md_table(&mut out, &head, &rows, false);
         }
     }
     out
