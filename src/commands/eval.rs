@@ -16,23 +16,24 @@ use crate::eval::{
 use crate::lang::Lang;
 
 const EXAMPLES: &str = "\
-Gold file: CSV, TSV, JSONL or a JSON array with the post text and one field per label set holding the
-reference label(s): a label for `one` sets, `;`-joined labels (or a JSON array) for `many`
-sets. An empty `one` cell leaves that post out of the set's figures; an empty `many` cell
+Gold file: CSV, TSV, JSONL or a JSON array with the post text and one field per label set
+holding the reference label(s): a label for `one` sets, `;`-joined labels (or a JSON array) for
+`many` sets. An empty `one` cell leaves that post out of the set's figures; an empty `many` cell
 means no label. The gold file is read into memory; with several --gold, the posts of all of
 them are measured as one set.
 
 Examples:
   postclass eval --gold labelled.csv
   postclass eval --gold labelled.jsonl --rules mine.toml --format md > quality.md
-  postclass eval --gold labelled.csv --label customer_type=type --fail-under customer_type.macro_f1=0.6
+  postclass eval --gold labelled.csv --label customer_type=type \\
+      --fail-under customer_type.macro_f1=0.6
   postclass eval --gold train_en.csv --where split=holdout     # only the held-out rows
   postclass eval --gold train_en.csv --gold dev_fr.csv         # two files as one
   postclass eval --gold train_en.csv --gold dev_fr.csv --by file,split --blind split=holdout
                                        # and each file's tuned and held-out rows apart,
                                        # the held-out ones measured, none of them listed
-  postclass eval --gold labelled.csv --rules mine.toml --baseline default   # mine against the default
-  postclass eval --gold labelled.csv --rules mine.toml --baseline default --by lang   # per language
+  postclass eval --gold labelled.csv --rules mine.toml --baseline default  # against the default
+  postclass eval --gold labelled.csv --rules mine.toml --baseline default --by lang  # per language
   postclass eval --gold labelled.csv --rules new.toml --baseline old.toml \\
       --fail-below-baseline customer_type.supported_macro_f1      # CI: no step back
 
