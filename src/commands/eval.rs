@@ -150,28 +150,10 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
     }
     let blind = Selection::parse(&args.blind)?;
-    let mut by_fields = eval_by::read_fields(&bys);
-    let mut wanted: Vec<(String, &str)> = by_fields.iter().map(|f| (f.clone(), "--by")).collect();
-    for f in blind.fields() {
-        if !by_fields.iter().any(|b| b == f) {
-            by_fields.push(f.to_string());
-            wanted.push((f.to_string(), "--blind"));
-        }
-    }
-    let gold = read_gold_with(&args.gold, &rulebook, &wanted)?;
+    let wanted = eval_by::Wanted::new(&bys, &blind);
+    let gold = read_gold_with(&args.gold, &rulebook, wanted.fields())?;
     gold.require_posts("evaluate")?;
-    let hidden: Vec<bool> = if blind.is_empty() {
-        Vec::new()
-    } else {
-        let at: Vec<usize> = blind
-            .fields()
-            .map(|f| by_fields.iter().position(|b| b == f).expect("a field read"))
-            .collect();
-        gold.values
-            .iter()
-            .map(|v| blind.picks(&at.iter().map(|&i| v[i].clone()).collect::<Vec<_>>()))
-            .collect()
-    };
+    let hidden = eval_by::hidden(&blind, &wanted, &gold.values);
     let listing = Listing {
         worst: args.worst,
         hidden: &hidden,
@@ -188,7 +170,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
     let keys: Vec<_> = bys
         .iter()
-        .map(|by| eval_by::keys(by, &by_fields, &gold.values, &langs))
+        .map(|by| eval_by::keys(by, &wanted, &gold.values, &langs))
         .collect();
     let group = |rulebook: &crate::engine::Rulebook, keys: &[Vec<Option<String>>]| {
         evaluate_groups(rulebook, &gold.posts, keys, args.min_support)

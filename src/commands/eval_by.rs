@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use anyhow::{bail, Result};
 use serde::Serialize;
 
+use super::gold::Selection;
 use crate::eval::{GroupEval, SetEval};
 use crate::lang::{self, Lang};
 
@@ -93,24 +94,52 @@ pub fn find<'a>(
     })
 }
 
-/// The fields the gold files must give for `bys`: every field named, but
-/// [`LANG`], once each, in order.
-pub fn read_fields(bys: &[By]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for f in bys.iter().flat_map(|b| &b.fields) {
-        if f != LANG && !out.contains(f) {
-            out.push(f.clone());
+/// The fields the gold files are read for: those of the `--by`s but
+/// [`LANG`], then those of `--blind`, once each, with the option that asks
+/// for each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    fields: Vec<(String, &'static str)>,
+}
+
+impl Wanted {
+    pub fn new(bys: &[By], blind: &Selection) -> Wanted {
+        let mut fields: Vec<(String, &'static str)> = Vec::new();
+        let by = bys
+            .iter()
+            .flat_map(|b| &b.fields)
+            .map(|f| (f.as_str(), "--by"))
+            .filter(|&(f, _)| f != LANG);
+        for (f, option) in by.chain(blind.fields().map(|f| (f, "--blind"))) {
+            if !fields.iter().any(|(w, _)| w == f) {
+                fields.push((f.to_string(), option));
+            }
         }
+        Wanted { fields }
     }
-    out
+
+    /// Each field with the option that asks for it, in the order of
+    /// [`crate::commands::gold::Gold::values`].
+    pub fn fields(&self) -> &[(String, &'static str)] {
+        &self.fields
+    }
+
+    /// A post's value of `field`, one of these, from its values read.
+    fn value(&self, post: &[Option<String>], field: &str) -> Option<String> {
+        let i = self
+            .fields
+            .iter()
+            .position(|(f, _)| f == field)
+            .expect("a field read");
+        post[i].clone()
+    }
 }
 
 /// Each post's group for `by`: its value of each field, `values[i]` being
-/// post `i`'s values of `read` (see [`read_fields`]) and `langs[i]` its
-/// language.
+/// post `i`'s values of the `wanted` fields and `langs[i]` its language.
 pub fn keys(
     by: &By,
-    read: &[String],
+    wanted: &Wanted,
     values: &[Vec<Option<String>>],
     langs: &[Lang],
 ) -> Vec<Vec<Option<String>>> {
@@ -124,11 +153,26 @@ pub fn keys(
                     if f == LANG {
                         Some(lang.to_string())
                     } else {
-                        let i = read.iter().position(|r| r == f).expect("a field read");
-                        post[i].clone()
+                        wanted.value(post, f)
                     }
                 })
                 .collect()
+        })
+        .collect()
+}
+
+/// Whether `blind` picks each post, `values[i]` being post `i`'s values of
+/// the `wanted` fields (empty when `blind` picks none).
+pub fn hidden(blind: &Selection, wanted: &Wanted, values: &[Vec<Option<String>>]) -> Vec<bool> {
+    if blind.is_empty() {
+        return Vec::new();
+    }
+    values
+        .iter()
+        .map(|post| {
+            let of_blind: Vec<Option<String>> =
+                blind.fields().map(|f| wanted.value(post, f)).collect();
+            blind.picks(&of_blind)
         })
         .collect()
 }
@@ -420,7 +464,17 @@ mod tests {
         let bys = parse(&strings(&["split", "file, split", "lang"])).unwrap();
         assert_eq!(bys[0].fields, ["split"]);
         assert_eq!(bys[1].fields, ["file", "split"]);
-        assert_eq!(read_fields(&bys), ["split", "file"]);
+        let blind = Selection::parse(&strings(&["split=holdout", "source!=survey"])).unwrap();
+        let wanted = Wanted::new(&bys, &blind);
+        let fields: Vec<_> = wanted
+            .fields()
+            .iter()
+            .map(|(f, o)| (f.as_str(), *o))
+            .collect();
+        assert_eq!(
+            fields,
+            [("split", "--by"), ("file", "--by"), ("source", "--blind")]
+        );
         assert!(parse(&strings(&["split,"])).is_err());
         assert!(parse(&strings(&[""])).is_err());
     }
@@ -445,14 +499,21 @@ mod tests {
 
     #[test]
     fn keys_take_each_field_and_the_language() {
-        let by = &parse(&strings(&["lang,split"])).unwrap()[0];
-        let read = strings(&["file", "split"]);
+        let bys = parse(&strings(&["lang,split", "file"])).unwrap();
+        let by = &bys[0];
+        let read = Wanted::new(
+            &[bys[1].clone(), bys[0].clone()],
+            &Selection::parse(&[]).unwrap(),
+        );
         let values = vec![
             vec![Some("a.csv".into()), Some("tune".into())],
             vec![Some("b.csv".into()), None],
         ];
         let fr = Lang::parse("fr").unwrap();
         let keys = keys(by, &read, &values, &[fr, Lang::UND]);
+        let blind = Selection::parse(&strings(&["split=tune"])).unwrap();
+        let read_blind = Wanted::new(&[bys[1].clone(), bys[0].clone()], &blind);
+        assert_eq!(hidden(&blind, &read_blind, &values), [true, false]);
         assert_eq!(
             keys,
             [
