@@ -135,8 +135,9 @@ impl Wanted {
     }
 }
 
-/// Each post's group for `by`: its value of each field, `values[i]` being
-/// post `i`'s values of the `wanted` fields and `langs[i]` its language.
+/// Each post's group for `by`: its value of each field (`None` for an
+/// empty one), `values[i]` being post `i`'s values of the `wanted` fields
+/// and `langs[i]` its language.
 pub fn keys(
     by: &By,
     wanted: &Wanted,
@@ -153,7 +154,9 @@ pub fn keys(
                     if f == LANG {
                         Some(lang.to_string())
                     } else {
-                        wanted.value(post, f)
+                        // An empty value is none: an empty CSV cell and a
+                        // missing JSON key make one group.
+                        wanted.value(post, f).filter(|v| !v.is_empty())
                     }
                 })
                 .collect()
@@ -507,7 +510,7 @@ mod tests {
         );
         let values = vec![
             vec![Some("a.csv".into()), Some("tune".into())],
-            vec![Some("b.csv".into()), None],
+            vec![Some("b.csv".into()), Some(String::new())],
         ];
         let fr = Lang::parse("fr").unwrap();
         let keys = keys(by, &read, &values, &[fr, Lang::UND]);
