@@ -219,7 +219,7 @@ pub fn run(args: Args) -> Result<Outcome> {
     let mut failed = Vec::new();
     for (metric, min) in &thresholds {
         let Some(value) = value_of(metric, false)? else {
-            let inner = metric.split_once(':').map_or(metric.as_str(), |(_, m)| m);
+            let inner = metric.rsplit_once(':').map_or(metric.as_str(), |(_, m)| m);
             let known_set = inner
                 .strip_suffix(".lowest_recall")
                 .filter(|set| eval.sets.iter().any(|s| s.set == *set));

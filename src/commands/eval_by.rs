@@ -48,7 +48,9 @@ pub struct GroupMetric {
 /// Reads a metric name of `--fail-under` or `--fail-below-baseline`:
 /// `None` for a metric of all the posts (no `:`).
 pub fn parse_group_metric(name: &str) -> Result<Option<GroupMetric>> {
-    let Some((group, metric)) = name.split_once(':') else {
+    // The last `:`: a metric's name has none, a group's value may
+    // (`source=https://…`).
+    let Some((group, metric)) = name.rsplit_once(':') else {
         return Ok(None);
     };
     let mut fields = Vec::new();
@@ -496,6 +498,13 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(g.values, [""]);
+        let g = parse_group_metric("source=https://example.org:traits.micro_f1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (g.values[0].as_str(), g.metric.as_str()),
+            ("https://example.org", "traits.micro_f1")
+        );
         assert!(parse_group_metric("fr:customer_type.accuracy").is_err());
         assert!(parse_group_metric("=fr:customer_type.accuracy").is_err());
     }
