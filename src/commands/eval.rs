@@ -323,7 +323,8 @@ fn width<'a>(names: impl Iterator<Item = &'a str>, min: usize) -> usize {
     names.map(str::len).max().unwrap_or(min).max(min)
 }
 
-fn pct(x: f64) -> String {
+/// A figure as every report prints it: "0.733".
+pub(super) fn pct(x: f64) -> String {
     format!("{:.3}", x)
 }
 
@@ -520,7 +521,7 @@ fn render_md(e: &Evaluation) -> String {
 }
 
 /// A change of a figure, signed: "+0.025", "-0.010", "0".
-fn delta(before: f64, after: f64) -> String {
+pub(super) fn delta(before: f64, after: f64) -> String {
     let d = after - before;
     if d.abs() < 0.0005 {
         "0".to_string()

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use anyhow::{bail, Result};
 use serde::Serialize;
 
+use super::eval::{delta, pct};
 use super::gold::Selection;
 use crate::eval::{GroupEval, SetEval};
 use crate::lang::{self, Lang};
@@ -220,19 +221,18 @@ fn figures(s: &SetEval) -> [String; 6] {
         let none = || "-".to_string();
         return ["0".to_string(), none(), none(), none(), none(), none()];
     }
-    let f = |x: f64| format!("{x:.3}");
     let (supported, lowest) = match &s.supported.lowest_recall {
         Some(low) => (
-            f(s.supported.macro_f1),
-            format!("{} ({})", f(low.recall), low.label),
+            pct(s.supported.macro_f1),
+            format!("{} ({})", pct(low.recall), low.label),
         ),
         None => ("-".to_string(), "-".to_string()),
     };
     [
         s.posts.to_string(),
-        s.accuracy.map_or_else(|| "-".to_string(), f),
-        f(s.micro_f1),
-        f(s.macro_f1),
+        cell(s.accuracy),
+        pct(s.micro_f1),
+        pct(s.macro_f1),
         supported,
         lowest,
     ]
@@ -353,17 +353,16 @@ fn headline(s: &SetEval) -> (&'static str, Option<f64>, Option<f64>) {
     }
 }
 
-/// "0.733", or "-" for no figure.
+/// A figure as [`pct`] prints it, or "-" for none.
 fn cell(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".to_string(), |x| format!("{x:.3}"))
+    x.map_or_else(|| "-".to_string(), pct)
 }
 
-/// The change from `before` to `after`: "+0.010", "-0.003", "0", "-"
+/// The change from `before` to `after` as [`delta`] prints it, or "-"
 /// when either is missing.
 fn change(before: Option<f64>, after: Option<f64>) -> String {
     match (before, after) {
-        (Some(b), Some(a)) if (a - b).abs() < 0.0005 => "0".to_string(),
-        (Some(b), Some(a)) => format!("{:+.3}", a - b),
+        (Some(b), Some(a)) => delta(b, a),
         _ => "-".to_string(),
     }
 }
