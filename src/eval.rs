@@ -254,6 +254,168 @@ pub fn evaluate(
 /// post has no reference labels for the set).
 pub type Decisions = Vec<Vec<Option<Vec<String>>>>;
 
+/// The counts behind each set's figures, added post by post.
+struct Tally {
+    /// Label names per set: the rulebook's labels, then the fallback if it
+    /// is not one of them, then unknown reference labels as they come.
+    names: Vec<Vec<String>>,
+    tp: Vec<Vec<u64>>,
+    support: Vec<Vec<u64>>,
+    predicted: Vec<Vec<u64>>,
+    confusion: Vec<BTreeMap<(usize, usize), u64>>,
+    posts: Vec<u64>,
+    exact: Vec<u64>,
+}
+
+impl Tally {
+    fn new(rulebook: &Rulebook) -> Tally {
+        let names: Vec<Vec<String>> = rulebook
+            .sets
+            .iter()
+            .map(|s| {
+                let mut v: Vec<String> = s.labels.iter().map(|l| l.id.clone()).collect();
+                if let (Some(f), None) = (&s.fallback, s.fallback_label) {
+                    v.push(f.clone());
+                }
+                v
+            })
+            .collect();
+        let zeros: Vec<Vec<u64>> = names.iter().map(|n| vec![0; n.len()]).collect();
+        let nsets = names.len();
+        Tally {
+            names,
+            tp: zeros.clone(),
+            support: zeros.clone(),
+            predicted: zeros,
+            confusion: vec![BTreeMap::new(); nsets],
+            posts: vec![0; nsets],
+            exact: vec![0; nsets],
+        }
+    }
+
+    fn index_of(&mut self, si: usize, label: &str) -> usize {
+        let names = &mut self.names[si];
+        names.iter().position(|n| n == label).unwrap_or_else(|| {
+            names.push(label.to_string());
+            names.len() - 1
+        })
+    }
+
+    /// Counts one post of set `si`, labelled `expected` and given `got`;
+    /// true when it was given exactly its reference labels.
+    fn add(&mut self, si: usize, mode: Mode, expected: &[String], got: &[String]) -> bool {
+        self.posts[si] += 1;
+        let exp_idx: Vec<usize> = expected.iter().map(|l| self.index_of(si, l)).collect();
+        let got_idx: Vec<usize> = got.iter().map(|l| self.index_of(si, l)).collect();
+        let n = self.names[si].len();
+        for v in [
+            &mut self.tp[si],
+            &mut self.support[si],
+            &mut self.predicted[si],
+        ] {
+            v.resize(n, 0);
+        }
+        for &e in &exp_idx {
+            self.support[si][e] += 1;
+            if got_idx.contains(&e) {
+                self.tp[si][e] += 1;
+            }
+        }
+        for &g in &got_idx {
+            self.predicted[si][g] += 1;
+        }
+        if mode == Mode::One {
+            if let (Some(&e), Some(&g)) = (exp_idx.first(), got_idx.first()) {
+                *self.confusion[si].entry((e, g)).or_default() += 1;
+            }
+        }
+        let mut sorted_exp = exp_idx;
+        sorted_exp.sort_unstable();
+        let mut sorted_got = got_idx;
+        sorted_got.sort_unstable();
+        let exact = sorted_exp == sorted_got;
+        if exact {
+            self.exact[si] += 1;
+        }
+        exact
+    }
+
+    /// Each set's figures, with the `worst` most confident of its
+    /// `mistakes`.
+    fn sets(
+        mut self,
+        rulebook: &Rulebook,
+        min_support: u64,
+        mut mistakes: Vec<Vec<Mistake>>,
+        worst: usize,
+    ) -> Vec<SetEval> {
+        mistakes.resize(rulebook.sets.len(), Vec::new());
+        rulebook
+            .sets
+            .iter()
+            .enumerate()
+            .map(|(si, set)| {
+                let labels: Vec<LabelScore> = std::mem::take(&mut self.names[si])
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, name)| {
+                        let (tp, predicted, support) =
+                            (self.tp[si][i], self.predicted[si][i], self.support[si][i]);
+                        let p = ratio(tp, predicted);
+                        let r = ratio(tp, support);
+                        LabelScore {
+                            label: name,
+                            precision: p,
+                            recall: r,
+                            f1: f1(p, r),
+                            support,
+                            predicted,
+                            tp,
+                        }
+                    })
+                    .collect();
+                let present: Vec<&LabelScore> = labels
+                    .iter()
+                    .filter(|l| l.support > 0 || l.predicted > 0)
+                    .collect();
+                let macro_f1 = if present.is_empty() {
+                    0.0
+                } else {
+                    present.iter().map(|l| l.f1).sum::<f64>() / present.len() as f64
+                };
+                let (all_tp, all_pred, all_sup) = labels.iter().fold((0, 0, 0), |(a, b, c), l| {
+                    (a + l.tp, b + l.predicted, c + l.support)
+                });
+                let micro_f1 = f1(ratio(all_tp, all_pred), ratio(all_tp, all_sup));
+                let mut m = std::mem::take(&mut mistakes[si]);
+                m.sort_by(|a, b| b.score.total_cmp(&a.score));
+                m.truncate(worst);
+                let one = set.mode == Mode::One;
+                let posts = self.posts[si];
+                SetEval {
+                    set: set.id.clone(),
+                    mode: if one { "one" } else { "many" }.to_string(),
+                    posts,
+                    macro_f1,
+                    micro_f1,
+                    accuracy: one.then(|| ratio(self.exact[si], posts)),
+                    confusion: one.then(|| {
+                        let n = labels.len();
+                        let mut grid = vec![vec![0u64; n]; n];
+                        for (&(e, g), &c) in &self.confusion[si] {
+                            grid[e][g] = c;
+                        }
+                        grid
+                    }),
+                    supported: Supported::of(&labels, min_support),
+                    labels,
+                    mistakes: m,
+                }
+            })
+            .collect()
+    }
+}
+
 /// [`evaluate`], with the labels given to each post, listing the
 /// mistakes `listing` lets through.
 pub fn evaluate_with_decisions(
@@ -266,26 +428,7 @@ pub fn evaluate_with_decisions(
     let mut scratch = Scratch::default();
     let mut verdict = Verdict::default();
     let nsets = rulebook.sets.len();
-
-    // Label names per set: the rulebook's labels, then the fallback if it is
-    // not one of them, then unknown reference labels as they come.
-    let mut names: Vec<Vec<String>> = rulebook
-        .sets
-        .iter()
-        .map(|s| {
-            let mut v: Vec<String> = s.labels.iter().map(|l| l.id.clone()).collect();
-            if let (Some(f), None) = (&s.fallback, s.fallback_label) {
-                v.push(f.clone());
-            }
-            v
-        })
-        .collect();
-    let mut tp: Vec<Vec<u64>> = names.iter().map(|n| vec![0; n.len()]).collect();
-    let mut support = tp.clone();
-    let mut predicted = tp.clone();
-    let mut confusion: Vec<BTreeMap<(usize, usize), u64>> = vec![BTreeMap::new(); nsets];
-    let mut posts = vec![0u64; nsets];
-    let mut exact = vec![0u64; nsets];
+    let mut tally = Tally::new(rulebook);
     let mut mistakes: Vec<Vec<Mistake>> = vec![Vec::new(); nsets];
     let mut rules: Vec<RuleEval> = rulebook
         .rules
@@ -302,13 +445,6 @@ pub fn evaluate_with_decisions(
         })
         .collect();
 
-    let index_of = |names: &mut Vec<String>, l: &str| -> usize {
-        names.iter().position(|n| n == l).unwrap_or_else(|| {
-            names.push(l.to_string());
-            names.len() - 1
-        })
-    };
-
     for (pi, post) in gold.iter().enumerate() {
         post.classify_into(rulebook, &mut scratch, &mut verdict);
         let mut given = vec![None; nsets];
@@ -317,7 +453,6 @@ pub fn evaluate_with_decisions(
                 continue;
             };
             let set = &rulebook.sets[si];
-            posts[si] += 1;
             let got: Vec<String> = match set.mode {
                 Mode::One => vec![rulebook.label_of(&verdict, si).to_string()],
                 Mode::Many => verdict.sets[si]
@@ -326,32 +461,8 @@ pub fn evaluate_with_decisions(
                     .map(|&l| set.labels[l].id.clone())
                     .collect(),
             };
-            given[si] = Some(got.clone());
-            let exp_idx: Vec<usize> = expected
-                .iter()
-                .map(|l| index_of(&mut names[si], l))
-                .collect();
-            let got_idx: Vec<usize> = got.iter().map(|l| index_of(&mut names[si], l)).collect();
-            let n = names[si].len();
-            for v in [&mut tp[si], &mut support[si], &mut predicted[si]] {
-                v.resize(n, 0);
-            }
-            for &e in &exp_idx {
-                support[si][e] += 1;
-                if got_idx.contains(&e) {
-                    tp[si][e] += 1;
-                }
-            }
-            for &g in &got_idx {
-                predicted[si][g] += 1;
-            }
-            let mut sorted_exp = exp_idx.clone();
-            sorted_exp.sort_unstable();
-            let mut sorted_got = got_idx.clone();
-            sorted_got.sort_unstable();
-            if sorted_exp == sorted_got {
-                exact[si] += 1;
-            } else if listing.shows(pi) {
+            let exact = tally.add(si, set.mode, expected, &got);
+            if !exact && listing.shows(pi) {
                 let score = match set.mode {
                     Mode::One => crate::output::labels::chosen_score(&verdict, si),
                     Mode::Many => verdict.sets[si]
@@ -373,11 +484,7 @@ pub fn evaluate_with_decisions(
                         .collect(),
                 });
             }
-            if set.mode == Mode::One {
-                if let (Some(&e), Some(&g)) = (exp_idx.first(), got_idx.first()) {
-                    *confusion[si].entry((e, g)).or_default() += 1;
-                }
-            }
+            given[si] = Some(got);
             // Rules of this set: coverage, precision, overlaps, conflicts.
             let fired: Vec<usize> = verdict
                 .fired
@@ -411,67 +518,7 @@ pub fn evaluate_with_decisions(
         decisions.push(given);
     }
 
-    let sets = rulebook
-        .sets
-        .iter()
-        .enumerate()
-        .map(|(si, set)| {
-            let labels: Vec<LabelScore> = names[si]
-                .iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    let p = ratio(tp[si][i], predicted[si][i]);
-                    let r = ratio(tp[si][i], support[si][i]);
-                    LabelScore {
-                        label: name.clone(),
-                        precision: p,
-                        recall: r,
-                        f1: f1(p, r),
-                        support: support[si][i],
-                        predicted: predicted[si][i],
-                        tp: tp[si][i],
-                    }
-                })
-                .collect();
-            let present: Vec<&LabelScore> = labels
-                .iter()
-                .filter(|l| l.support > 0 || l.predicted > 0)
-                .collect();
-            let macro_f1 = if present.is_empty() {
-                0.0
-            } else {
-                present.iter().map(|l| l.f1).sum::<f64>() / present.len() as f64
-            };
-            let (all_tp, all_pred, all_sup) = labels.iter().fold((0, 0, 0), |(a, b, c), l| {
-                (a + l.tp, b + l.predicted, c + l.support)
-            });
-            let micro_f1 = f1(ratio(all_tp, all_pred), ratio(all_tp, all_sup));
-            let mut m = std::mem::take(&mut mistakes[si]);
-            m.sort_by(|a, b| b.score.total_cmp(&a.score));
-            m.truncate(listing.worst);
-            let one = set.mode == Mode::One;
-            SetEval {
-                set: set.id.clone(),
-                mode: if one { "one" } else { "many" }.to_string(),
-                posts: posts[si],
-                macro_f1,
-                micro_f1,
-                accuracy: one.then(|| ratio(exact[si], posts[si])),
-                confusion: one.then(|| {
-                    let n = labels.len();
-                    let mut grid = vec![vec![0u64; n]; n];
-                    for (&(e, g), &c) in &confusion[si] {
-                        grid[e][g] = c;
-                    }
-                    grid
-                }),
-                supported: Supported::of(&labels, min_support),
-                labels,
-                mistakes: m,
-            }
-        })
-        .collect();
-
+    let sets = tally.sets(rulebook, min_support, mistakes, listing.worst);
     for r in &mut rules {
         r.precision = ratio(r.correct, r.coverage);
     }
@@ -508,29 +555,39 @@ impl GroupEval {
     }
 }
 
-/// Evaluates `rulebook` on each group of `gold` apart, the group of post
-/// `i` being `keys[i]`: the figures [`evaluate`] gives on those posts
-/// alone. Groups come in ascending order of their keys.
+/// The figures of each group of `gold` apart, the group of post `i` being
+/// `keys[i]`, scored from the labels `rulebook` gave each post
+/// (`decisions`, as [`evaluate_with_decisions`] returns them): the figures
+/// [`evaluate`] gives on those posts alone, with no post classified again.
+/// Groups come in ascending order of their keys.
 pub fn evaluate_groups(
     rulebook: &Rulebook,
     gold: &[GoldPost],
+    decisions: &Decisions,
     keys: &[Vec<Option<String>>],
     min_support: u64,
 ) -> Vec<GroupEval> {
     assert_eq!(gold.len(), keys.len(), "a key for each post");
-    let mut groups: BTreeMap<&[Option<String>], Vec<GoldPost>> = BTreeMap::new();
-    for (post, key) in gold.iter().zip(keys) {
-        groups.entry(key).or_default().push(post.clone());
+    assert_eq!(gold.len(), decisions.len(), "the labels given to each post");
+    let mut groups: BTreeMap<&[Option<String>], (u64, Tally)> = BTreeMap::new();
+    for ((post, given), key) in gold.iter().zip(decisions).zip(keys) {
+        let (posts, tally) = groups
+            .entry(key)
+            .or_insert_with(|| (0, Tally::new(rulebook)));
+        *posts += 1;
+        for (si, set) in rulebook.sets.iter().enumerate() {
+            let expected = post.labels.get(si).and_then(|l| l.as_ref());
+            if let (Some(expected), Some(Some(got))) = (expected, given.get(si)) {
+                tally.add(si, set.mode, expected, got);
+            }
+        }
     }
     groups
         .into_iter()
-        .map(|(key, posts)| {
-            let e = evaluate(rulebook, &posts, 0, min_support);
-            GroupEval {
-                values: key.to_vec(),
-                posts: e.posts,
-                sets: e.sets,
-            }
+        .map(|(key, (posts, tally))| GroupEval {
+            values: key.to_vec(),
+            posts,
+            sets: tally.sets(rulebook, min_support, Vec::new(), 0),
         })
         .collect()
 }
@@ -820,7 +877,8 @@ any = ["app"]
             key(None),
             key(Some("a")),
         ];
-        let groups = evaluate_groups(&rulebook(), &gold, &keys, 1);
+        let (_, decisions) = evaluate_with_decisions(&rulebook(), &gold, Listing::top(0), 1);
+        let groups = evaluate_groups(&rulebook(), &gold, &decisions, &keys, 1);
         let values: Vec<_> = groups.iter().map(|g| g.values[0].as_deref()).collect();
         assert_eq!(
             values,

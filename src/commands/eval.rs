@@ -10,7 +10,7 @@ use super::eval_by::{self, Grouping};
 use super::gold::{read_gold_with, GoldArgs, Selection};
 use super::{load_baseline, load_rulebook, Outcome};
 use crate::eval::{
-    compare, evaluate_groups, evaluate_with_decisions, ChangedPost, Evaluation, Listing,
+    compare, evaluate_groups, evaluate_with_decisions, ChangedPost, Decisions, Evaluation, Listing,
     SetComparison, SetEval,
 };
 use crate::lang::Lang;
@@ -172,8 +172,10 @@ pub fn run(args: Args) -> Result<Outcome> {
         .iter()
         .map(|by| eval_by::keys(by, &wanted, &gold.values, &langs))
         .collect();
-    let group = |rulebook: &crate::engine::Rulebook, keys: &[Vec<Option<String>>]| {
-        evaluate_groups(rulebook, &gold.posts, keys, args.min_support)
+    let group = |rulebook: &crate::engine::Rulebook,
+                 decisions: &Decisions,
+                 keys: &[Vec<Option<String>>]| {
+        evaluate_groups(rulebook, &gold.posts, decisions, keys, args.min_support)
     };
     let baseline = match &args.baseline {
         None => None,
@@ -187,7 +189,10 @@ pub fn run(args: Args) -> Result<Outcome> {
                 (&eval, &decisions),
                 listing,
             );
-            let groups: Vec<_> = keys.iter().map(|k| group(&base, k)).collect();
+            let groups: Vec<_> = keys
+                .iter()
+                .map(|k| group(&base, &base_decisions, k))
+                .collect();
             Some((name, base_eval, sets, groups))
         }
     };
@@ -197,7 +202,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         .enumerate()
         .map(|(i, (by, keys))| Grouping {
             by: by.fields.clone(),
-            groups: group(&rulebook, keys),
+            groups: group(&rulebook, &decisions, keys),
             baseline: baseline.as_ref().map(|(.., groups)| groups[i].clone()),
         })
         .collect();
