@@ -294,7 +294,7 @@ fn values(spec: &Spec, item: &Item, out: &mut Vec<String>) -> bool {
         Source::Column(c) => {
             if let Raw::Csv(rec) = &item.raw {
                 if let Some(f) = rec.get(*c) {
-                    raw.push(String::from_utf8_lossy(f).trim().to_string());
+                    raw.push(f.trim().to_string());
                 }
             }
         }
@@ -633,8 +633,7 @@ any = ["love"]
 "#;
 
     fn item(rb: &Rulebook, fields: &[&str]) -> Item {
-        let mut rec = ByteRecord::new();
-        fields.iter().for_each(|f| rec.push_field(f.as_bytes()));
+        let rec = csv::StringRecord::from(fields.to_vec());
         let text = fields[0].to_string();
         Item {
             pos: Pos::default(),

@@ -261,7 +261,7 @@ pub fn run(args: Args) -> Result<Outcome> {
                 let row = match (&item.raw, &item.value) {
                     (Raw::Csv(record), _) => Row::Csv {
                         headers: header,
-                        record,
+                        record: record.as_byte_record(),
                     },
                     (Raw::Line(line), value) => Row::Json {
                         line,

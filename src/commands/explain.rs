@@ -325,9 +325,7 @@ impl Ids {
     fn of(&mut self, item: &Item) -> Result<Option<String>, Problem> {
         let line = match (&item.raw, &*self) {
             (Raw::Csv(record), Ids::Column(c)) => {
-                return Ok(record
-                    .get(*c)
-                    .map(|v| String::from_utf8_lossy(v).into_owned()));
+                return Ok(record.get(*c).map(str::to_string));
             }
             (Raw::Line(line), Ids::Path(_) | Ids::Preset(_)) => line,
             _ => return Ok(None),

@@ -14,7 +14,7 @@ use crate::input::extract::json_object;
 use crate::input::fields::{self, JsonPath};
 use crate::input::{open, Input, InputFormat, RecordError};
 use crate::lang::Lang;
-use crate::pipeline::{Item, Problem, Raw, RecordSource};
+use crate::pipeline::{Item, Raw, RecordSource};
 use crate::rulebook::Mode;
 
 /// The options that say where the labelled posts are.
@@ -362,26 +362,12 @@ fn read_one(
             }
         }
         open::read_text(&name, &field, &mut item)?;
-        let at = |p: Problem| RecordError::at(&name, item.pos, p);
         let labels = match (&item.raw, &item.value, &columns) {
             (Raw::Csv(record), _, Some(cols)) => cols
                 .iter()
                 .zip(&rulebook.sets)
-                .map(|(c, set)| match c {
-                    None => Ok(None),
-                    Some((c, f)) => std::str::from_utf8(record.get(*c).unwrap_or(b""))
-                        .map(|cell| split_labels(cell, set.mode))
-                        .map_err(|e| {
-                            at(Problem {
-                                field: Some(f.to_string()),
-                                reason: format!(
-                                    "invalid UTF-8 at byte {} of the field",
-                                    e.valid_up_to()
-                                ),
-                            })
-                        }),
-                })
-                .collect::<Result<_, _>>()?,
+                .map(|(c, set)| split_labels(record.get((*c)?.0).unwrap_or(""), set.mode))
+                .collect(),
             (Raw::Line(_), Some(value), _) => set_paths
                 .iter()
                 .zip(&rulebook.sets)
@@ -487,11 +473,7 @@ impl FieldReader {
         match (&item.raw, &item.value, &self.columns) {
             (Raw::Csv(record), _, Some(cols)) => cols
                 .iter()
-                .map(|c| {
-                    record
-                        .get(*c)
-                        .map(|b| String::from_utf8_lossy(b).into_owned())
-                })
+                .map(|c| record.get(*c).map(str::to_string))
                 .collect(),
             (Raw::Line(_), Some(value), _) => self
                 .paths

@@ -49,9 +49,7 @@ impl IdField {
     pub fn read(&self, item: &Item, out: &mut String) {
         out.clear();
         match (self, &item.raw, &item.value) {
-            (IdField::Column(c), Raw::Csv(record), _) => {
-                out.push_str(&String::from_utf8_lossy(record.get(*c).unwrap_or(b"")))
-            }
+            (IdField::Column(c), Raw::Csv(record), _) => out.push_str(record.get(*c).unwrap_or("")),
             (IdField::Json(f), _, Some(value)) => f.write(value, out),
             _ => {}
         }

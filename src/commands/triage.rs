@@ -292,7 +292,10 @@ pub fn run(args: Args) -> Result<Outcome> {
             let headers = opened.header.as_ref().unwrap_or(&empty);
             for e in &rows {
                 let row = match (&e.raw, &e.value) {
-                    (Raw::Csv(record), _) => Row::Csv { headers, record },
+                    (Raw::Csv(record), _) => Row::Csv {
+                        headers,
+                        record: record.as_byte_record(),
+                    },
                     (Raw::Line(line), value) => Row::Json {
                         line,
                         value: value.as_ref(),

@@ -15,7 +15,7 @@
 use std::io::BufRead;
 
 use anyhow::{bail, Result};
-use csv::ByteRecord;
+use csv::{ByteRecord, StringRecord};
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
 use super::encoding::{invalid_utf8, ENCODING_HINT};
@@ -157,7 +157,12 @@ impl DelimitedSource {
         };
         let mut headers = ByteRecord::new();
         if let Some(span) = src.read_record(&mut headers)? {
-            if let Some(p) = src.record_problem(&span, &headers, true) {
+            let problem = src.record_problem(&span, &headers, true).or_else(|| {
+                src.strict_utf8
+                    .then(|| src.utf8_problem(&span, &headers, true))
+                    .flatten()
+            });
+            if let Some(p) = problem {
                 let field = p.field.map(|f| format!("{f}: ")).unwrap_or_default();
                 bail!(
                     "{}:{}: the header row is malformed: {field}{}",
@@ -191,13 +196,13 @@ impl DelimitedSource {
     /// Reads the next record into `item`. A record that cannot be labelled
     /// comes with a problem, and with its bytes in `item.original`.
     pub fn read_into(&mut self, item: &mut Item) -> Result<bool> {
-        if !matches!(item.raw, Raw::Csv(_)) {
-            item.raw = Raw::Csv(ByteRecord::new());
-        }
-        let Raw::Csv(record) = &mut item.raw else {
-            unreachable!("set just above")
+        // The last record's buffers, reused.
+        let mut record = match std::mem::take(&mut item.raw) {
+            Raw::Csv(r) => r.into_byte_record(),
+            Raw::Line(_) => ByteRecord::new(),
         };
-        let Some(span) = self.read_record(record)? else {
+        let Some(span) = self.read_record(&mut record)? else {
+            item.raw = Raw::Csv(StringRecord::from_byte_record(record).unwrap_or_default());
             return Ok(false);
         };
         self.index += 1;
@@ -206,7 +211,19 @@ impl DelimitedSource {
             line: span.line,
             record: self.index,
         };
-        item.read_problem = self.record_problem(&span, record, false);
+        item.read_problem = self.record_problem(&span, &record, false);
+        // The one UTF-8 check of the record's fields: the text and every
+        // other field are read from the record as `&str` from here on.
+        item.raw = match StringRecord::from_byte_record(record) {
+            Ok(record) => Raw::Csv(record),
+            Err(e) => {
+                let record = e.into_byte_record();
+                if item.read_problem.is_none() {
+                    item.read_problem = self.utf8_problem(&span, &record, false);
+                }
+                Raw::Csv(record.iter().map(String::from_utf8_lossy).collect())
+            }
+        };
         item.original.clear();
         if item.read_problem.is_some() {
             item.original.extend_from_slice(trim_terminators(&self.raw));
@@ -407,8 +424,9 @@ impl DelimitedSource {
         true
     }
 
-    /// Why a record just read cannot be labelled, if it cannot. Under a bad
-    /// quote, rewinds to the line after the record's first line.
+    /// Why a record just read cannot be labelled, if it cannot, UTF-8 left
+    /// aside (see [`Self::utf8_problem`]). Under a bad quote, rewinds to the
+    /// line after the record's first line.
     fn record_problem(
         &mut self,
         span: &Span,
@@ -451,28 +469,30 @@ impl DelimitedSource {
                 ),
             });
         }
-        if self.strict_utf8 {
-            if let Some((at, byte)) = invalid_utf8(body) {
-                let (column, in_field) = record
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, f)| invalid_utf8(f).map(|(k, _)| (i, k)))
-                    .unwrap_or((0, at));
-                let field = match self.headers.get(column) {
-                    Some(h) if !header => String::from_utf8_lossy(h).into_owned(),
-                    _ => format!("column {}", column + 1),
-                };
-                return Some(Problem {
-                    field: Some(field),
-                    reason: format!(
-                        "invalid UTF-8: byte 0x{byte:02X} at byte {in_field} of the field \
-                         (byte {} of the input); {ENCODING_HINT}",
-                        span.offset + at as u64
-                    ),
-                });
-            }
-        }
         None
+    }
+
+    /// The field, byte and offset of the first invalid UTF-8 sequence of
+    /// the record just read, if it has one.
+    fn utf8_problem(&self, span: &Span, record: &ByteRecord, header: bool) -> Option<Problem> {
+        let (at, byte) = invalid_utf8(trim_terminators(&self.raw))?;
+        let (column, in_field) = record
+            .iter()
+            .enumerate()
+            .find_map(|(i, f)| invalid_utf8(f).map(|(k, _)| (i, k)))
+            .unwrap_or((0, at));
+        let field = match self.headers.get(column) {
+            Some(h) if !header => String::from_utf8_lossy(h).into_owned(),
+            _ => format!("column {}", column + 1),
+        };
+        Some(Problem {
+            field: Some(field),
+            reason: format!(
+                "invalid UTF-8: byte 0x{byte:02X} at byte {in_field} of the field \
+                 (byte {} of the input); {ENCODING_HINT}",
+                span.offset + at as u64
+            ),
+        })
     }
 }
 
@@ -784,9 +804,7 @@ mod tests {
             let Raw::Csv(r) = &item.raw else { panic!() };
             out.push((
                 item.pos.line,
-                r.iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect(),
+                r.iter().map(str::to_string).collect(),
                 item.read_problem
                     .as_ref()
                     .map_or(String::new(), |p| p.reason.clone()),
@@ -820,6 +838,67 @@ mod tests {
             let fast = read_with(&text, max, buffer, true);
             let slow = read_with(&text, max, buffer, false);
             prop_assert_eq!(fast, slow);
+        }
+    }
+
+    proptest! {
+        /// The one UTF-8 check of a record: a record of valid UTF-8 comes
+        /// with its fields as written and no problem; one with an invalid
+        /// byte, with the problem of its first invalid field (the byte and
+        /// where it is in the field) and its fields with the invalid
+        /// sequences replaced.
+        #[test]
+        fn records_are_text_when_valid_utf8_and_flagged_when_not(
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::collection::vec(
+                        proptest::sample::select(vec![
+                            &b"a"[..], b"bc", b",", b"\"", b"\n", b" ", "\u{e9}".as_bytes(),
+                            b"\xff", b"\xc3", b"\xe2\x82",
+                        ]),
+                        0..6,
+                    ).prop_map(|parts| parts.concat()),
+                    2,
+                ),
+                1..4,
+            ),
+            lines in proptest::bool::ANY,
+        ) {
+            let mut text = b"h1,h2\n".to_vec();
+            for row in &rows {
+                for (i, field) in row.iter().enumerate() {
+                    if i > 0 {
+                        text.push(b',');
+                    }
+                    text.push(b'"');
+                    for &b in field {
+                        if b == b'"' {
+                            text.push(b'"');
+                        }
+                        text.push(b);
+                    }
+                    text.push(b'"');
+                }
+                text.push(b'\n');
+            }
+            let (_, got) = read_with(&text, 1 << 20, 64, lines).unwrap();
+            prop_assert_eq!(got.len(), rows.len());
+            for (row, (_, fields, problem, _)) in rows.iter().zip(&got) {
+                let lossy: Vec<String> =
+                    row.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+                prop_assert_eq!(fields, &lossy);
+                match row.iter().find_map(|f| std::str::from_utf8(f).err().map(|e| (f, e))) {
+                    None => prop_assert_eq!(problem, ""),
+                    Some((f, e)) => {
+                        let at = e.valid_up_to();
+                        let start = format!(
+                            "invalid UTF-8: byte 0x{:02X} at byte {at} of the field",
+                            f[at]
+                        );
+                        prop_assert!(problem.starts_with(&start), "{} / {}", problem, start);
+                    }
+                }
+            }
         }
     }
 

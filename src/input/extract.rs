@@ -58,13 +58,8 @@ impl TextField {
                     }),
                 }
             }
-            (Raw::Csv(rec), TextField::Column(c, name)) => {
-                let raw = rec.get(*c).unwrap_or(b"");
-                let text = std::str::from_utf8(raw).map_err(|e| Problem {
-                    field: Some(name.clone()),
-                    reason: format!("invalid UTF-8 at byte {} of the field", e.valid_up_to()),
-                })?;
-                item.text.push_str(text);
+            (Raw::Csv(rec), TextField::Column(c, _)) => {
+                item.text.push_str(rec.get(*c).unwrap_or(""));
                 Ok(())
             }
             (Raw::Line(line), TextField::Path(_) | TextField::Preset(_)) => {
@@ -136,9 +131,7 @@ impl LangField {
     /// string of an array (Bluesky's `langs`).
     pub fn value<'i>(&self, item: &'i mut Item) -> Option<&'i str> {
         match (self, &item.raw) {
-            (LangField::Column(c), Raw::Csv(rec)) => {
-                rec.get(*c).and_then(|f| std::str::from_utf8(f).ok())
-            }
+            (LangField::Column(c), Raw::Csv(rec)) => rec.get(*c),
             (LangField::Path(p), Raw::Line(line)) if item.value.is_none() => {
                 // Read from the line as the text is, without building the record.
                 let found = p.find_str(line, &mut item.lang_value);

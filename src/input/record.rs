@@ -4,7 +4,7 @@
 //! are read from is in [`extract`](super::extract)).
 
 use anyhow::Result;
-use csv::ByteRecord;
+use csv::StringRecord;
 use serde_json::Value;
 
 use crate::Verdict;
@@ -23,7 +23,10 @@ pub struct Pos {
 /// A record as read.
 #[derive(Debug, Clone)]
 pub enum Raw {
-    Csv(ByteRecord),
+    /// The fields of a CSV record, checked as UTF-8 once, when read. A
+    /// record that is not valid UTF-8 has a problem, its invalid sequences
+    /// replaced here and its bytes as read in [`Item::original`].
+    Csv(StringRecord),
     /// One line of JSON, without its line ending.
     Line(Vec<u8>),
 }

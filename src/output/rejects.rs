@@ -146,7 +146,7 @@ impl Rejects {
                         .delimiter(self.delimiter)
                         .terminator(csv::Terminator::Any(b'\n'))
                         .from_writer(&mut self.csv);
-                    w.write_byte_record(record)
+                    w.write_byte_record(record.as_byte_record())
                         .and_then(|()| w.flush().map_err(csv::Error::from))
                         .context("writing a rejected record")?;
                     drop(w);
