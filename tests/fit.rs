@@ -513,3 +513,119 @@ fn an_extending_rulebook_is_written_beside_its_bases() {
         "{err}"
     );
 }
+
+/// A row of the report's per-label table: (label, posts, recall before,
+/// recall cross-validated, precision before, precision cross-validated),
+/// as printed.
+type LabelRow = (String, u64, String, String, String, String);
+
+/// The rows of the report's per-label tables, set by set.
+fn label_tables(report: &str) -> Vec<Vec<LabelRow>> {
+    report
+        .split("per label, the rulebook as it is -> fitted weights, cross-validated:")
+        .skip(1)
+        .map(|table| {
+            table
+                .lines()
+                .skip(2)
+                .take_while(|l| !l.trim().is_empty())
+                .map(|line| {
+                    let f: Vec<&str> = line.split_whitespace().collect();
+                    assert_eq!(f.len(), 8, "{line}");
+                    (
+                        f[0].to_string(),
+                        f[1].parse().unwrap(),
+                        f[2].to_string(),
+                        f[4].to_string(),
+                        f[5].to_string(),
+                        f[7].to_string(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_report_gives_each_labels_recall_and_precision_before_and_cross_validated() {
+    let dir = temp_dir("fit-labels");
+    let posts = synthetic_posts(800, 42);
+    let gold = write_gold(&dir, &posts);
+    let run = postclass_ok(&[
+        "fit",
+        "--gold",
+        s(&gold),
+        "--rules",
+        START,
+        "--dry-run",
+        "--step",
+        "0.1",
+    ]);
+    let report = stdout(&run);
+    let tables = label_tables(&report);
+    assert_eq!(tables.len(), 2, "one table a set: {report}");
+
+    // Before: the starting rulebook's figures, label by label, as eval
+    // gives them on the same posts.
+    let eval = postclass_ok(&[
+        "eval",
+        "--gold",
+        s(&gold),
+        "--rules",
+        START,
+        "--format",
+        "json",
+    ]);
+    let eval: serde_json::Value = serde_json::from_str(&stdout(&eval)).unwrap();
+    let share = |x: &serde_json::Value, n: u64| {
+        if n == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.3}", x.as_f64().unwrap())
+        }
+    };
+    for (set, table) in eval["sets"].as_array().unwrap().iter().zip(&tables) {
+        let mut rows = 0;
+        for label in set["labels"].as_array().unwrap() {
+            let name = label["label"].as_str().unwrap();
+            let (support, predicted) = (
+                label["support"].as_u64().unwrap(),
+                label["predicted"].as_u64().unwrap(),
+            );
+            let Some(row) = table.iter().find(|r| r.0 == name) else {
+                assert_eq!(support + predicted, 0, "no row for {name}: {report}");
+                continue;
+            };
+            rows += 1;
+            assert_eq!(row.1, support, "{name}: {report}");
+            assert_eq!(row.2, share(&label["recall"], support), "{name}: {report}");
+            assert_eq!(
+                row.4,
+                share(&label["precision"], predicted),
+                "{name}: {report}"
+            );
+        }
+        assert_eq!(rows, table.len(), "{report}");
+    }
+
+    // Cross-validated: the mood's posts found, label by label, add up to
+    // the cross-validated accuracy above the table.
+    let mood = &tables[0];
+    let total: u64 = mood.iter().map(|r| r.1).sum();
+    let right: f64 = mood
+        .iter()
+        .map(|r| (r.3.parse::<f64>().unwrap() * r.1 as f64).round())
+        .sum();
+    let accuracy = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("after, cross-validated"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap();
+    assert_eq!(format!("{:.3}", right / total as f64), accuracy, "{report}");
+    // The weights fitted find what the starting ones missed.
+    assert!(
+        mood.iter()
+            .any(|r| r.3.parse::<f64>().unwrap() > r.2.parse::<f64>().unwrap()),
+        "{report}"
+    );
+}

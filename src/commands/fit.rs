@@ -12,7 +12,7 @@ use super::gold::{read_gold, GoldArgs};
 use super::{read_rulebook_source, Outcome};
 use crate::engine;
 use crate::engine::Rulebook;
-use crate::fit::{self, FitOptions, Metrics, SetFit, MIN_EXAMPLES};
+use crate::fit::{self, ClassCounts, FitOptions, Metrics, SetFit, MIN_EXAMPLES};
 use crate::lang::Lang;
 use crate::output::{self, AtomicFile};
 use crate::rulebook::{self, edit, model::RulebookFile, Mode};
@@ -27,11 +27,12 @@ expressed against the thresholds as they are (which stay, unless --thresholds), 
 (and with --thresholds `threshold`) values change in the written rulebook: comments, order and
 layout stay byte for byte. Rules and labels with `fixed = true`, or named by --keep, rules that
 never fired and labels with fewer than 3 reference posts keep their weights. The report gives
-each set's figures before and after, in-sample and cross-validated (--folds, --seed), and the
-weights changed. The gold files are read into memory (with several --gold, their posts are
-fitted as one set). A rulebook that extends others (`extends`) gets the new values of its bases'
-rules and labels as `[[override]]` tables of its own: no base is ever written, and the fitted
-file goes in the folder of the rulebook given.
+each set's figures before and after, in-sample and cross-validated (--folds, --seed), each
+label's recall and precision before and cross-validated, and the weights changed. The gold
+files are read into memory (with several --gold, their posts are fitted as one set). A rulebook
+that extends others (`extends`) gets the new values of its bases' rules and labels as
+`[[override]]` tables of its own: no base is ever written, and the fitted file goes in the folder
+of the rulebook given.
 
 Examples:
   postclass fit --gold labelled.csv -o tuned.toml            # from the default rulebook
@@ -466,22 +467,45 @@ fn write_rulebook(out: &std::path::Path, text: &str) -> Result<()> {
 
 /// Each class of the set, in order, with the fallback last: its measured
 /// posts, and its recall and precision with the rulebook alone and with
-/// the lexicon, cross-validated. Classes with no post and given to none
-/// either way are left out.
+/// the lexicon, cross-validated.
 fn write_classes(report: &mut String, set: &engine::LabelSet, learned: &fit::lexicon::Learned) {
-    let names = learned
-        .labels
+    write_class_table(
+        report,
+        "per class, rulebook alone -> with the lexicon, cross-validated:",
+        "class",
+        &class_names(set),
+        &learned.before.classes,
+        &learned.cross_validated.classes,
+    );
+}
+
+/// The set's labels, then the name of the slot for posts given none of
+/// them: its fallback, or `(none)`.
+fn class_names(set: &engine::LabelSet) -> Vec<&str> {
+    set.labels
         .iter()
-        .map(String::as_str)
-        .chain(std::iter::once(
-            set.fallback.as_deref().unwrap_or("(fallback)"),
-        ));
-    let (before, after) = (&learned.before.classes, &learned.cross_validated.classes);
+        .map(|l| l.id.as_str())
+        .chain(std::iter::once(set.fallback.as_deref().unwrap_or("(none)")))
+        .collect()
+}
+
+/// A table of each class's posts, and its recall and precision `before`
+/// and `after`, under `heading`. Classes with no post and given to none
+/// either way are left out.
+fn write_class_table(
+    report: &mut String,
+    heading: &str,
+    column: &str,
+    names: &[&str],
+    before: &[ClassCounts],
+    after: &[ClassCounts],
+) {
     let share = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |x| format!("{x:.3}"));
     let rows: Vec<(&str, _, _)> = names
+        .iter()
         .zip(before.iter().zip(after))
         .filter(|(_, (b, a))| b.posts + b.given + a.given > 0)
-        .map(|(name, (b, a))| (name, b, a))
+        .map(|(name, (b, a))| (*name, b, a))
         .collect();
     let width = rows
         .iter()
@@ -491,8 +515,8 @@ fn write_classes(report: &mut String, set: &engine::LabelSet, learned: &fit::lex
         .max(5);
     let _ = writeln!(
         report,
-        "  per class, rulebook alone -> with the lexicon, cross-validated:\n    {:<width$}  {:>6}  {:<14}  precision",
-        "class", "posts", "recall"
+        "  {heading}\n    {column:<width$}  {:>6}  {:<14}  precision",
+        "posts", "recall"
     );
     for (name, b, a) in rows {
         let recall = format!("{} -> {}", share(b.recall()), share(a.recall()));
@@ -861,6 +885,15 @@ fn render_set(
             f.cross_validated.micro_f1, f.before.micro_f1
         );
     }
+    out.push('\n');
+    write_class_table(
+        out,
+        "per label, the rulebook as it is -> fitted weights, cross-validated:",
+        "label",
+        &class_names(set),
+        &f.classes_before,
+        &f.classes_cross_validated,
+    );
     let rules: Vec<usize> = set_rules(rb, si).collect();
     let changed: Vec<usize> = (0..rules.len())
         .filter(|&j| f.fitted.fitted[j] && f.fitted.weights[j] != data.weights[j])

@@ -112,6 +112,27 @@ pub struct Metrics {
     pub accuracy: Option<f64>,
 }
 
+/// How one class fared: its reference posts, the posts given it, and
+/// those given it rightly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClassCounts {
+    pub posts: u64,
+    pub given: u64,
+    pub right: u64,
+}
+
+impl ClassCounts {
+    /// The share of its posts given it; `None` without posts.
+    pub fn recall(&self) -> Option<f64> {
+        (self.posts > 0).then(|| self.right as f64 / self.posts as f64)
+    }
+
+    /// The share of the posts given it that are its; `None` when none is.
+    pub fn precision(&self) -> Option<f64> {
+        (self.given > 0).then(|| self.right as f64 / self.given as f64)
+    }
+}
+
 /// Counts of true positives, predictions and references per slot.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
@@ -151,9 +172,16 @@ impl Tally {
         }
     }
 
-    /// Slot `i`'s (reference posts, posts given it, posts given it rightly).
-    pub fn counts(&self, i: usize) -> (u64, u64, u64) {
-        (self.support[i], self.predicted[i], self.tp[i])
+    /// Each slot's reference posts, posts given it and posts given it
+    /// rightly.
+    pub fn classes(&self) -> Vec<ClassCounts> {
+        (0..self.tp.len())
+            .map(|i| ClassCounts {
+                posts: self.support[i],
+                given: self.predicted[i],
+                right: self.tp[i],
+            })
+            .collect()
     }
 
     /// Mean F1 over the slots with at least `min_support` reference posts
@@ -215,6 +243,11 @@ impl Tally {
 
 /// The figures of `weights` and `thresholds` on the posts `rows` of `data`.
 pub fn measure(data: &SetData, weights: &[f64], thresholds: &[f64], rows: &[usize]) -> Metrics {
+    tally(data, weights, thresholds, rows).metrics(data.mode)
+}
+
+/// The counts behind [`measure`]'s figures.
+pub fn tally(data: &SetData, weights: &[f64], thresholds: &[f64], rows: &[usize]) -> Tally {
     let mut tally = Tally::new(data.slots());
     let mut s = DecideScratch::default();
     let mut got = Vec::new();
@@ -230,5 +263,5 @@ pub fn measure(data: &SetData, weights: &[f64], thresholds: &[f64], rows: &[usiz
         );
         tally.add(&data.gold[i], &got);
     }
-    tally.metrics(data.mode)
+    tally
 }

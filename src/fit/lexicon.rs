@@ -14,6 +14,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+pub use super::decide::ClassCounts;
 use super::decide::{best, Tally};
 use super::folds::stratified;
 use super::{lbfgs, parallel_map};
@@ -79,27 +80,6 @@ pub struct Figures {
     pub macro_f1: f64,
     /// One per class: the set's labels in order, then the fallback.
     pub classes: Vec<ClassCounts>,
-}
-
-/// How one class fared: its reference posts, the posts given it, and
-/// those given it rightly.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ClassCounts {
-    pub posts: u64,
-    pub given: u64,
-    pub right: u64,
-}
-
-impl ClassCounts {
-    /// The share of its posts given it; `None` without posts.
-    pub fn recall(&self) -> Option<f64> {
-        (self.posts > 0).then(|| self.right as f64 / self.posts as f64)
-    }
-
-    /// The share of the posts given it that are its; `None` when none is.
-    pub fn precision(&self) -> Option<f64> {
-        (self.given > 0).then(|| self.right as f64 / self.given as f64)
-    }
 }
 
 /// A learned lexicon and what it does.
@@ -556,15 +536,6 @@ fn figures_of(
     Figures {
         accuracy: tally.metrics(Mode::One).accuracy.unwrap_or(0.0),
         macro_f1: tally.supported_macro_f1(MIN_SUPPORT),
-        classes: (0..classes)
-            .map(|c| {
-                let (posts, given, right) = tally.counts(c);
-                ClassCounts {
-                    posts,
-                    given,
-                    right,
-                }
-            })
-            .collect(),
+        classes: tally.classes(),
     }
 }

@@ -31,7 +31,7 @@ use crate::eval::GoldPost;
 use crate::rulebook::Mode;
 use crate::{Scratch, Verdict};
 
-pub use decide::Metrics;
+pub use decide::{ClassCounts, Metrics};
 
 /// Labels with fewer reference posts than this keep their weights.
 pub const MIN_EXAMPLES: u64 = 3;
@@ -288,6 +288,10 @@ pub struct SetFit {
     /// Each post predicted by weights fitted without its fold (`λ` chosen
     /// inside the other folds too), pooled.
     pub cross_validated: Metrics,
+    /// Each label slot's counts (see [`SetData::slots`]) with the
+    /// rulebook's weights, and cross-validated as `cross_validated`.
+    pub classes_before: Vec<ClassCounts>,
+    pub classes_cross_validated: Vec<ClassCounts>,
     /// The cross-validated micro-F1 (accuracy, for a `one` set) fell below
     /// the rulebook's: weights fitted on these posts would not carry over
     /// to others, so the set keeps its weights and thresholds (`fitted`
@@ -307,7 +311,8 @@ pub fn fit_set(data: &SetData, opts: &FitOptions) -> SetFit {
                 .count() as u64
         })
         .collect();
-    let before = decide::measure(data, &data.weights, &data.thresholds, &all);
+    let before_tally = decide::tally(data, &data.weights, &data.thresholds, &all);
+    let before = before_tally.metrics(data.mode);
     // Cross-validation: the configuration chosen and the weights fitted
     // without the fold.
     let outer = fold_of(data, &all, opts.folds, opts.seed);
@@ -359,6 +364,8 @@ pub fn fit_set(data: &SetData, opts: &FitOptions) -> SetFit {
         before,
         after,
         cross_validated,
+        classes_before: before_tally.classes(),
+        classes_cross_validated: tally.classes(),
         no_gain,
     }
 }
