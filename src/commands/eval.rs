@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use super::eval_by::{self, Grouping};
+use super::figures::{delta, pct};
 use super::gold::{read_gold_with, GoldArgs, Selection};
 use super::{load_baseline, load_rulebook, Outcome};
 use crate::eval::{
@@ -328,11 +329,6 @@ fn width<'a>(names: impl Iterator<Item = &'a str>, min: usize) -> usize {
     names.map(str::len).max().unwrap_or(min).max(min)
 }
 
-/// A figure as every report prints it: "0.733".
-pub(super) fn pct(x: f64) -> String {
-    format!("{:.3}", x)
-}
-
 fn render_text(e: &Evaluation) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} posts", e.posts);
@@ -523,16 +519,6 @@ fn render_md(e: &Evaluation) -> String {
         );
     }
     out
-}
-
-/// A change of a figure, signed: "+0.025", "-0.010", "0".
-pub(super) fn delta(before: f64, after: f64) -> String {
-    let d = after - before;
-    if d.abs() < 0.0005 {
-        "0".to_string()
-    } else {
-        format!("{d:+.3}")
-    }
 }
 
 /// What a changed post expects and was given before and after: "expected

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use anyhow::{bail, Result};
 use serde::Serialize;
 
-use super::eval::{delta, pct};
+use super::figures::{delta, pct};
 use super::gold::Selection;
 use crate::eval::{GroupEval, SetEval};
 use crate::lang::{self, Lang};

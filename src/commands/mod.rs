@@ -8,6 +8,7 @@ pub mod diff;
 pub mod eval;
 pub mod eval_by;
 pub mod explain;
+mod figures;
 pub mod fit;
 pub mod gold;
 pub mod ids;
