@@ -517,16 +517,17 @@ impl Model {
             let max = z.iter().copied().fold(0.0f64, f64::max);
             let mut total = (-max).exp();
             let mut right = if row.fallback_right { total } else { 0.0 };
-            for (zi, c) in z.iter().zip(&row.classes) {
-                let e = (zi - max).exp();
-                total += e;
+            // Each logit becomes its exponential, once: the gradient below
+            // reads them again.
+            for (zi, c) in z.iter_mut().zip(&row.classes) {
+                *zi = (*zi - max).exp();
+                total += *zi;
                 if c.3 {
-                    right += e;
+                    right += *zi;
                 }
             }
             f += total.ln() - right.ln();
-            for (zi, &(a, b, off, ok)) in z.iter().zip(&row.classes) {
-                let e = (zi - max).exp();
+            for (&e, &(a, b, off, ok)) in z.iter().zip(&row.classes) {
                 // d(-log P(right))/dz = p − p·[right]/P(right).
                 let d = e / total - if ok { e / right } else { 0.0 };
                 for &p in &row.params[a..b] {
