@@ -14,8 +14,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-pub use super::decide::ClassCounts;
-use super::decide::{best, Tally};
+use super::decide::{best, ClassCounts, Tally};
 use super::folds::stratified;
 use super::{lbfgs, parallel_map};
 use crate::engine::Rulebook;
