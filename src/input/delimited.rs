@@ -48,7 +48,6 @@ pub struct DelimitedSource {
     /// Bytes consumed so far.
     offset: u64,
     max_record_bytes: usize,
-    strict_utf8: bool,
     /// A quoted field read without the parser, its quotes undoubled.
     unquoted: Vec<u8>,
     /// Whether records on one line are read without the parser (always,
@@ -151,17 +150,16 @@ impl DelimitedSource {
             after_cr: false,
             offset,
             max_record_bytes: options.max_record_bytes,
-            strict_utf8: options.encoding.is_strict_utf8(),
             unquoted: Vec::new(),
             lines: true,
         };
         let mut headers = ByteRecord::new();
         if let Some(span) = src.read_record(&mut headers)? {
-            let problem = src.record_problem(&span, &headers, true).or_else(|| {
-                src.strict_utf8
-                    .then(|| src.utf8_problem(&span, &headers, true))
-                    .flatten()
-            });
+            // Input in another encoding is UTF-8 once decoded: the check
+            // finds nothing there.
+            let problem = src
+                .record_problem(&span, &headers, true)
+                .or_else(|| src.utf8_problem(&span, &headers, true));
             if let Some(p) = problem {
                 let field = p.field.map(|f| format!("{f}: ")).unwrap_or_default();
                 bail!(
